@@ -1,0 +1,48 @@
+package dev.ratelimit.core;
+
+import java.util.Locale;
+
+/** How a limit is counted. Each has one Lua script for Redis and an in-memory twin with the same decisions. */
+public enum Algorithm {
+
+    /** N requests per window; the window starts with the first request and its counter expires with it. */
+    FIXED_WINDOW("fixed-window", "fw"),
+
+    /** A bucket of N tokens refilled evenly over the window; allows bursts up to N. */
+    TOKEN_BUCKET("token-bucket", "tb");
+
+    public static final String ACCEPTED = "'fixed-window' or 'token-bucket'";
+
+    private final String configName;
+    private final String keyTag;
+
+    Algorithm(String configName, String keyTag) {
+        this.configName = configName;
+        this.keyTag = keyTag;
+    }
+
+    public static Algorithm parse(String parameter, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        for (Algorithm algorithm : values()) {
+            if (algorithm.configName.equals(v)) {
+                return algorithm;
+            }
+        }
+        throw new ConfigurationException(parameter, value, ACCEPTED);
+    }
+
+    /** The name used in configuration, e.g. {@code fixed-window}. */
+    public String configName() {
+        return configName;
+    }
+
+    /** Short tag in Redis keys, so switching algorithm never reads the other's data type. */
+    String keyTag() {
+        return keyTag;
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+}

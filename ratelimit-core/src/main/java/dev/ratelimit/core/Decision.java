@@ -1,0 +1,86 @@
+package dev.ratelimit.core;
+
+/**
+ * The answer for one request: immutable, and everything the adapters need to write headers and the
+ * 429 body. When a policy has several limits, the numbers are those of the limit that binds: the one
+ * with the fewest permits left (when allowed) or the one that denied (when denied).
+ */
+public final class Decision {
+
+    private final boolean allowed;
+    private final long limit;
+    private final long remaining;
+    private final long resetAtMillis;
+    private final long retryAfterMillis;
+    private final DecisionSource source;
+    private final boolean dryRun;
+
+    private Decision(boolean allowed, long limit, long remaining, long resetAtMillis, long retryAfterMillis,
+                     DecisionSource source, boolean dryRun) {
+        this.allowed = allowed;
+        this.limit = limit;
+        this.remaining = Math.max(0, remaining);
+        this.resetAtMillis = resetAtMillis;
+        this.retryAfterMillis = allowed ? 0 : Math.max(1, retryAfterMillis);
+        this.source = source;
+        this.dryRun = dryRun;
+    }
+
+    public static Decision allowed(long limit, long remaining, long resetAtMillis, DecisionSource source) {
+        return new Decision(true, limit, remaining, resetAtMillis, 0, source, false);
+    }
+
+    public static Decision denied(long limit, long remaining, long resetAtMillis, long retryAfterMillis,
+                                  DecisionSource source) {
+        return new Decision(false, limit, remaining, resetAtMillis, retryAfterMillis, source, false);
+    }
+
+    /** The same decision, marked as made under dry-run: it is reported but never blocks. */
+    public Decision asDryRun() {
+        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, true);
+    }
+
+    /** Whether the limit admitted the request (in dry-run this still says what would have happened). */
+    public boolean allowed() {
+        return allowed;
+    }
+
+    /** Whether the adapter must turn the request away: denied and not in dry-run. */
+    public boolean blocks() {
+        return !allowed && !dryRun;
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    /** Permits of the binding limit; 0 when no store decided ({@link DecisionSource#BYPASS}). */
+    public long limit() {
+        return limit;
+    }
+
+    public long remaining() {
+        return remaining;
+    }
+
+    /** When the binding limit's permits are all back, epoch milliseconds by the store's clock. */
+    public long resetAtMillis() {
+        return resetAtMillis;
+    }
+
+    /** How long a denied client should wait before a retry can succeed; 0 when allowed. */
+    public long retryAfterMillis() {
+        return retryAfterMillis;
+    }
+
+    public DecisionSource source() {
+        return source;
+    }
+
+    @Override
+    public String toString() {
+        return (allowed ? "allowed" : "denied") + (dryRun ? " (dry-run)" : "") + " limit=" + limit
+                + " remaining=" + remaining + " resetAt=" + resetAtMillis + " retryAfterMs=" + retryAfterMillis
+                + " source=" + source;
+    }
+}

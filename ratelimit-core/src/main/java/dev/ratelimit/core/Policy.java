@@ -1,0 +1,217 @@
+package dev.ratelimit.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything that decides one kind of request's limit: immutable, validated once when built. Every
+ * rule's message names the parameter, the value and what is accepted.
+ */
+public final class Policy {
+
+    /** Default {@code scope}. */
+    public static final String DEFAULT_SCOPE = "api";
+    /** Default {@code key-prefix}. */
+    public static final String DEFAULT_KEY_PREFIX = "ratelimit";
+    /** Default {@code algorithm}. */
+    public static final Algorithm DEFAULT_ALGORITHM = Algorithm.FIXED_WINDOW;
+    /** Default {@code key}: the client address. */
+    public static final String DEFAULT_KEY = "ip";
+    /** The request attribute an application sets to name the tenant. */
+    public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
+
+    static final String WORD = "[A-Za-z0-9][A-Za-z0-9._-]{0,31}";
+
+    private final String name;
+    private final String scope;
+    private final List<Limit> limits;
+    private final Algorithm algorithm;
+    private final List<KeyPart> keyParts;
+    private final FailureMode failureMode;
+    private final long cost;
+    private final boolean dryRun;
+    private final String keyPrefix;
+    private final TrustedProxies trustedProxies;
+    private final String tenantHeader;
+
+    private Policy(Builder b) {
+        this.name = b.name;
+        this.scope = b.scope;
+        this.limits = b.limits;
+        this.algorithm = b.algorithm;
+        this.keyParts = b.keyParts;
+        this.failureMode = b.failureMode != null ? b.failureMode : FailureMode.defaultFor(b.scope);
+        this.cost = b.cost;
+        this.dryRun = b.dryRun;
+        this.keyPrefix = b.keyPrefix;
+        this.trustedProxies = b.trustedProxies;
+        this.tenantHeader = b.tenantHeader;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String scope() {
+        return scope;
+    }
+
+    public List<Limit> limits() {
+        return limits;
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    public List<KeyPart> keyParts() {
+        return keyParts;
+    }
+
+    public FailureMode failureMode() {
+        return failureMode;
+    }
+
+    public long cost() {
+        return cost;
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
+    }
+
+    /** The header naming the tenant, or null. */
+    public String tenantHeader() {
+        return tenantHeader;
+    }
+
+    /** One line for the startup log. */
+    public String describe() {
+        StringBuilder key = new StringBuilder();
+        for (KeyPart part : keyParts) {
+            key.append(key.length() == 0 ? "" : ",").append(part);
+        }
+        return "policy=" + name + " scope=" + scope + " limits=" + limits + " algorithm=" + algorithm
+                + " key=" + key + " failure-mode=" + failureMode + " cost=" + cost + " dry-run=" + dryRun
+                + " trusted-proxies=" + trustedProxies;
+    }
+
+    /** Builds a {@link Policy}; each setter names the parameter it serves, for error messages. */
+    public static final class Builder {
+        private final String name;
+        private String scope = DEFAULT_SCOPE;
+        private List<Limit> limits;
+        private Algorithm algorithm = DEFAULT_ALGORITHM;
+        private List<KeyPart> keyParts = KeyPart.parseAll("key", DEFAULT_KEY);
+        private FailureMode failureMode;
+        private long cost = 1;
+        private boolean dryRun;
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private TrustedProxies trustedProxies = TrustedProxies.none();
+        private String tenantHeader;
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        public Builder scope(String scope) {
+            if (scope == null || !scope.matches(WORD)) {
+                throw new ConfigurationException("scope", scope,
+                        "a word of letters, digits, '.', '_' or '-' (at most 32), e.g. 'api', 'webhook', 'admin'");
+            }
+            this.scope = scope;
+            return this;
+        }
+
+        public Builder limits(List<Limit> limits) {
+            Set<Long> windows = new HashSet<>();
+            for (Limit limit : limits) {
+                if (!windows.add(limit.windowMillis())) {
+                    throw new ConfigurationException("limits", limits.toString(),
+                            "limits with different windows (two limits over the same window: keep the smaller)");
+                }
+            }
+            this.limits = Collections.unmodifiableList(new ArrayList<>(limits));
+            return this;
+        }
+
+        public Builder algorithm(Algorithm algorithm) {
+            this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+            return this;
+        }
+
+        public Builder keyParts(List<KeyPart> keyParts) {
+            this.keyParts = Collections.unmodifiableList(new ArrayList<>(keyParts));
+            return this;
+        }
+
+        /** Null means the scope's default ({@link FailureMode#defaultFor}). */
+        public Builder failureMode(FailureMode failureMode) {
+            this.failureMode = failureMode;
+            return this;
+        }
+
+        public Builder cost(long cost) {
+            this.cost = cost;
+            return this;
+        }
+
+        public Builder dryRun(boolean dryRun) {
+            this.dryRun = dryRun;
+            return this;
+        }
+
+        public Builder keyPrefix(String keyPrefix) {
+            if (keyPrefix == null || !keyPrefix.matches("[A-Za-z0-9._:-]{1,64}")) {
+                throw new ConfigurationException("key-prefix", keyPrefix,
+                        "1 to 64 letters, digits, '.', '_', ':' or '-' (no braces: they would break Redis Cluster hash tags)");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        public Builder trustedProxies(TrustedProxies trustedProxies) {
+            this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
+            return this;
+        }
+
+        public Builder tenantHeader(String tenantHeader) {
+            if (tenantHeader != null && !tenantHeader.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                throw new ConfigurationException("tenant-header", tenantHeader, "an HTTP header name, e.g. 'X-Tenant-Id'");
+            }
+            this.tenantHeader = tenantHeader;
+            return this;
+        }
+
+        public Policy build() {
+            if (limits == null || limits.isEmpty()) {
+                throw new ConfigurationException("limits", null, Limit.ACCEPTED);
+            }
+            long smallest = Long.MAX_VALUE;
+            for (Limit limit : limits) {
+                smallest = Math.min(smallest, limit.permits());
+            }
+            if (cost < 1 || cost > smallest) {
+                throw new ConfigurationException("cost", String.valueOf(cost),
+                        "a whole number from 1 to the smallest limit's permits (" + smallest + ")");
+            }
+            return new Policy(this);
+        }
+    }
+}

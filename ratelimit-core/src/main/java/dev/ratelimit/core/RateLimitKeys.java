@@ -1,0 +1,98 @@
+package dev.ratelimit.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Builds Redis keys: {@code prefix:scope:tenant:route:method:{identity}:algorithm:window}.
+ * Parts not in the policy's key are {@code *}. The identity (client address, user, header values) sits
+ * in braces, the Redis Cluster hash tag, so all limits of one identity share a slot. Every request
+ * value is escaped and bounded by {@link KeyComponent}, so no header can shape a key.
+ */
+public final class RateLimitKeys {
+
+    static final String ABSENT = "*";
+
+    private RateLimitKeys() {
+    }
+
+    /** One key per limit of the policy, in the policy's order. */
+    public static List<String> keysFor(Policy policy, RequestView request) {
+        String base = baseKey(policy, request);
+        List<String> keys = new ArrayList<>(policy.limits().size());
+        String tag = ":" + policy.algorithm().keyTag() + ":";
+        for (Limit limit : policy.limits()) {
+            keys.add(base + tag + limit.windowMillis());
+        }
+        return keys;
+    }
+
+    static String baseKey(Policy policy, RequestView request) {
+        String tenant = ABSENT;
+        String route = ABSENT;
+        String method = ABSENT;
+        Set<String> identity = new LinkedHashSet<>();
+        for (KeyPart part : policy.keyParts()) {
+            switch (part.kind()) {
+                case TENANT:
+                    tenant = orAbsent(tenant(policy, request));
+                    break;
+                case ROUTE:
+                    route = orAbsent(request.route());
+                    break;
+                case METHOD:
+                    method = orAbsent(request.method() == null ? null : request.method().toUpperCase(Locale.ROOT));
+                    break;
+                case IP:
+                    identity.add(identityPart("ip", clientAddress(policy, request)));
+                    break;
+                case USER:
+                    identity.add(identityPartOrAddress("user", request.user(), policy, request));
+                    break;
+                case HEADER:
+                    identity.add(identityPartOrAddress("h." + part.headerName().toLowerCase(Locale.ROOT),
+                            request.header(part.headerName()), policy, request));
+                    break;
+                default:
+                    throw new IllegalStateException(part.toString());
+            }
+        }
+        String tag = identity.isEmpty() ? "all" : String.join("+", identity);
+        return policy.keyPrefix() + ':' + policy.scope() + ':' + tenant + ':' + route + ':' + method
+                + ":{" + tag + '}';
+    }
+
+    /** The client's address, believing X-Forwarded-For only from trusted proxies. */
+    public static String clientAddress(Policy policy, RequestView request) {
+        TrustedProxies proxies = policy.trustedProxies();
+        String forwarded = proxies.isEmpty() ? null : request.header("X-Forwarded-For");
+        return proxies.clientAddress(request.remoteAddress(), forwarded);
+    }
+
+    private static String tenant(Policy policy, RequestView request) {
+        Object attribute = request.attribute(Policy.TENANT_ATTRIBUTE);
+        if (attribute != null) {
+            return attribute.toString();
+        }
+        return policy.tenantHeader() == null ? null : request.header(policy.tenantHeader());
+    }
+
+    private static String orAbsent(String value) {
+        return value == null || value.isEmpty() ? ABSENT : KeyComponent.escape(value);
+    }
+
+    /** A request without the value (anonymous, header missing) is counted by its client address instead. */
+    private static String identityPartOrAddress(String label, String value, Policy policy, RequestView request) {
+        if (value == null || value.isEmpty()) {
+            return identityPart("ip", clientAddress(policy, request));
+        }
+        return identityPart(label, value);
+    }
+
+    private static String identityPart(String label, String value) {
+        return label + '=' + KeyComponent.escape(value);
+    }
+}

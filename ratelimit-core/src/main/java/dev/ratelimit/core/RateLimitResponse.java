@@ -1,0 +1,62 @@
+package dev.ratelimit.core;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns a {@link Decision} into what the client sees, for every adapter alike: the headers, the status
+ * and the JSON body of a denial.
+ */
+public final class RateLimitResponse {
+
+    /** Over the limit. */
+    public static final int TOO_MANY_REQUESTS = 429;
+    /** The store was unavailable and the failure mode is {@code closed}. */
+    public static final int SERVICE_UNAVAILABLE = 503;
+
+    public static final String CONTENT_TYPE = "application/json";
+
+    private RateLimitResponse() {
+    }
+
+    /**
+     * {@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset} (epoch seconds) when a store decided,
+     * and {@code Retry-After} (whole seconds, at least 1) on denials. In insertion order.
+     */
+    public static Map<String, String> headers(Decision decision) {
+        Map<String, String> headers = new LinkedHashMap<>(8);
+        if (decision.source() != DecisionSource.BYPASS) {
+            headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
+            headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+            headers.put("X-RateLimit-Reset", Long.toString(ceilDiv(decision.resetAtMillis(), 1000)));
+        }
+        if (!decision.allowed()) {
+            headers.put("Retry-After", Long.toString(retryAfterSeconds(decision)));
+        }
+        return headers;
+    }
+
+    /** 429, or 503 when the store was down and the policy fails closed. */
+    public static int status(Decision decision) {
+        return decision.source() == DecisionSource.BYPASS ? SERVICE_UNAVAILABLE : TOO_MANY_REQUESTS;
+    }
+
+    /** The JSON body of a denial. */
+    public static String body(Decision decision) {
+        long retryAfter = retryAfterSeconds(decision);
+        if (decision.source() == DecisionSource.BYPASS) {
+            return "{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\",\"message\":"
+                    + "\"Service temporarily unavailable. Please try again later.\",\"retryAfter\":" + retryAfter + "}}";
+        }
+        return "{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\",\"message\":"
+                + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}";
+    }
+
+    static long retryAfterSeconds(Decision decision) {
+        return Math.max(1, ceilDiv(decision.retryAfterMillis(), 1000));
+    }
+
+    private static long ceilDiv(long x, long y) {
+        return -Math.floorDiv(-x, y);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.ratelimit.core;
+
+import java.util.List;
+
+/**
+ * Where counters live. One call checks and consumes every limit of a request all-or-nothing: when any
+ * limit lacks {@code cost} permits, nothing is consumed.
+ */
+public interface RateLimitStore extends AutoCloseable {
+
+    /**
+     * @param keys   one key per limit, in the same order; all share one Redis Cluster hash slot
+     * @param limits the limits, at least one
+     * @param cost   permits this request takes, at least 1 and at most the smallest limit's permits
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost);
+
+    /** Forgets the counters under these keys. */
+    void reset(List<String> keys);
+
+    /** What the startup log line and health output call this store, e.g. {@code redis://host:6379}. */
+    String describe();
+
+    @Override
+    void close();
+}

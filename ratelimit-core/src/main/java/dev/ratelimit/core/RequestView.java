@@ -1,0 +1,26 @@
+package dev.ratelimit.core;
+
+/**
+ * The few facts of a request the engine may use. Adapters implement it over their container's
+ * request; nothing else of the container reaches the core.
+ */
+public interface RequestView {
+
+    /** The peer address of the connection (the container's remote address). */
+    String remoteAddress();
+
+    /** The HTTP method, e.g. {@code GET}. */
+    String method();
+
+    /** The route: the path inside the application (Servlet) or the resource template (JAX-RS). */
+    String route();
+
+    /** The first value of a request header, or null. */
+    String header(String name);
+
+    /** The authenticated user's name, or null when anonymous. */
+    String user();
+
+    /** A request attribute set by the application (e.g. {@code dev.ratelimit.tenant}), or null. */
+    Object attribute(String name);
+}

@@ -1,0 +1,48 @@
+-- Fixed window, all limits of one request checked and consumed together (all-or-nothing).
+-- KEYS[i]: the counter of limit i (all in one cluster slot).
+-- ARGV[1]: cost; ARGV[2i], ARGV[2i+1]: permits and window (ms) of limit i.
+-- Returns {allowed, binding limit index, remaining, ms until reset, ms to wait (denied), now ms}.
+local cost = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local n = #KEYS
+local counts, ttls, fresh = {}, {}, {}
+local allowed = 1
+for i = 1, n do
+  local permits = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local ttl = redis.call('PTTL', KEYS[i])
+  -- -2: no counter yet; -1: a counter without TTL (never written by us), repaired below.
+  fresh[i] = ttl < 0
+  if ttl < 0 then ttl = window end
+  counts[i], ttls[i] = count, ttl
+  if count + cost > permits then allowed = 0 end
+end
+
+if allowed == 1 then
+  for i = 1, n do
+    counts[i] = redis.call('INCRBY', KEYS[i], cost)
+    if fresh[i] then redis.call('PEXPIRE', KEYS[i], ttls[i]) end
+  end
+end
+
+-- The binding limit: when allowed, the one with fewest permits left (ties: the later reset);
+-- when denied, among the limits that lack permits the one that resets last.
+local bind, bindRemaining, bindTtl = 0, 0, -1
+for i = 1, n do
+  local permits = tonumber(ARGV[2 * i])
+  local remaining = permits - counts[i]
+  if allowed == 1 then
+    if bind == 0 or remaining < bindRemaining or (remaining == bindRemaining and ttls[i] > bindTtl) then
+      bind, bindRemaining, bindTtl = i, remaining, ttls[i]
+    end
+  elseif counts[i] + cost > permits and (bind == 0 or ttls[i] > bindTtl) then
+    bind, bindRemaining, bindTtl = i, remaining, ttls[i]
+  end
+end
+if bindRemaining < 0 then bindRemaining = 0 end
+local wait = 0
+if allowed == 0 then wait = bindTtl end
+return {allowed, bind, bindRemaining, bindTtl, wait, now}

@@ -1,0 +1,98 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigParsingTest {
+
+    @Test
+    void reads_one_or_several_limits() {
+        assertThat(Limit.parseAll("limits", "100/1m")).containsExactly(new Limit(100, 60_000));
+        assertThat(Limit.parseAll("limits", "10/s, 1000/1h")).containsExactly(new Limit(10, 1_000), new Limit(1000, 3_600_000));
+        assertThat(Limit.parseAll("limits", " 5 / 250ms ")).containsExactly(new Limit(5, 250));
+        assertThat(Limit.parseAll("limits", "10/1s, 1000/1h").toString()).isEqualTo("[10/1s, 1000/1h]");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "100", "0/1m", "100/0s", "-1/1m", "100/1w", "abc", "100/1m,", "1.5/1m"})
+    void rejects_a_bad_limit_naming_the_param_and_the_rule(String text) {
+        assertThatThrownBy(() -> Limit.parseAll("limits", text))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'limits'")
+                .hasMessageContaining("N/duration");
+    }
+
+    @Test
+    void reads_durations() {
+        assertThat(Durations.parseMillis("250ms")).isEqualTo(250);
+        assertThat(Durations.parseMillis("30s")).isEqualTo(30_000);
+        assertThat(Durations.parseMillis("2h")).isEqualTo(7_200_000);
+        assertThat(Durations.parseMillis("soon")).isEqualTo(-1);
+        assertThat(Durations.format(90_000)).isEqualTo("90s");
+    }
+
+    @Test
+    void reads_algorithms_and_failure_modes() {
+        assertThat(Algorithm.parse("algorithm", "Token-Bucket")).isEqualTo(Algorithm.TOKEN_BUCKET);
+        assertThatThrownBy(() -> Algorithm.parse("algorithm", "leaky"))
+                .hasMessage("Invalid value 'leaky' for parameter 'algorithm': 'fixed-window' or 'token-bucket'");
+        assertThat(FailureMode.parse("failure-mode", "local")).isEqualTo(FailureMode.LOCAL);
+        assertThatThrownBy(() -> FailureMode.parse("failure-mode", "maybe"))
+                .hasMessage("Invalid value 'maybe' for parameter 'failure-mode': 'open', 'closed' or 'local'");
+    }
+
+    @Test
+    void fails_closed_for_webhook_and_admin_and_open_elsewhere() {
+        assertThat(FailureMode.defaultFor("webhook")).isEqualTo(FailureMode.CLOSED);
+        assertThat(FailureMode.defaultFor("admin")).isEqualTo(FailureMode.CLOSED);
+        assertThat(FailureMode.defaultFor("api")).isEqualTo(FailureMode.OPEN);
+        Policy webhook = Policy.builder("w").scope("webhook").limits(Limit.parseAll("limits", "5/1m")).build();
+        assertThat(webhook.failureMode()).isEqualTo(FailureMode.CLOSED);
+    }
+
+    @Test
+    void reads_key_parts() {
+        List<KeyPart> parts = KeyPart.parseAll("key", "ip, header:X-Api-Key,route");
+        assertThat(parts).extracting(Object::toString).containsExactly("ip", "header:x-api-key", "route");
+        assertThat(parts.get(1).headerName()).isEqualTo("X-Api-Key");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "ip,ip", "cookie", "header:", "header:bad name", "ip;route"})
+    void rejects_bad_key_parts(String text) {
+        assertThatThrownBy(() -> KeyPart.parseAll("key", text))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'key'")
+                .hasMessageContaining("ip, user, header:NAME, tenant, route, method");
+    }
+
+    @Test
+    void rejects_a_cost_above_the_smallest_limit() {
+        assertThatThrownBy(() -> Policy.builder("p").limits(Limit.parseAll("limits", "3/1s, 100/1h")).cost(4).build())
+                .hasMessage("Invalid value '4' for parameter 'cost': a whole number from 1 to the smallest limit's permits (3)");
+    }
+
+    @Test
+    void rejects_two_limits_over_one_window() {
+        assertThatThrownBy(() -> Policy.builder("p").limits(Limit.parseAll("limits", "3/1m, 5/60s")))
+                .hasMessageContaining("'limits'").hasMessageContaining("different windows");
+    }
+
+    @Test
+    void rejects_key_prefixes_that_would_break_hash_tags() {
+        assertThatThrownBy(() -> Policy.builder("p").keyPrefix("rl{x}"))
+                .hasMessageContaining("'key-prefix'").hasMessageContaining("no braces");
+    }
+
+    @Test
+    void rejects_a_scope_that_is_not_a_word() {
+        assertThatThrownBy(() -> Policy.builder("p").scope("a b"))
+                .hasMessageContaining("'scope'");
+    }
+}

@@ -1,0 +1,168 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The decisions every store must make, for every algorithm. Each store's test extends this, so the
+ * Redis scripts and the in-memory twin are held to one contract.
+ */
+public abstract class StoreContract {
+
+    protected abstract RateLimitStore store();
+
+    protected static String key(String name) {
+        return "test:" + UUID.randomUUID() + ":{" + name + "}";
+    }
+
+    protected static List<Limit> limits(String text) {
+        return Limit.parseAll("limits", text);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void admits_exactly_the_permits_then_denies(Algorithm algorithm) {
+        List<String> keys = List.of(key("a"));
+        List<Limit> limits = limits("5/1h");
+        for (int i = 4; i >= 0; i--) {
+            Decision d = store().acquire(algorithm, keys, limits, 1);
+            assertThat(d.allowed()).isTrue();
+            assertThat(d.limit()).isEqualTo(5);
+            assertThat(d.remaining()).isEqualTo(i);
+            assertThat(d.retryAfterMillis()).isZero();
+        }
+        Decision denied = store().acquire(algorithm, keys, limits, 1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.remaining()).isZero();
+        assertThat(denied.retryAfterMillis()).isBetween(1L, 3_600_000L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void reports_a_reset_time_within_the_window(Algorithm algorithm) {
+        long before = System.currentTimeMillis();
+        Decision d = store().acquire(algorithm, List.of(key("reset")), limits("10/1m"), 1);
+        // Redis' clock and ours may differ by a little; a minute's window leaves room for that.
+        assertThat(d.resetAtMillis()).isBetween(before - 1_000, before + 61_000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void takes_the_cost_of_a_request(Algorithm algorithm) {
+        List<String> keys = List.of(key("cost"));
+        List<Limit> limits = limits("5/1h");
+        assertThat(store().acquire(algorithm, keys, limits, 3).remaining()).isEqualTo(2);
+        Decision tooExpensive = store().acquire(algorithm, keys, limits, 3);
+        assertThat(tooExpensive.allowed()).isFalse();
+        assertThat(tooExpensive.remaining()).isEqualTo(2);
+        assertThat(store().acquire(algorithm, keys, limits, 2).remaining()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void consumes_all_limits_or_none(Algorithm algorithm) {
+        String perHour = key("multi");
+        String perDay = perHour.replace("}", "}:day");
+        List<Limit> both = limits("2/1h, 5/1d");
+        assertThat(store().acquire(algorithm, List.of(perHour, perDay), both, 1).allowed()).isTrue();
+        assertThat(store().acquire(algorithm, List.of(perHour, perDay), both, 1).allowed()).isTrue();
+        Decision denied = store().acquire(algorithm, List.of(perHour, perDay), both, 1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.limit()).as("the limit that denied").isEqualTo(2);
+        // The denied request took nothing from the daily limit: 5 - 2 - 1 = 2 left after one more.
+        Decision daily = store().acquire(algorithm, List.of(perDay), limits("5/1d"), 1);
+        assertThat(daily.remaining()).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void reports_the_limit_with_fewest_permits_left(Algorithm algorithm) {
+        String a = key("bind");
+        String b = a.replace("}", "}:b");
+        Decision d = store().acquire(algorithm, List.of(a, b), limits("100/1d, 3/1h"), 1);
+        assertThat(d.limit()).isEqualTo(3);
+        assertThat(d.remaining()).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void keeps_keys_apart(Algorithm algorithm) {
+        List<Limit> limits = limits("1/1h");
+        assertThat(store().acquire(algorithm, List.of(key("x")), limits, 1).allowed()).isTrue();
+        assertThat(store().acquire(algorithm, List.of(key("y")), limits, 1).allowed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void admits_again_once_the_window_has_passed(Algorithm algorithm) throws InterruptedException {
+        List<String> keys = List.of(key("window"));
+        List<Limit> limits = limits("2/300ms");
+        store().acquire(algorithm, keys, limits, 1);
+        store().acquire(algorithm, keys, limits, 1);
+        Decision denied = store().acquire(algorithm, keys, limits, 1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.retryAfterMillis()).isBetween(1L, 300L);
+        Thread.sleep(450);
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void forgets_counters_on_reset(Algorithm algorithm) {
+        List<String> keys = List.of(key("forget"));
+        List<Limit> limits = limits("1/1h");
+        store().acquire(algorithm, keys, limits, 1);
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isFalse();
+        store().reset(keys);
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void admits_exactly_the_limit_under_32_concurrent_threads(Algorithm algorithm) throws Exception {
+        List<String> keys = List.of(key("race"));
+        List<Limit> limits = limits("100/1h");
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                return store().acquire(algorithm, keys, limits, 1).allowed();
+            }));
+        }
+        start.countDown();
+        int allowed = 0;
+        for (Future<Boolean> result : results) {
+            allowed += result.get(30, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        pool.shutdown();
+        assertThat(allowed).isEqualTo(100);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "TOKEN_BUCKET")
+    void refills_tokens_evenly_over_the_window(Algorithm algorithm) throws InterruptedException {
+        List<String> keys = List.of(key("refill"));
+        List<Limit> limits = limits("10/1s");
+        for (int i = 0; i < 10; i++) {
+            store().acquire(algorithm, keys, limits, 1);
+        }
+        Decision denied = store().acquire(algorithm, keys, limits, 1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.retryAfterMillis()).as("one token takes 100 ms").isBetween(1L, 100L);
+        Thread.sleep(150);
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isTrue();
+    }
+}

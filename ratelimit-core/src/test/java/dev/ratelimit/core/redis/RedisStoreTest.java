@@ -1,0 +1,142 @@
+package dev.ratelimit.core.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.StoreContract;
+import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.testing.TestRedisExtension;
+
+class RedisStoreTest extends StoreContract {
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    private static RedisClients clients;
+    private static RedisStore store;
+
+    @BeforeAll
+    static void connect() {
+        clients = new RedisClients();
+        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(2_000, 2_000).withPool(32, 2_000));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        store.close();
+        clients.close();
+    }
+
+    @Override
+    protected RateLimitStore store() {
+        return store;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void decides_exactly_as_the_in_memory_store(Algorithm algorithm) {
+        InMemoryStore memory = new InMemoryStore();
+        String redisKey = key("twin");
+        List<Limit> limits = limits("4/1h, 6/1d");
+        long[] costs = {1, 2, 1, 1, 3, 1, 1};
+        List<String> seenByRedis = new ArrayList<>();
+        List<String> seenByMemory = new ArrayList<>();
+        for (long cost : costs) {
+            seenByRedis.add(summary(store.acquire(algorithm, List.of(redisKey, redisKey + ":d"), limits, cost)));
+            seenByMemory.add(summary(memory.acquire(algorithm, List.of("m:{a}", "m:{a}:d"), limits, cost)));
+        }
+        assertThat(seenByRedis).isEqualTo(seenByMemory);
+    }
+
+    private static String summary(Decision d) {
+        return d.allowed() + "/" + d.limit() + "/" + d.remaining();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void gives_every_key_a_ttl_no_longer_than_its_window(Algorithm algorithm) {
+        String key = key("ttl");
+        store.acquire(algorithm, List.of(key), limits("3/1m"), 1);
+        long ttl = Long.parseLong(REDIS.redis().command("PTTL", key));
+        assertThat(ttl).isBetween(1L, 60_000L);
+    }
+
+    @Test
+    void repairs_a_counter_that_lost_its_ttl() {
+        String key = key("immortal");
+        REDIS.redis().command("SET", key, "1");
+        store.acquire(Algorithm.FIXED_WINDOW, List.of(key), limits("3/1m"), 1);
+        assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(1L, 60_000L);
+    }
+
+    @Test
+    void expires_counters_in_redis_after_the_window() throws InterruptedException {
+        String key = key("expiry");
+        store.acquire(Algorithm.FIXED_WINDOW, List.of(key), limits("3/200ms"), 1);
+        assertThat(REDIS.redis().command("EXISTS", key)).isEqualTo("1");
+        Thread.sleep(400);
+        assertThat(REDIS.redis().command("EXISTS", key)).isEqualTo("0");
+    }
+
+    @Test
+    void reloads_its_scripts_after_redis_forgot_them() {
+        REDIS.redis().command("SCRIPT", "FLUSH");
+        Decision d = store.acquire(Algorithm.TOKEN_BUCKET, List.of(key("noscript")), limits("3/1m"), 1);
+        assertThat(d.allowed()).isTrue();
+        assertThat(REDIS.redis().command("SCRIPT", "EXISTS", LuaScript.load("lua/token-bucket.lua").sha1()))
+                .isEqualTo("1");
+    }
+
+    @Test
+    void reports_a_stopped_redis_as_unavailable_and_recovers_after_restart() {
+        List<Limit> limits = limits("3/1m");
+        REDIS.redis().stop();
+        try {
+            assertThatThrownBy(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of(key("down")), limits, 1))
+                    .isInstanceOf(StoreUnavailableException.class);
+        } finally {
+            REDIS.redis().restart();
+        }
+        // The pool may hand out a dead connection once; after that, and with scripts reloaded, it works.
+        Decision after = null;
+        for (int attempt = 0; attempt < 5 && after == null; attempt++) {
+            try {
+                after = store.acquire(Algorithm.FIXED_WINDOW, List.of(key("up")), limits, 1);
+            } catch (StoreUnavailableException e) {
+                // stale pooled connection
+            }
+        }
+        assertThat(after).isNotNull();
+        assertThat(after.allowed()).isTrue();
+    }
+
+    @Test
+    void shares_one_client_between_stores_with_equal_settings() {
+        try (RedisClients own = new RedisClients()) {
+            RedisSettings settings = RedisSettings.fromUrl("redis-url", REDIS.url());
+            RedisStore first = own.open(settings);
+            RedisStore second = own.open(settings);
+            assertThat(own.openClients()).isEqualTo(1);
+            first.close();
+            first.close();
+            assertThat(own.openClients()).isEqualTo(1);
+            second.close();
+            assertThat(own.openClients()).isZero();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.ratelimit.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A real Redis server owned by one test class, on a free port, that the test may stop, kill, pause
+ * (SIGSTOP) and restart. {@link #start()} picks the first that works: Testcontainers when a Docker
+ * engine answers, else {@code redis-server} on the PATH, else the binary shipped in
+ * {@code org.signal:embedded-redis}; it prints which. The machine's own Redis on 6379 is never used.
+ */
+public interface TestRedis extends AutoCloseable {
+
+    static TestRedis start() {
+        TestRedis redis = RedisLauncher.launch();
+        System.out.println("[test-redis] " + redis.describe() + " on port " + redis.port());
+        return redis;
+    }
+
+    String host();
+
+    int port();
+
+    /** {@code redis://host:port}. */
+    default String url() {
+        return "redis://" + host() + ":" + port();
+    }
+
+    String describe();
+
+    /** Stops the server and waits until it is gone. */
+    void stop();
+
+    /** Starts it again on the same port (data is not kept). */
+    void restart();
+
+    /** Freezes the server (SIGSTOP): connections stay open but nothing answers. */
+    void pause();
+
+    void resume();
+
+    /** Runs one command and returns the raw RESP reply, for assertions that must bypass the code under test. */
+    default String command(String... args) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host(), port()), 2000);
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+            }
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return RespReader.read(socket.getInputStream());
+        } catch (IOException e) {
+            throw new IllegalStateException("Redis command " + String.join(" ", args) + " failed", e);
+        }
+    }
+
+    /** Deletes every key, so test methods start clean. */
+    default void flushAll() {
+        command("FLUSHALL");
+    }
+
+    @Override
+    default void close() {
+        stop();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("No free port", e);
+        }
+    }
+
+    static void awaitPong(String host, int port, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), 200);
+                socket.setSoTimeout(500);
+                socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = socket.getInputStream();
+                if (RespReader.read(in).equals("PONG")) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("Redis on " + host + ":" + port + " did not answer PING within " + timeout, last);
+    }
+}
