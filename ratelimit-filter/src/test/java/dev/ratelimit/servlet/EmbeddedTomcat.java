@@ -1,0 +1,112 @@
+package dev.ratelimit.servlet;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+
+/** A real Tomcat 9 on a free port, where tests deploy small applications guarded by the filter. */
+final class EmbeddedTomcat implements AutoCloseable {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Tomcat tomcat = new Tomcat();
+    private final int port;
+
+    EmbeddedTomcat() {
+        try {
+            File base = Files.createTempDirectory("tomcat").toFile();
+            tomcat.setBaseDir(base.getAbsolutePath());
+            tomcat.setPort(0);
+            tomcat.getConnector().setProperty("maxThreads", "64");
+            tomcat.getHost();
+            tomcat.start();
+            port = tomcat.getConnector().getLocalPort();
+        } catch (IOException | LifecycleException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter on /*. */
+    Context deploy(String path, Map<String, String> filterParams, Map<String, String> contextParams) {
+        File docBase = new File(tomcat.getServer().getCatalinaBase(), "webapps");
+        docBase.mkdirs();
+        // Configured completely before it joins the (running) host, which starts it at once.
+        StandardContext context = new StandardContext();
+        context.setName(path);
+        context.setPath(path);
+        context.setDocBase(docBase.getAbsolutePath());
+        context.addLifecycleListener(new Tomcat.FixContextListener());
+        contextParams.forEach(context::addParameter);
+        Tomcat.addServlet(context, "ok", new OkServlet());
+        context.addServletMappingDecoded("/*", "ok");
+        FilterDef def = new FilterDef();
+        def.setFilterName("limit");
+        def.setFilterClass(RateLimitFilter.class.getName());
+        filterParams.forEach(def::addInitParameter);
+        context.addFilterDef(def);
+        FilterMap map = new FilterMap();
+        map.setFilterName("limit");
+        map.addURLPattern("/*");
+        context.addFilterMap(map);
+        tomcat.getHost().addChild(context);
+        return context;
+    }
+
+    void undeploy(Context context) {
+        tomcat.getHost().removeChild(context);
+    }
+
+    HttpResponse<String> get(String pathAndQuery, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .timeout(Duration.ofSeconds(10));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static final class OkServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            resp.setContentType("text/plain");
+            resp.getWriter().write("ok");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package dev.ratelimit.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.catalina.Context;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.ratelimit.testing.TestRedisExtension;
+
+/** The filter in a real Tomcat 9 against a real Redis. */
+class RateLimitFilterTest {
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    private static EmbeddedTomcat tomcat;
+    private static final AtomicInteger APPS = new AtomicInteger();
+
+    @BeforeAll
+    static void startTomcat() {
+        tomcat = new EmbeddedTomcat();
+    }
+
+    @AfterAll
+    static void stopTomcat() {
+        tomcat.close();
+    }
+
+    @BeforeEach
+    void cleanRedis() {
+        REDIS.redis().flushAll();
+    }
+
+    /** Filter params with the test Redis and generous timeouts: this machine is shared with Redis and 32 clients. */
+    private static Map<String, String> params(String... keyValues) {
+        Map<String, String> params = new HashMap<>();
+        params.put("redis-url", REDIS.url());
+        params.put("timeout", "5s");
+        params.put("connect-timeout", "5s");
+        params.put("pool-max-wait", "5s");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            params.put(keyValues[i], keyValues[i + 1]);
+        }
+        return params;
+    }
+
+    private static String deploy(EmbeddedTomcat on, Map<String, String> params) {
+        String path = "/app" + APPS.incrementAndGet();
+        on.deploy(path, params, Map.of());
+        return path;
+    }
+
+    @Test
+    void sends_limit_headers_then_429_with_the_json_body() {
+        String app = deploy(tomcat, params("limits", "2/1h"));
+        HttpResponse<String> first = tomcat.get(app + "/api/orders");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("ok");
+        assertThat(first.headers().firstValue("X-RateLimit-Limit")).hasValue("2");
+        assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("1");
+        long reset = Long.parseLong(first.headers().firstValue("X-RateLimit-Reset").orElseThrow());
+        assertThat(reset).isBetween(System.currentTimeMillis() / 1000, System.currentTimeMillis() / 1000 + 3_700);
+        assertThat(tomcat.get(app + "/api/orders").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> denied = tomcat.get(app + "/api/orders");
+        assertThat(denied.statusCode()).isEqualTo(429);
+        assertThat(denied.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        assertThat(denied.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+        long retryAfter = Long.parseLong(denied.headers().firstValue("Retry-After").orElseThrow());
+        assertThat(retryAfter).isBetween(1L, 3_600L);
+        assertThat(denied.body()).isEqualTo("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\",\"message\":"
+                + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed-window", "token-bucket"})
+    void admits_exactly_the_limit_of_150_requests_from_32_concurrent_clients(String algorithm) throws Exception {
+        String app = deploy(tomcat, params("limits", "100/1h", "algorithm", algorithm));
+        int[] statuses = hammer(150, 32, i -> tomcat.get(app + "/x").statusCode());
+        assertThat(count(statuses, 200)).isEqualTo(100);
+        assertThat(count(statuses, 429)).isEqualTo(50);
+    }
+
+    @Test
+    void two_instances_with_separate_pools_admit_exactly_the_limit_together() throws Exception {
+        try (EmbeddedTomcat other = new EmbeddedTomcat()) {
+            Map<String, String> params = params("limits", "100/1h", "key", "route");
+            String app = deploy(tomcat, params);
+            other.deploy(app, params, Map.of());
+            int[] statuses = hammer(200, 32, i -> (i % 2 == 0 ? tomcat : other).get(app + "/shared").statusCode());
+            assertThat(count(statuses, 200)).isEqualTo(100);
+            assertThat(count(statuses, 429)).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void gives_every_key_a_ttl_and_escapes_hostile_headers() {
+        String app = deploy(tomcat, params("limits", "5/1m, 50/1h", "key", "header:X-Api-Key,route"));
+        tomcat.get(app + "/keys", "X-Api-Key", "x}:{y} FLUSHALL");
+        List<String> keys = Arrays.asList(REDIS.redis().command("KEYS", "ratelimit:*").split("\n"));
+        assertThat(keys).containsExactlyInAnyOrder(
+                "ratelimit:api:*:/keys:*:{h.x-api-key=x%7D%3A%7By%7D%20FLUSHALL}:fw:60000",
+                "ratelimit:api:*:/keys:*:{h.x-api-key=x%7D%3A%7By%7D%20FLUSHALL}:fw:3600000");
+        for (String key : keys) {
+            assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isPositive();
+        }
+    }
+
+    @Test
+    void believes_forwarded_for_only_from_trusted_proxies() {
+        String app = deploy(tomcat, params("limits", "1/1h", "trusted-proxies", "127.0.0.0/8"));
+        assertThat(tomcat.get(app + "/", "X-Forwarded-For", "198.51.100.1").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/", "X-Forwarded-For", "198.51.100.2").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/", "X-Forwarded-For", "198.51.100.1").statusCode()).isEqualTo(429);
+
+        String untrusting = deploy(tomcat, params("limits", "1/1h", "scope", "other"));
+        assertThat(tomcat.get(untrusting + "/", "X-Forwarded-For", "198.51.100.3").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(untrusting + "/", "X-Forwarded-For", "198.51.100.4").statusCode())
+                .as("a client cannot pick its own identity").isEqualTo(429);
+    }
+
+    @Test
+    void dry_run_counts_but_never_blocks() {
+        String app = deploy(tomcat, params("limits", "1/1h", "dry-run", "true"));
+        tomcat.get(app + "/");
+        HttpResponse<String> wouldDeny = tomcat.get(app + "/");
+        assertThat(wouldDeny.statusCode()).isEqualTo(200);
+        assertThat(wouldDeny.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+    }
+
+    @Test
+    void counts_in_memory_when_no_redis_url_is_configured() {
+        Map<String, String> params = new HashMap<>(params("limits", "1/1h"));
+        params.remove("redis-url");
+        String app = deploy(tomcat, params);
+        assertThat(tomcat.get(app + "/").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/").statusCode()).isEqualTo(429);
+        if (System.getenv("REDIS_URL") == null && System.getProperty("ratelimit.redis-url") == null) {
+            assertThat(REDIS.redis().command("DBSIZE")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void takes_the_redis_url_from_a_context_param() {
+        Map<String, String> params = new HashMap<>(params("limits", "1/1h"));
+        params.remove("redis-url");
+        String path = "/app" + APPS.incrementAndGet();
+        tomcat.deploy(path, params, Map.of("ratelimit.redis-url", REDIS.url()));
+        tomcat.get(path + "/");
+        assertThat(REDIS.redis().command("DBSIZE")).isEqualTo("1");
+    }
+
+    @Test
+    void fails_the_deployment_on_a_bad_init_param() {
+        Context bad = tomcat.deploy("/bad" + APPS.incrementAndGet(), params("limits", "lots"), Map.of());
+        assertThat(bad.getState().isAvailable()).isFalse();
+    }
+
+    @Test
+    void redeploying_20_times_leaks_no_threads_and_no_redis_connections() throws Exception {
+        Map<String, String> params = params("limits", "100/1h");
+        Thread.sleep(200);
+        int threadsBefore = Thread.activeCount();
+        long connectionsBefore = ratelimitClients();
+        for (int i = 0; i < 20; i++) {
+            Context context = tomcat.deploy("/redeploy", params, Map.of());
+            assertThat(tomcat.get("/redeploy/").statusCode()).isEqualTo(200);
+            tomcat.undeploy(context);
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (ratelimitClients() > connectionsBefore && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(ratelimitClients()).as("Redis connections named 'ratelimit' (other tests' apps hold some)")
+                .isLessThanOrEqualTo(connectionsBefore);
+        assertThat(Thread.activeCount()).as("threads after 20 redeploys").isLessThanOrEqualTo(threadsBefore + 2);
+    }
+
+    private static long ratelimitClients() {
+        return Arrays.stream(REDIS.redis().command("CLIENT", "LIST").split("\n"))
+                .filter(line -> line.contains(" name=ratelimit ")).count();
+    }
+
+    interface Call {
+        int status(int i) throws Exception;
+    }
+
+    private static int[] hammer(int requests, int threads, Call call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            int n = i;
+            results.add(pool.submit(() -> {
+                start.await();
+                return call.status(n);
+            }));
+        }
+        start.countDown();
+        int[] statuses = new int[requests];
+        for (int i = 0; i < requests; i++) {
+            statuses[i] = results.get(i).get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        return statuses;
+    }
+
+    private static long count(int[] statuses, int status) {
+        return Arrays.stream(statuses).filter(s -> s == status).count();
+    }
+}
