@@ -1,0 +1,114 @@
+package dev.ratelimit.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.Proxy;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Map;
+
+import javax.servlet.FilterConfig;
+import javax.servlet.ServletContext;
+import javax.servlet.ServletException;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Every bad init-param fails init with a message naming the param, the value and what is accepted (no container). */
+class FilterInitTest {
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "limits|lots|one or more comma-separated N/duration",
+            "limits|0/1m|one or more comma-separated N/duration",
+            "algorithm|leaky-bucket|'fixed-window' or 'token-bucket'",
+            "key|ip,cookie|ip, user, header:NAME, tenant, route, method",
+            "scope|my scope|a word of letters",
+            "failure-mode|sometimes|'open', 'closed' or 'local'",
+            "dry-run|yes|'true' or 'false'",
+            "cost|0|a whole number from 1 to",
+            "cost|11|a whole number from 1 to the smallest limit's permits (10)",
+            "key-prefix|a{b}|no braces",
+            "trusted-proxies|10.0.0.0/99|IP addresses or CIDR blocks",
+            "tenant-header|X Tenant|an HTTP header name",
+            "redis-url|http://localhost:6379|redis://[user:password@]host[:port][/database]",
+            "timeout|fast|a whole number followed by ms, s, m, h or d",
+            "timeout|0ms|from 1ms to 1m",
+            "pool-max-total|0|a whole number from 1 to 10000",
+    })
+    void rejects_a_bad_value_naming_param_value_and_rule(String param, String value, String accepted) {
+        Map<String, String> params = new HashMap<>();
+        params.put("limits", "10/1s");
+        params.put("redis-url", "redis://127.0.0.1:1");
+        params.put(param, value);
+        assertThatThrownBy(() -> new RateLimitFilter().init(config(params)))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Rate-limit filter 'limit': Invalid value '" + value + "' for parameter '" + param + "': ")
+                .hasMessageContaining(accepted);
+    }
+
+    @org.junit.jupiter.api.Test
+    void requires_limits() {
+        assertThatThrownBy(() -> new RateLimitFilter().init(config(Map.of())))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("Invalid value (not set) for parameter 'limits'");
+    }
+
+    @org.junit.jupiter.api.Test
+    void takes_shared_settings_from_context_params() throws ServletException {
+        Map<String, String> contextParams = Map.of("ratelimit.limits", "5/1m", "ratelimit.scope", "admin");
+        InitParams params = new InitParams(config(Map.of(), contextParams));
+        assertThat(RateLimitFilter.policy(params, "f").describe())
+                .contains("scope=admin", "limits=[5/1m]", "failure-mode=closed");
+    }
+
+    static FilterConfig config(Map<String, String> initParams) {
+        return config(initParams, Map.of());
+    }
+
+    static FilterConfig config(Map<String, String> initParams, Map<String, String> contextParams) {
+        Map<String, Object> attributes = new HashMap<>();
+        ServletContext context = (ServletContext) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {ServletContext.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getInitParameter":
+                            return contextParams.get((String) args[0]);
+                        case "getAttribute":
+                            return attributes.get((String) args[0]);
+                        case "setAttribute":
+                            return attributes.put((String) args[0], args[1]);
+                        case "removeAttribute":
+                            return attributes.remove((String) args[0]);
+                        case "hashCode":
+                            return System.identityHashCode(proxy);
+                        case "equals":
+                            return proxy == args[0];
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+        return new FilterConfig() {
+            @Override
+            public String getFilterName() {
+                return "limit";
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                return context;
+            }
+
+            @Override
+            public String getInitParameter(String name) {
+                return initParams.get(name);
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.enumeration(initParams.keySet());
+            }
+        };
+    }
+}
