@@ -17,17 +17,15 @@ import javax.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Decision;
-import dev.ratelimit.core.FailureMode;
-import dev.ratelimit.core.KeyPart;
-import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
-import dev.ratelimit.core.TrustedProxies;
+import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
 
 /**
@@ -86,27 +84,25 @@ import dev.ratelimit.core.redis.RedisSettings;
  */
 public class RateLimitFilter implements Filter {
 
-    public static final String PARAM_LIMITS = "limits";
-    public static final String PARAM_ALGORITHM = "algorithm";
-    public static final String PARAM_KEY = "key";
-    public static final String PARAM_SCOPE = "scope";
-    public static final String PARAM_FAILURE_MODE = "failure-mode";
-    public static final String PARAM_REDIS_URL = "redis-url";
-    public static final String PARAM_KEY_PREFIX = "key-prefix";
-    public static final String PARAM_TRUSTED_PROXIES = "trusted-proxies";
-    public static final String PARAM_DRY_RUN = "dry-run";
-    public static final String PARAM_COST = "cost";
-    public static final String PARAM_TENANT_HEADER = "tenant-header";
-    public static final String PARAM_POLICY_NAME = "policy-name";
-    public static final String PARAM_TIMEOUT = "timeout";
-    public static final String PARAM_CONNECT_TIMEOUT = "connect-timeout";
-    public static final String PARAM_POOL_MAX_TOTAL = "pool-max-total";
-    public static final String PARAM_POOL_MAX_WAIT = "pool-max-wait";
+    public static final String PARAM_LIMITS = PolicyParams.LIMITS;
+    public static final String PARAM_ALGORITHM = PolicyParams.ALGORITHM;
+    public static final String PARAM_KEY = PolicyParams.KEY;
+    public static final String PARAM_SCOPE = PolicyParams.SCOPE;
+    public static final String PARAM_FAILURE_MODE = PolicyParams.FAILURE_MODE;
+    public static final String PARAM_REDIS_URL = RedisParams.REDIS_URL;
+    public static final String PARAM_KEY_PREFIX = PolicyParams.KEY_PREFIX;
+    public static final String PARAM_TRUSTED_PROXIES = PolicyParams.TRUSTED_PROXIES;
+    public static final String PARAM_DRY_RUN = PolicyParams.DRY_RUN;
+    public static final String PARAM_COST = PolicyParams.COST;
+    public static final String PARAM_TENANT_HEADER = PolicyParams.TENANT_HEADER;
+    public static final String PARAM_POLICY_NAME = PolicyParams.POLICY_NAME;
+    public static final String PARAM_TIMEOUT = RedisParams.TIMEOUT;
+    public static final String PARAM_CONNECT_TIMEOUT = RedisParams.CONNECT_TIMEOUT;
+    public static final String PARAM_POOL_MAX_TOTAL = RedisParams.POOL_MAX_TOTAL;
+    public static final String PARAM_POOL_MAX_WAIT = RedisParams.POOL_MAX_WAIT;
 
-    /** System property read for the Redis URL when no init- or context-param sets it. */
-    public static final String REDIS_URL_PROPERTY = "ratelimit.redis-url";
-    /** Environment variable read for the Redis URL last. */
-    public static final String REDIS_URL_ENV = "REDIS_URL";
+    /** Context-params named {@code ratelimit.<param>} give a value to every filter of the application. */
+    public static final String CONTEXT_PARAM_PREFIX = "ratelimit.";
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
@@ -119,12 +115,12 @@ public class RateLimitFilter implements Filter {
     @Override
     public void init(FilterConfig config) throws ServletException {
         String filterName = config.getFilterName();
-        InitParams params = new InitParams(config);
+        ConfigParams params = params(config);
         Policy policy;
         RedisSettings redis;
         try {
-            policy = policy(params, filterName);
-            redis = redisSettings(params);
+            policy = PolicyParams.read(params, filterName);
+            redis = RedisParams.read(params);
         } catch (ConfigurationException e) {
             throw new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
         }
@@ -142,49 +138,16 @@ public class RateLimitFilter implements Filter {
         LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName, policy.describe(), effective.describe());
     }
 
-    static Policy policy(InitParams params, String filterName) {
-        String limits = params.get(PARAM_LIMITS);
-        Policy.Builder builder = Policy.builder(params.get(PARAM_POLICY_NAME, filterName))
-                .limits(Limit.parseAll(PARAM_LIMITS, limits))
-                .scope(params.get(PARAM_SCOPE, Policy.DEFAULT_SCOPE))
-                .algorithm(Algorithm.parse(PARAM_ALGORITHM, params.get(PARAM_ALGORITHM, Policy.DEFAULT_ALGORITHM.configName())))
-                .keyParts(KeyPart.parseAll(PARAM_KEY, params.get(PARAM_KEY, Policy.DEFAULT_KEY)))
-                .keyPrefix(params.get(PARAM_KEY_PREFIX, Policy.DEFAULT_KEY_PREFIX))
-                .trustedProxies(TrustedProxies.parse(PARAM_TRUSTED_PROXIES, params.get(PARAM_TRUSTED_PROXIES)))
-                .tenantHeader(params.get(PARAM_TENANT_HEADER))
-                .dryRun(params.getBoolean(PARAM_DRY_RUN, false))
-                .cost(params.getLong(PARAM_COST, 1, 1, Integer.MAX_VALUE));
-        String failureMode = params.get(PARAM_FAILURE_MODE);
-        if (failureMode != null) {
-            builder.failureMode(FailureMode.parse(PARAM_FAILURE_MODE, failureMode));
-        }
-        return builder.build();
-    }
-
-    /** @return the Redis settings, or null to count in memory */
-    static RedisSettings redisSettings(InitParams params) {
-        String url = params.get(PARAM_REDIS_URL);
-        String source = PARAM_REDIS_URL;
-        if (url == null && !isBlank(System.getProperty(REDIS_URL_PROPERTY))) {
-            url = System.getProperty(REDIS_URL_PROPERTY).trim();
-            source = "system property " + REDIS_URL_PROPERTY;
-        }
-        if (url == null && !isBlank(System.getenv(REDIS_URL_ENV))) {
-            url = System.getenv(REDIS_URL_ENV).trim();
-            source = "environment variable " + REDIS_URL_ENV;
-        }
-        if (url == null) {
-            return null;
-        }
-        return RedisSettings.fromUrl(source, url)
-                .withTimeouts(params.getMillis(PARAM_TIMEOUT, RedisSettings.DEFAULT_TIMEOUT_MILLIS, 1, 60_000),
-                        params.getMillis(PARAM_CONNECT_TIMEOUT, RedisSettings.DEFAULT_CONNECT_TIMEOUT_MILLIS, 1, 60_000))
-                .withPool((int) params.getLong(PARAM_POOL_MAX_TOTAL, RedisSettings.DEFAULT_POOL_MAX_TOTAL, 1, 10_000),
-                        params.getMillis(PARAM_POOL_MAX_WAIT, RedisSettings.DEFAULT_POOL_MAX_WAIT_MILLIS, 0, 60_000));
-    }
-
-    private static boolean isBlank(String s) {
-        return s == null || s.trim().isEmpty();
+    /** A filter's own init-param first, then the application's context-param {@code ratelimit.<name>}. */
+    static ConfigParams params(FilterConfig config) {
+        ServletContext context = config.getServletContext();
+        return new ConfigParams(name -> {
+            String value = config.getInitParameter(name);
+            if ((value == null || value.trim().isEmpty()) && context != null) {
+                value = context.getInitParameter(CONTEXT_PARAM_PREFIX + name);
+            }
+            return value;
+        });
     }
 
     @Override

@@ -14,6 +14,8 @@ import javax.servlet.ServletContext;
 import javax.servlet.ServletException;
 
 import org.junit.jupiter.params.ParameterizedTest;
+
+import dev.ratelimit.core.PolicyParams;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every bad init-param fails init with a message naming the param, the value and what is accepted (no container). */
@@ -59,8 +61,7 @@ class FilterInitTest {
     @org.junit.jupiter.api.Test
     void takes_shared_settings_from_context_params() throws ServletException {
         Map<String, String> contextParams = Map.of("ratelimit.limits", "5/1m", "ratelimit.scope", "admin");
-        InitParams params = new InitParams(config(Map.of(), contextParams));
-        assertThat(RateLimitFilter.policy(params, "f").describe())
+        assertThat(PolicyParams.read(RateLimitFilter.params(config(Map.of(), contextParams)), "f").describe())
                 .contains("scope=admin", "limits=[5/1m]", "failure-mode=closed");
     }
 

@@ -1,48 +1,38 @@
-package dev.ratelimit.servlet;
+package dev.ratelimit.core;
 
 import java.util.Locale;
-
-import javax.servlet.FilterConfig;
-import javax.servlet.ServletContext;
-
-import dev.ratelimit.core.ConfigurationException;
-import dev.ratelimit.core.Durations;
+import java.util.function.Function;
 
 /**
- * Reads a filter's parameters: its own init-param first, then the web application's context-param
- * {@code ratelimit.<name>} (what every filter of the application shares), then the default. Each value
- * is parsed explicitly; a bad one throws {@link ConfigurationException} naming param, value and rule.
+ * Typed, validated reads of named configuration values, whatever holds them (web.xml init-params and
+ * context-params, an annotation, a properties file). Blank counts as unset. Every bad value throws
+ * {@link ConfigurationException} naming the parameter, the value and what is accepted.
  */
-final class InitParams {
+public final class ConfigParams {
 
-    static final String CONTEXT_PREFIX = "ratelimit.";
+    private final Function<String, String> source;
 
-    private final FilterConfig config;
-
-    InitParams(FilterConfig config) {
-        this.config = config;
+    /** @param source returns the raw value of a parameter, or null */
+    public ConfigParams(Function<String, String> source) {
+        this.source = source;
     }
 
-    /** The trimmed value, or null when neither the filter nor the context sets it (or it is blank). */
-    String get(String name) {
-        String value = config.getInitParameter(name);
-        if (value == null) {
-            ServletContext context = config.getServletContext();
-            value = context == null ? null : context.getInitParameter(CONTEXT_PREFIX + name);
-        }
+    /** The trimmed value, or null when unset or blank. */
+    public String get(String name) {
+        String value = source.apply(name);
         if (value == null || value.trim().isEmpty()) {
             return null;
         }
         return value.trim();
     }
 
-    String get(String name, String defaultValue) {
+    public String get(String name, String defaultValue) {
         String value = get(name);
         return value == null ? defaultValue : value;
     }
 
     /** Exactly {@code true} or {@code false} (any case): a typo is an error, not a silent false. */
-    boolean getBoolean(String name, boolean defaultValue) {
+    public boolean getBoolean(String name, boolean defaultValue) {
         String value = get(name);
         if (value == null) {
             return defaultValue;
@@ -57,7 +47,7 @@ final class InitParams {
         }
     }
 
-    long getMillis(String name, long defaultMillis, long min, long max) {
+    public long getMillis(String name, long defaultMillis, long min, long max) {
         String value = get(name);
         if (value == null) {
             return defaultMillis;
@@ -70,7 +60,7 @@ final class InitParams {
         return millis;
     }
 
-    long getLong(String name, long defaultValue, long min, long max) {
+    public long getLong(String name, long defaultValue, long min, long max) {
         String value = get(name);
         if (value == null) {
             return defaultValue;

@@ -1,0 +1,42 @@
+package dev.ratelimit.core;
+
+/**
+ * The parameter vocabulary shared by every adapter (Servlet init-params, JAX-RS annotation attributes
+ * and named policies): reads a {@link Policy} from {@link ConfigParams}.
+ */
+public final class PolicyParams {
+
+    public static final String LIMITS = "limits";
+    public static final String ALGORITHM = "algorithm";
+    public static final String KEY = "key";
+    public static final String SCOPE = "scope";
+    public static final String FAILURE_MODE = "failure-mode";
+    public static final String KEY_PREFIX = "key-prefix";
+    public static final String TRUSTED_PROXIES = "trusted-proxies";
+    public static final String DRY_RUN = "dry-run";
+    public static final String COST = "cost";
+    public static final String TENANT_HEADER = "tenant-header";
+    public static final String POLICY_NAME = "policy-name";
+
+    private PolicyParams() {
+    }
+
+    /** @param defaultName the policy's name when {@code policy-name} is not set */
+    public static Policy read(ConfigParams params, String defaultName) {
+        Policy.Builder builder = Policy.builder(params.get(POLICY_NAME, defaultName))
+                .limits(Limit.parseAll(LIMITS, params.get(LIMITS)))
+                .scope(params.get(SCOPE, Policy.DEFAULT_SCOPE))
+                .algorithm(Algorithm.parse(ALGORITHM, params.get(ALGORITHM, Policy.DEFAULT_ALGORITHM.configName())))
+                .keyParts(KeyPart.parseAll(KEY, params.get(KEY, Policy.DEFAULT_KEY)))
+                .keyPrefix(params.get(KEY_PREFIX, Policy.DEFAULT_KEY_PREFIX))
+                .trustedProxies(TrustedProxies.parse(TRUSTED_PROXIES, params.get(TRUSTED_PROXIES)))
+                .tenantHeader(params.get(TENANT_HEADER))
+                .dryRun(params.getBoolean(DRY_RUN, false))
+                .cost(params.getLong(COST, 1, 1, Integer.MAX_VALUE));
+        String failureMode = params.get(FAILURE_MODE);
+        if (failureMode != null) {
+            builder.failureMode(FailureMode.parse(FAILURE_MODE, failureMode));
+        }
+        return builder.build();
+    }
+}
