@@ -25,6 +25,7 @@ import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.SharedStores;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
 
@@ -126,7 +127,7 @@ public class RateLimitFilter implements Filter {
         }
         context = config.getServletContext();
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
-        shared = SharedStores.lease(context);
+        shared = ApplicationStores.lease(context);
         if (redis == null) {
             shared.warnPerInstanceOnce(filterName);
             store = null;
@@ -190,7 +191,7 @@ public class RateLimitFilter implements Filter {
             store.close();
             store = null;
         }
-        shared.release(context);
+        ApplicationStores.release(context, shared);
         shared = null;
         limiter = null;
     }
