@@ -37,6 +37,7 @@ public final class Policy {
     private final String keyPrefix;
     private final TrustedProxies trustedProxies;
     private final String tenantHeader;
+    private final int closedStatus;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -50,6 +51,7 @@ public final class Policy {
         this.keyPrefix = b.keyPrefix;
         this.trustedProxies = b.trustedProxies;
         this.tenantHeader = b.tenantHeader;
+        this.closedStatus = b.closedStatus;
     }
 
     public static Builder builder(String name) {
@@ -101,6 +103,11 @@ public final class Policy {
         return tenantHeader;
     }
 
+    /** The status of a denial by failure mode {@code closed}: 503 (default) or 429. */
+    public int closedStatus() {
+        return closedStatus;
+    }
+
     /** One line for the startup log. */
     public String describe() {
         StringBuilder key = new StringBuilder();
@@ -108,7 +115,9 @@ public final class Policy {
             key.append(key.length() == 0 ? "" : ",").append(part);
         }
         return "policy=" + name + " scope=" + scope + " limits=" + limits + " algorithm=" + algorithm
-                + " key=" + key + " failure-mode=" + failureMode + " cost=" + cost + " dry-run=" + dryRun
+                + " key=" + key + " failure-mode=" + failureMode
+                + (failureMode == FailureMode.CLOSED ? " closed-status=" + closedStatus : "")
+                + " cost=" + cost + " dry-run=" + dryRun
                 + " trusted-proxies=" + trustedProxies;
     }
 
@@ -125,6 +134,7 @@ public final class Policy {
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private String tenantHeader;
+        private int closedStatus = RateLimitResponse.SERVICE_UNAVAILABLE;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -196,6 +206,14 @@ public final class Policy {
                 throw new ConfigurationException("tenant-header", tenantHeader, "an HTTP header name, e.g. 'X-Tenant-Id'");
             }
             this.tenantHeader = tenantHeader;
+            return this;
+        }
+
+        public Builder closedStatus(int closedStatus) {
+            if (closedStatus != RateLimitResponse.SERVICE_UNAVAILABLE && closedStatus != RateLimitResponse.TOO_MANY_REQUESTS) {
+                throw new ConfigurationException("closed-status", String.valueOf(closedStatus), "503 or 429");
+            }
+            this.closedStatus = closedStatus;
             return this;
         }
 

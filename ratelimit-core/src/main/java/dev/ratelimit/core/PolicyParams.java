@@ -17,6 +17,7 @@ public final class PolicyParams {
     public static final String COST = "cost";
     public static final String TENANT_HEADER = "tenant-header";
     public static final String POLICY_NAME = "policy-name";
+    public static final String CLOSED_STATUS = "closed-status";
 
     private PolicyParams() {
     }
@@ -32,7 +33,8 @@ public final class PolicyParams {
                 .trustedProxies(TrustedProxies.parse(TRUSTED_PROXIES, params.get(TRUSTED_PROXIES)))
                 .tenantHeader(params.get(TENANT_HEADER))
                 .dryRun(params.getBoolean(DRY_RUN, false))
-                .cost(params.getLong(COST, 1, 1, Integer.MAX_VALUE));
+                .cost(params.getLong(COST, 1, 1, Integer.MAX_VALUE))
+                .closedStatus((int) params.getLong(CLOSED_STATUS, RateLimitResponse.SERVICE_UNAVAILABLE, 429, 503));
         String failureMode = params.get(FAILURE_MODE);
         if (failureMode != null) {
             builder.failureMode(FailureMode.parse(FAILURE_MODE, failureMode));

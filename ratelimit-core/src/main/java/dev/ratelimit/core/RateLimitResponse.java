@@ -36,9 +36,9 @@ public final class RateLimitResponse {
         return headers;
     }
 
-    /** 429, or 503 when the store was down and the policy fails closed. */
-    public static int status(Decision decision) {
-        return decision.source() == DecisionSource.BYPASS ? SERVICE_UNAVAILABLE : TOO_MANY_REQUESTS;
+    /** 429, or the policy's closed-status (503 by default) when the store was down and the policy fails closed. */
+    public static int status(Decision decision, Policy policy) {
+        return decision.source() == DecisionSource.BYPASS ? policy.closedStatus() : TOO_MANY_REQUESTS;
     }
 
     /** The JSON body of a denial. */

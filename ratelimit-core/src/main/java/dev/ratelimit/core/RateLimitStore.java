@@ -19,6 +19,9 @@ public interface RateLimitStore extends AutoCloseable {
     /** Forgets the counters under these keys. */
     void reset(List<String> keys);
 
+    /** Probes the store now (for Redis: one PING, bounded by its timeout). */
+    StoreHealth health();
+
     /** What the startup log line and health output call this store, e.g. {@code redis://host:6379}. */
     String describe();
 

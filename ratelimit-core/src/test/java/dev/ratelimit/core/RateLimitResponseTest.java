@@ -21,7 +21,8 @@ class RateLimitResponseTest {
         assertThat(RateLimitResponse.headers(soon)).containsEntry("Retry-After", "1");
         Decision later = Decision.denied(10, 0, 1_000, 2_001, DecisionSource.REDIS);
         assertThat(RateLimitResponse.headers(later)).containsEntry("Retry-After", "3");
-        assertThat(RateLimitResponse.status(later)).isEqualTo(429);
+        Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1s")).build();
+        assertThat(RateLimitResponse.status(later, policy)).isEqualTo(429);
     }
 
     @Test

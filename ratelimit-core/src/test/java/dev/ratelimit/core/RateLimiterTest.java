@@ -22,6 +22,11 @@ class RateLimiterTest {
         }
 
         @Override
+        public StoreHealth health() {
+            return new StoreHealth(false, 0, "none", "down");
+        }
+
+        @Override
         public String describe() {
             return "down";
         }
@@ -47,11 +52,20 @@ class RateLimiterTest {
 
     @Test
     void fails_closed_with_503_for_webhooks() {
-        Decision d = limiter("webhook", null, false).acquire(new RateLimitKeysTest.FakeRequest());
+        RateLimiter limiter = limiter("webhook", null, false);
+        Decision d = limiter.acquire(new RateLimitKeysTest.FakeRequest());
         assertThat(d.blocks()).isTrue();
-        assertThat(RateLimitResponse.status(d)).isEqualTo(503);
+        assertThat(RateLimitResponse.status(d, limiter.policy())).isEqualTo(503);
         assertThat(RateLimitResponse.headers(d)).containsOnlyKeys("Retry-After");
         assertThat(RateLimitResponse.body(d)).contains("\"code\":\"RATE_LIMITER_UNAVAILABLE\"");
+    }
+
+    @Test
+    void answers_closed_denials_with_the_configured_status() {
+        Policy policy = Policy.builder("p").scope("admin").limits(Limit.parseAll("limits", "1/1h")).closedStatus(429).build();
+        Decision d = new RateLimiter(policy, DOWN, null).acquire(new RateLimitKeysTest.FakeRequest());
+        assertThat(RateLimitResponse.status(d, policy)).isEqualTo(429);
+        assertThat(RateLimitResponse.body(d)).contains("RATE_LIMITER_UNAVAILABLE");
     }
 
     @Test

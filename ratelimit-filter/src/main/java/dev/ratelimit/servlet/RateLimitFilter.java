@@ -63,6 +63,10 @@ import dev.ratelimit.core.redis.RedisSettings;
  * <tr><td>connect-timeout</td><td>longest wait to open a Redis connection</td><td>100ms</td></tr>
  * <tr><td>pool-max-total</td><td>Redis connections per URL per application</td><td>32</td></tr>
  * <tr><td>pool-max-wait</td><td>longest wait for a free pooled connection</td><td>20ms</td></tr>
+ * <tr><td>breaker-failures</td><td>consecutive Redis failures that open the circuit breaker</td><td>5</td></tr>
+ * <tr><td>breaker-open</td><td>how long the breaker stays open before probing</td><td>30s</td></tr>
+ * <tr><td>breaker-probes</td><td>successful probes that close it again</td><td>3</td></tr>
+ * <tr><td>closed-status</td><td>status of a {@code closed} failure-mode denial: 503 or 429</td><td>503</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -101,6 +105,10 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_CONNECT_TIMEOUT = RedisParams.CONNECT_TIMEOUT;
     public static final String PARAM_POOL_MAX_TOTAL = RedisParams.POOL_MAX_TOTAL;
     public static final String PARAM_POOL_MAX_WAIT = RedisParams.POOL_MAX_WAIT;
+    public static final String PARAM_BREAKER_FAILURES = RedisParams.BREAKER_FAILURES;
+    public static final String PARAM_BREAKER_OPEN = RedisParams.BREAKER_OPEN;
+    public static final String PARAM_BREAKER_PROBES = RedisParams.BREAKER_PROBES;
+    public static final String PARAM_CLOSED_STATUS = PolicyParams.CLOSED_STATUS;
 
     /** Context-params named {@code ratelimit.<param>} give a value to every filter of the application. */
     public static final String CONTEXT_PARAM_PREFIX = "ratelimit.";
@@ -166,15 +174,15 @@ public class RateLimitFilter implements Filter {
             http.setHeader(header.getKey(), header.getValue());
         }
         if (decision.blocks()) {
-            reject(http, decision);
+            reject(http, decision, limiter.policy());
             return;
         }
         chain.doFilter(request, response);
     }
 
-    private static void reject(HttpServletResponse response, Decision decision) throws IOException {
+    private static void reject(HttpServletResponse response, Decision decision, Policy policy) throws IOException {
         // setStatus, not sendError: the container's error page must not replace our JSON body.
-        response.setStatus(RateLimitResponse.status(decision));
+        response.setStatus(RateLimitResponse.status(decision, policy));
         response.setContentType(RateLimitResponse.CONTENT_TYPE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         byte[] body = RateLimitResponse.body(decision).getBytes(StandardCharsets.UTF_8);

@@ -36,7 +36,7 @@ final class ContainerRedis implements TestRedis {
     @SuppressWarnings("resource")
     private void spawn() {
         container = new GenericContainer<>(IMAGE)
-                .withCommand("redis-server", "--save", "", "--appendonly", "no");
+                .withCommand("redis-server", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes");
         container.setPortBindings(List.of(port + ":6379"));
         container.start();
         TestRedis.awaitPong(host(), port, Duration.ofSeconds(10));

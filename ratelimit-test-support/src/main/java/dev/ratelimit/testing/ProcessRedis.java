@@ -39,7 +39,7 @@ final class ProcessRedis implements TestRedis {
         List<String> command = new ArrayList<>(List.of(binary.toString(),
                 "--port", String.valueOf(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", workDir.toString(),
-                "--protected-mode", "no", "--loglevel", "warning"));
+                "--protected-mode", "no", "--loglevel", "warning", "--enable-debug-command", "local"));
         try {
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)

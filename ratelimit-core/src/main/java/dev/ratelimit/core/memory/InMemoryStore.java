@@ -12,6 +12,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.StoreHealth;
 
 /**
  * Counters in this JVM's memory, with the same decisions as the Redis scripts: for development, and
@@ -167,6 +168,11 @@ public final class InMemoryStore implements RateLimitStore {
     /** How many counters are held now, expired ones included until they are swept. */
     public int size() {
         return entries.size();
+    }
+
+    @Override
+    public StoreHealth health() {
+        return new StoreHealth(true, 0, "none", entries.size() + " keys");
     }
 
     @Override

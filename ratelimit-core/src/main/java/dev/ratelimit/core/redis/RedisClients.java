@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.StoreCircuitBreaker;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
@@ -29,12 +30,14 @@ public final class RedisClients implements AutoCloseable {
     public synchronized RedisStore open(RedisSettings settings) {
         Shared shared = clients.get(settings);
         if (shared == null) {
-            shared = new Shared(connect(settings));
+            shared = new Shared(connect(settings), new StoreCircuitBreaker(settings.toString(),
+                    settings.breakerFailures(), settings.breakerOpenMillis(), settings.breakerProbes()));
             clients.put(settings, shared);
         }
         shared.leases++;
         AtomicBoolean released = new AtomicBoolean();
-        return new RedisStore(shared.client, settings.toString(), () -> {
+        RedisClient client = shared.client;
+        return new RedisStore(client, settings.toString(), shared.breaker, () -> client.getPool().clear(), () -> {
             if (released.compareAndSet(false, true)) {
                 release(settings);
             }
@@ -63,7 +66,7 @@ public final class RedisClients implements AutoCloseable {
         clients.clear();
     }
 
-    private static UnifiedJedis connect(RedisSettings settings) {
+    private static RedisClient connect(RedisSettings settings) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) settings.connectTimeoutMillis())
                 .socketTimeoutMillis((int) settings.timeoutMillis())
@@ -110,11 +113,13 @@ public final class RedisClients implements AutoCloseable {
     }
 
     private static final class Shared {
-        final UnifiedJedis client;
+        final RedisClient client;
+        final StoreCircuitBreaker breaker;
         int leases;
 
-        Shared(UnifiedJedis client) {
+        Shared(RedisClient client, StoreCircuitBreaker breaker) {
             this.client = client;
+            this.breaker = breaker;
         }
     }
 }

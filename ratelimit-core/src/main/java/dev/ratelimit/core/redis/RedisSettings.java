@@ -7,6 +7,7 @@ import java.net.URLDecoder;
 import java.util.Objects;
 
 import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.StoreCircuitBreaker;
 
 /**
  * Where Redis is and how long we wait for it. Two filters with equal settings share one pool.
@@ -35,9 +36,13 @@ public final class RedisSettings {
     private final long connectTimeoutMillis;
     private final int poolMaxTotal;
     private final long poolMaxWaitMillis;
+    private final int breakerFailures;
+    private final long breakerOpenMillis;
+    private final int breakerProbes;
 
     private RedisSettings(String host, int port, boolean tls, String user, String password, int database,
-                          long timeoutMillis, long connectTimeoutMillis, int poolMaxTotal, long poolMaxWaitMillis) {
+                          long timeoutMillis, long connectTimeoutMillis, int poolMaxTotal, long poolMaxWaitMillis,
+                          int breakerFailures, long breakerOpenMillis, int breakerProbes) {
         this.host = host;
         this.port = port;
         this.tls = tls;
@@ -48,6 +53,9 @@ public final class RedisSettings {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.poolMaxTotal = poolMaxTotal;
         this.poolMaxWaitMillis = poolMaxWaitMillis;
+        this.breakerFailures = breakerFailures;
+        this.breakerOpenMillis = breakerOpenMillis;
+        this.breakerProbes = breakerProbes;
     }
 
     /**
@@ -87,17 +95,23 @@ public final class RedisSettings {
         }
         return new RedisSettings(uri.getHost(), port, "rediss".equals(scheme), user, password, database,
                 DEFAULT_TIMEOUT_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS, DEFAULT_POOL_MAX_TOTAL,
-                DEFAULT_POOL_MAX_WAIT_MILLIS);
+                DEFAULT_POOL_MAX_WAIT_MILLIS, StoreCircuitBreaker.DEFAULT_FAILURES,
+                StoreCircuitBreaker.DEFAULT_OPEN_MILLIS, StoreCircuitBreaker.DEFAULT_PROBES);
     }
 
     public RedisSettings withTimeouts(long timeoutMillis, long connectTimeoutMillis) {
         return new RedisSettings(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis);
+                poolMaxTotal, poolMaxWaitMillis, breakerFailures, breakerOpenMillis, breakerProbes);
     }
 
     public RedisSettings withPool(int poolMaxTotal, long poolMaxWaitMillis) {
         return new RedisSettings(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis);
+                poolMaxTotal, poolMaxWaitMillis, breakerFailures, breakerOpenMillis, breakerProbes);
+    }
+
+    public RedisSettings withBreaker(int failures, long openMillis, int probes) {
+        return new RedisSettings(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
+                poolMaxTotal, poolMaxWaitMillis, failures, openMillis, probes);
     }
 
     private static String decode(String s) {
@@ -153,6 +167,18 @@ public final class RedisSettings {
         return poolMaxWaitMillis;
     }
 
+    public int breakerFailures() {
+        return breakerFailures;
+    }
+
+    public long breakerOpenMillis() {
+        return breakerOpenMillis;
+    }
+
+    public int breakerProbes() {
+        return breakerProbes;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof RedisSettings)) {
@@ -162,13 +188,14 @@ public final class RedisSettings {
         return host.equals(r.host) && port == r.port && tls == r.tls && Objects.equals(user, r.user)
                 && Objects.equals(password, r.password) && database == r.database && timeoutMillis == r.timeoutMillis
                 && connectTimeoutMillis == r.connectTimeoutMillis && poolMaxTotal == r.poolMaxTotal
-                && poolMaxWaitMillis == r.poolMaxWaitMillis;
+                && poolMaxWaitMillis == r.poolMaxWaitMillis && breakerFailures == r.breakerFailures
+                && breakerOpenMillis == r.breakerOpenMillis && breakerProbes == r.breakerProbes;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis);
+                poolMaxTotal, poolMaxWaitMillis, breakerFailures, breakerOpenMillis, breakerProbes);
     }
 
     /** E.g. {@code redis://cache.internal:6379/0}, never with the password. */

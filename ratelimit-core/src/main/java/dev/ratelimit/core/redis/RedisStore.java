@@ -1,5 +1,6 @@
 package dev.ratelimit.core.redis;
 
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,14 +9,17 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.StoreCircuitBreaker;
+import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.StoreUnavailableException;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Counters in Redis: one EVALSHA, one round trip per decision, time from Redis {@code TIME}. Works with
- * any {@link UnifiedJedis} (single node, Sentinel, Cluster). Closing it releases its lease on the
- * shared client; the client closes with its last lease.
+ * any {@link UnifiedJedis} (single node, Sentinel, Cluster). Calls pass the client's circuit breaker.
+ * Closing it releases its lease on the shared client; the client closes with its last lease.
  */
 public final class RedisStore implements RateLimitStore {
 
@@ -24,14 +28,20 @@ public final class RedisStore implements RateLimitStore {
 
     private final UnifiedJedis redis;
     private final String description;
+    private final StoreCircuitBreaker breaker;
+    private final Runnable discardIdleConnections;
     private final Runnable onClose;
 
     /**
-     * @param onClose what closing this store does to the client (release a shared lease, or close it)
+     * @param discardIdleConnections drops pooled idle connections (after Redis restarted they are all dead)
+     * @param onClose                what closing this store does to the client (release a lease, or close it)
      */
-    public RedisStore(UnifiedJedis redis, String description, Runnable onClose) {
+    public RedisStore(UnifiedJedis redis, String description, StoreCircuitBreaker breaker,
+                      Runnable discardIdleConnections, Runnable onClose) {
         this.redis = redis;
         this.description = description;
+        this.breaker = breaker;
+        this.discardIdleConnections = discardIdleConnections;
         this.onClose = onClose;
     }
 
@@ -44,13 +54,51 @@ public final class RedisStore implements RateLimitStore {
             args.add(Long.toString(limit.windowMillis()));
         }
         LuaScript script = algorithm == Algorithm.FIXED_WINDOW ? FIXED_WINDOW : TOKEN_BUCKET;
-        Object reply;
-        try {
-            reply = script.run(redis, keys, args);
-        } catch (JedisException e) {
-            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+        return toDecision(call(script, keys, args), limits);
+    }
+
+    private Object call(LuaScript script, List<String> keys, List<String> args) {
+        if (!breaker.tryAcquire()) {
+            throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
         }
-        return toDecision(reply, limits);
+        try {
+            Object reply = runOnLiveConnection(script, keys, args);
+            breaker.recordSuccess();
+            return reply;
+        } catch (JedisException | StoreUnavailableException e) {
+            breaker.recordFailure();
+            throw e instanceof StoreUnavailableException ? (StoreUnavailableException) e
+                    : new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            breaker.recordFailure();
+            throw e;
+        }
+    }
+
+    /**
+     * A connection that broke at once (reset, closed: Redis restarted) is not Redis' fault now: drop the
+     * pool's idle connections, which died with it, and try once more. A timeout is not retried: that
+     * would double the wait.
+     */
+    private Object runOnLiveConnection(LuaScript script, List<String> keys, List<String> args) {
+        try {
+            return script.run(redis, keys, args);
+        } catch (JedisConnectionException e) {
+            if (isTimeout(e)) {
+                throw e;
+            }
+            discardIdleConnections.run();
+            return script.run(redis, keys, args);
+        }
+    }
+
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Decision toDecision(Object reply, List<Limit> limits) {
@@ -80,6 +128,24 @@ public final class RedisStore implements RateLimitStore {
         } catch (JedisException e) {
             throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
         }
+    }
+
+    /** One PING, outside the breaker (a probe must see Redis even while the breaker is open). */
+    @Override
+    public StoreHealth health() {
+        long start = System.nanoTime();
+        try {
+            redis.ping();
+            return new StoreHealth(true, (System.nanoTime() - start) / 1_000, breaker.state(), description);
+        } catch (JedisException e) {
+            return new StoreHealth(false, (System.nanoTime() - start) / 1_000, breaker.state(),
+                    description + ": " + e.getMessage());
+        }
+    }
+
+    /** The breaker shared by every store on this client. */
+    public StoreCircuitBreaker breaker() {
+        return breaker;
     }
 
     @Override

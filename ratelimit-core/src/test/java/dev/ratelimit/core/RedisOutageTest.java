@@ -1,0 +1,287 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.core.redis.RedisClients;
+import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.testing.TestRedisExtension;
+
+/**
+ * A real redis-server killed, frozen (SIGSTOP), put to sleep (DEBUG SLEEP) and restarted under 32
+ * concurrent clients. Checks that no request waits past its budget, that each failure mode decides as
+ * documented, and that traffic returns to Redis after it recovers. Prints the worst latency seen.
+ */
+class RedisOutageTest {
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    static final long TIMEOUT = 50;
+    static final long CONNECT_TIMEOUT = 100;
+    static final long POOL_WAIT = 20;
+    static final long BREAKER_OPEN = 1_000;
+    /** The documented worst case (pool wait + connect + call, and once more on a dead pooled connection). */
+    static final long BUDGET = POOL_WAIT + 2 * (CONNECT_TIMEOUT + TIMEOUT);
+    /** Room for a 2-core machine running 32 client threads, Redis and the JIT at once. */
+    static final long MARGIN = 400;
+
+    private RedisClients clients;
+    private RedisStore store;
+    private InMemoryStore memory;
+    private ListAppender<ILoggingEvent> breakerLog;
+
+    @BeforeEach
+    void connect() {
+        clients = new RedisClients();
+        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url())
+                .withTimeouts(TIMEOUT, CONNECT_TIMEOUT).withPool(32, POOL_WAIT).withBreaker(5, BREAKER_OPEN, 3));
+        memory = new InMemoryStore();
+        breakerLog = new ListAppender<>();
+        breakerLog.start();
+        ((Logger) org.slf4j.LoggerFactory.getLogger(StoreCircuitBreaker.class)).addAppender(breakerLog);
+    }
+
+    @AfterEach
+    void disconnect() {
+        ((Logger) org.slf4j.LoggerFactory.getLogger(StoreCircuitBreaker.class)).detachAppender(breakerLog);
+        store.close();
+        clients.close();
+    }
+
+    private RateLimiter limiter(String scope, FailureMode mode, String limits) {
+        Policy policy = Policy.builder(scope).scope(scope).failureMode(mode).limits(Limit.parseAll("limits", limits)).build();
+        return new RateLimiter(policy, store, memory);
+    }
+
+    record Outcome(String policy, Decision decision, long startMillis, long latencyMillis) {
+    }
+
+    /** 32 threads call three limiters (api/open, webhook/closed, local) until stopped; times are since start. */
+    final class Load implements AutoCloseable {
+        final long origin = System.nanoTime();
+        final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final List<Thread> threads = new ArrayList<>();
+        final CountDownLatch stopped = new CountDownLatch(32);
+
+        Load() {
+            RateLimiter api = limiter("api", FailureMode.OPEN, "1000000/1h");
+            RateLimiter webhook = limiter("webhook", FailureMode.CLOSED, "1000000/1h");
+            RateLimiter local = limiter("local", FailureMode.LOCAL, "20/1h");
+            for (int t = 0; t < 32; t++) {
+                int n = t;
+                Thread thread = new Thread(() -> {
+                    try {
+                        for (int i = 0; running.get(); i++) {
+                            RateLimiter limiter = switch ((n + i) % 3) {
+                                case 0 -> api;
+                                case 1 -> webhook;
+                                default -> local;
+                            };
+                            RateLimitKeysTest.FakeRequest request = new RateLimitKeysTest.FakeRequest();
+                            request.remoteAddress = limiter == local ? "192.0.2.1"
+                                    : "10.0." + ThreadLocalRandom.current().nextInt(256) + "." + ThreadLocalRandom.current().nextInt(256);
+                            long start = System.nanoTime();
+                            Decision d = limiter.acquire(request);
+                            long end = System.nanoTime();
+                            outcomes.add(new Outcome(limiter.policy().name(), d, millis(start), (end - start) / 1_000_000));
+                            Thread.sleep(2);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        stopped.countDown();
+                    }
+                }, "load-" + t);
+                threads.add(thread);
+                thread.start();
+            }
+        }
+
+        long millis(long nanos) {
+            return (nanos - origin) / 1_000_000;
+        }
+
+        long now() {
+            return millis(System.nanoTime());
+        }
+
+        List<Outcome> between(long from, long to) {
+            return outcomes.stream().filter(o -> o.startMillis >= from && o.startMillis < to).toList();
+        }
+
+        long worstLatency() {
+            return outcomes.stream().mapToLong(Outcome::latencyMillis).max().orElse(0);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            stopped.await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    interface Fault {
+        void start() throws Exception;
+
+        void end() throws Exception;
+    }
+
+    private void survives(String name, Fault fault) throws Exception {
+        long faultAt;
+        long healedAt;
+        try (Load load = new Load()) {
+            Thread.sleep(400);
+            faultAt = load.now();
+            fault.start();
+            Thread.sleep(1_500);
+            healedAt = load.now();
+            fault.end();
+            Thread.sleep(BREAKER_OPEN + 1_500);
+            load.close();
+
+            System.out.printf("[outage] %s: %d requests, worst latency %d ms (budget %d ms + margin %d ms)%n",
+                    name, load.outcomes.size(), load.worstLatency(), BUDGET, MARGIN);
+            assertThat(load.worstLatency()).as("worst request latency, ms").isLessThanOrEqualTo(BUDGET + MARGIN);
+
+            List<Outcome> before = load.between(0, faultAt);
+            assertThat(before).isNotEmpty().allSatisfy(o -> assertThat(o.decision.source()).isEqualTo(DecisionSource.REDIS));
+
+            // Once the breaker has opened (well within 500 ms), every policy answers by its failure mode.
+            List<Outcome> during = load.between(faultAt + 500, healedAt);
+            assertThat(during).isNotEmpty();
+            for (Outcome o : during) {
+                switch (o.policy) {
+                    case "api" -> assertThat(o.decision.allowed() && o.decision.source() == DecisionSource.BYPASS).isTrue();
+                    case "webhook" -> assertThat(!o.decision.allowed() && o.decision.source() == DecisionSource.BYPASS).isTrue();
+                    default -> assertThat(o.decision.source()).isEqualTo(DecisionSource.MEMORY);
+                }
+            }
+            long localAdmitted = load.outcomes.stream()
+                    .filter(o -> o.policy.equals("local") && o.decision.source() == DecisionSource.MEMORY && o.decision.allowed())
+                    .count();
+            assertThat(localAdmitted).as("local mode keeps the limit per instance").isLessThanOrEqualTo(20);
+
+            // Within one half-open interval after Redis is back, traffic returns to Redis.
+            List<Outcome> after = load.between(healedAt + BREAKER_OPEN + 700, Long.MAX_VALUE);
+            assertThat(after).isNotEmpty().allSatisfy(o -> assertThat(o.decision.source()).isEqualTo(DecisionSource.REDIS));
+        }
+        assertThat(breakerLog.list).anySatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.WARN);
+            assertThat(e.getFormattedMessage()).contains("OPEN");
+        });
+        assertThat(breakerLog.list).anySatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.INFO);
+            assertThat(e.getFormattedMessage()).contains("CLOSED");
+        });
+    }
+
+    @Test
+    void survives_redis_being_killed_and_restarted() throws Exception {
+        survives("kill + restart", new Fault() {
+            @Override
+            public void start() {
+                REDIS.redis().stop();
+            }
+
+            @Override
+            public void end() {
+                REDIS.redis().restart();
+            }
+        });
+    }
+
+    @Test
+    void survives_a_frozen_redis() throws Exception {
+        survives("SIGSTOP + SIGCONT", new Fault() {
+            @Override
+            public void start() {
+                REDIS.redis().pause();
+            }
+
+            @Override
+            public void end() {
+                REDIS.redis().resume();
+            }
+        });
+    }
+
+    @Test
+    void survives_a_redis_that_answers_too_slowly() throws Exception {
+        Thread[] sleeper = new Thread[1];
+        survives("DEBUG SLEEP 1.5", new Fault() {
+            @Override
+            public void start() {
+                sleeper[0] = new Thread(() -> REDIS.redis().command("DEBUG", "SLEEP", "1.5"));
+                sleeper[0].start();
+            }
+
+            @Override
+            public void end() throws InterruptedException {
+                sleeper[0].join();
+            }
+        });
+    }
+
+    @Test
+    void waits_no_longer_than_pool_max_wait_when_the_pool_is_exhausted() throws Exception {
+        try (RedisClients own = new RedisClients();
+             RedisStore tiny = own.open(RedisSettings.fromUrl("redis-url", REDIS.url())
+                     .withTimeouts(500, CONNECT_TIMEOUT).withPool(1, POOL_WAIT).withBreaker(1_000, BREAKER_OPEN, 3))) {
+            Policy policy = Policy.builder("api").limits(Limit.parseAll("limits", "1000/1h")).build();
+            RateLimiter limiter = new RateLimiter(policy, tiny, memory);
+            limiter.acquire(new RateLimitKeysTest.FakeRequest());
+            Thread sleeper = new Thread(() -> REDIS.redis().command("DEBUG", "SLEEP", "0.4"));
+            sleeper.start();
+            Thread.sleep(50);
+            Thread holder = new Thread(() -> limiter.acquire(new RateLimitKeysTest.FakeRequest()));
+            holder.start();
+            Thread.sleep(50);
+            List<Long> latencies = new ArrayList<>();
+            List<DecisionSource> sources = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                sources.add(limiter.acquire(new RateLimitKeysTest.FakeRequest()).source());
+                latencies.add((System.nanoTime() - start) / 1_000_000);
+            }
+            holder.join();
+            sleeper.join();
+            System.out.println("[outage] pool exhausted: latencies " + latencies + " ms");
+            assertThat(sources).containsOnly(DecisionSource.BYPASS);
+            assertThat(latencies).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(POOL_WAIT + MARGIN));
+        }
+    }
+
+    @Test
+    void first_requests_after_a_restart_succeed() throws Exception {
+        RateLimiter api = limiter("api", FailureMode.CLOSED, "1000/1h");
+        try (Load warm = new Load()) {
+            Thread.sleep(300); // fills the pool with connections that the restart will kill
+        }
+        REDIS.redis().restart(); // a new process: connections dead, scripts gone
+        for (int i = 0; i < 40; i++) {
+            Decision d = api.acquire(new RateLimitKeysTest.FakeRequest());
+            assertThat(d.source()).as("request %d after restart", i).isEqualTo(DecisionSource.REDIS);
+        }
+    }
+}
