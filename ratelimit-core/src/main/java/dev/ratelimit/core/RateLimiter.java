@@ -25,6 +25,7 @@ public final class RateLimiter {
     private final Policy policy;
     private final RateLimitStore store;
     private final RateLimitStore localFallback;
+    private final LocalDenyCache denyCache = new LocalDenyCache();
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong failuresSinceLog = new AtomicLong();
 
@@ -54,8 +55,18 @@ public final class RateLimiter {
     }
 
     private Decision decide(List<String> keys) {
+        String cacheKey = keys.get(0);
+        long sentAt = System.nanoTime();
+        Decision cached = denyCache.get(cacheKey, sentAt);
+        if (cached != null) {
+            return cached;
+        }
         try {
-            return store.acquire(policy.algorithm(), keys, policy.limits(), policy.cost());
+            Decision decision = store.acquire(policy.algorithm(), keys, policy.limits(), policy.cost());
+            if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
+                denyCache.put(cacheKey, decision, sentAt);
+            }
+            return decision;
         } catch (StoreUnavailableException e) {
             logFailure(e);
             switch (policy.failureMode()) {
@@ -67,6 +78,16 @@ public final class RateLimiter {
                 default:
                     return Decision.allowed(0, 0, System.currentTimeMillis(), DecisionSource.BYPASS);
             }
+        }
+    }
+
+    /** Forgets the counters of the identity this request belongs to (and any local denial of it). */
+    public void reset(RequestView request) {
+        List<String> keys = RateLimitKeys.keysFor(policy, request);
+        denyCache.remove(keys.get(0));
+        store.reset(keys);
+        if (localFallback != null && localFallback != store) {
+            localFallback.reset(keys);
         }
     }
 

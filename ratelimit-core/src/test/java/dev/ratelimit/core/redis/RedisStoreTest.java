@@ -18,6 +18,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.StoreContract;
+import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.StoreUnavailableException;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.testing.TestRedisExtension;
@@ -123,6 +124,22 @@ class RedisStoreTest extends StoreContract {
         }
         assertThat(after).isNotNull();
         assertThat(after.allowed()).isTrue();
+    }
+
+    @Test
+    void reports_health_with_latency_and_breaker_state() {
+        StoreHealth up = store.health();
+        assertThat(up.up()).isTrue();
+        assertThat(up.latencyMicros()).isPositive();
+        assertThat(up.breakerState()).isEqualTo("closed");
+        REDIS.redis().stop();
+        try {
+            StoreHealth down = store.health();
+            assertThat(down.up()).isFalse();
+            assertThat(down.detail()).contains(REDIS.redis().host());
+        } finally {
+            REDIS.redis().restart();
+        }
     }
 
     @Test

@@ -1,0 +1,31 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class LocalDenyCacheTest {
+
+    private final LocalDenyCache cache = new LocalDenyCache();
+
+    @Test
+    void denies_until_the_retry_after_measured_from_when_the_call_was_sent() {
+        Decision denial = Decision.denied(10, 0, 5_000, 2_000, DecisionSource.REDIS);
+        cache.put("k", denial, 1_000_000_000L);
+        Decision again = cache.get("k", 1_500_000_000L);
+        assertThat(again.allowed()).isFalse();
+        assertThat(again.retryAfterMillis()).isEqualTo(1_500);
+        assertThat(again.limit()).isEqualTo(10);
+        assertThat(cache.get("k", 3_000_000_000L)).as("expired exactly at sent + retry-after").isNull();
+        assertThat(cache.size()).isZero();
+    }
+
+    @Test
+    void stays_bounded() {
+        long now = System.nanoTime();
+        for (int i = 0; i < LocalDenyCache.MAX_ENTRIES + 500; i++) {
+            cache.put("k" + i, Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now);
+        }
+        assertThat(cache.size()).isEqualTo(LocalDenyCache.MAX_ENTRIES);
+    }
+}
