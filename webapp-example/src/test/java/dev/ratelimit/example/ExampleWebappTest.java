@@ -12,13 +12,17 @@ import java.nio.file.Files;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
+import org.apache.catalina.Wrapper;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.scan.StandardJarScanner;
+import org.glassfish.jersey.servlet.ServletContainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.example.jaxrs.ExampleApplication;
 import dev.ratelimit.testing.TestRedisExtension;
 
 /** The example's own WEB-INF/web.xml on a real Tomcat 9, with Redis given as users give it (system property). */
@@ -30,6 +34,7 @@ class ExampleWebappTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static Tomcat tomcat;
     private static int port;
+    private static Context context;
 
     @BeforeAll
     static void deployTheExample() throws IOException, LifecycleException {
@@ -39,8 +44,13 @@ class ExampleWebappTest {
         tomcat.setPort(0);
         tomcat.getConnector();
         tomcat.setAddDefaultWebXmlToWebapp(false);
-        Context context = tomcat.addWebapp("/webapp-example", new File("src/main/webapp").getAbsolutePath());
+        context = tomcat.addWebapp("/webapp-example", new File("src/main/webapp").getAbsolutePath());
         ((StandardJarScanner) context.getJarScanner()).setScanClassPath(false);
+        // What Jersey's initializer does with @ApplicationPath in the packaged WAR, without its scan.
+        Wrapper jaxrs = Tomcat.addServlet(context, "jaxrs", new ServletContainer());
+        jaxrs.addInitParameter("javax.ws.rs.Application", ExampleApplication.class.getName());
+        jaxrs.setLoadOnStartup(1);
+        context.addServletMappingDecoded("/rest/*", "jaxrs");
         tomcat.start();
         port = tomcat.getConnector().getLocalPort();
         assertThat(context.getState().isAvailable()).as("the example deployed").isTrue();
@@ -86,5 +96,24 @@ class ExampleWebappTest {
         assertThat(webhook.headers().firstValue("X-RateLimit-Limit")).hasValue("30");
         assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*"))
                 .isEqualTo("ratelimit:webhook:*:/webhooks/github:*:{ip=127.0.0.1}:fw:60000");
+    }
+
+    @Test
+    void jaxrs_methods_have_their_own_limits_on_the_filters_redis_pool() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            HttpResponse<String> ok = send("GET", "/rest/orders/" + i);
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.headers().firstValue("X-RateLimit-Limit")).hasValue("3");
+        }
+        HttpResponse<String> denied = send("GET", "/rest/orders/4");
+        assertThat(denied.statusCode()).as("/orders/{id} is one route").isEqualTo(429);
+        assertThat(denied.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
+        assertThat(send("GET", "/rest/orders").headers().firstValue("X-RateLimit-Limit")).hasValue("10");
+        assertThat(send("GET", "/rest/search?q=x").headers().firstValue("X-RateLimit-Limit")).hasValue("2");
+        HttpResponse<String> health = send("GET", "/rest/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.headers().firstValue("X-RateLimit-Limit")).isEmpty();
+        SharedStores shared = (SharedStores) context.getServletContext().getAttribute(SharedStores.ATTRIBUTE);
+        assertThat(shared.redis().openClients()).as("one Redis pool for filters and resources").isEqualTo(1);
     }
 }

@@ -1,0 +1,69 @@
+package dev.ratelimit.jaxrs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.servlet.http.HttpServletRequest;
+import javax.ws.rs.container.ContainerRequestContext;
+import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+
+import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.DecisionSource;
+import dev.ratelimit.core.RateLimitResponse;
+import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.RequestView;
+
+/**
+ * Consults the limiters of one resource method, in annotation order; the first that blocks answers
+ * the request (later ones are not charged). The decision to report is left in a request property for
+ * {@link RateLimitResponseFilter}.
+ */
+final class RateLimitRequestFilter implements ContainerRequestFilter {
+
+    static final String DECISION_PROPERTY = RateLimitRequestFilter.class.getName() + ".decision";
+
+    private static final MediaType JSON_UTF8 = MediaType.valueOf(RateLimitResponse.CONTENT_TYPE).withCharset("UTF-8");
+
+    private final List<RateLimiter> limiters;
+    private final String route;
+    private final HttpServletRequest servletRequest;
+
+    /** @param servletRequest the runtime's proxy to the current Servlet request, or null */
+    RateLimitRequestFilter(List<RateLimiter> limiters, String route, HttpServletRequest servletRequest) {
+        this.limiters = new ArrayList<>(limiters);
+        this.route = route;
+        this.servletRequest = servletRequest;
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        RequestView view = new JaxrsRequestView(request, route, servletRequest);
+        Decision reported = null;
+        for (RateLimiter limiter : limiters) {
+            Decision decision = limiter.acquire(view);
+            if (decision.blocks()) {
+                request.setProperty(DECISION_PROPERTY, decision);
+                Response.ResponseBuilder denial = Response.status(RateLimitResponse.status(decision, limiter.policy()))
+                        .type(JSON_UTF8)
+                        .entity(RateLimitResponse.body(decision));
+                request.abortWith(denial.build());
+                return;
+            }
+            reported = tighter(reported, decision);
+        }
+        request.setProperty(DECISION_PROPERTY, reported);
+    }
+
+    /** The decision closest to denying, preferring one a store made over a bypass without numbers. */
+    private static Decision tighter(Decision current, Decision candidate) {
+        if (current == null || current.source() == DecisionSource.BYPASS) {
+            return candidate;
+        }
+        if (candidate.source() == DecisionSource.BYPASS) {
+            return current;
+        }
+        return candidate.remaining() < current.remaining() ? candidate : current;
+    }
+}

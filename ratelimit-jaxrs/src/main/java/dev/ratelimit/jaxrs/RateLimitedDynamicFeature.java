@@ -1,0 +1,124 @@
+package dev.ratelimit.jaxrs;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import javax.servlet.ServletContext;
+import javax.servlet.http.HttpServletRequest;
+import javax.ws.rs.container.DynamicFeature;
+import javax.ws.rs.container.ResourceInfo;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.FeatureContext;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.RateLimiter;
+
+/**
+ * Binds one {@link RateLimitRequestFilter} to each resource method that carries {@link RateLimited}
+ * (its own, else its class's) and reads the annotations then, so a bad value fails the deployment.
+ * Registered by {@link RateLimitFeature}; not meant to be registered alone.
+ */
+public final class RateLimitedDynamicFeature implements DynamicFeature {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitedDynamicFeature.class);
+
+    @Context
+    private ServletContext servletContext;
+    @Context
+    private HttpServletRequest servletRequest;
+
+    private final RateLimitResponseFilter responseFilter = new RateLimitResponseFilter();
+    private ApplicationLimits application;
+    private Settings settings;
+
+    @Override
+    public void configure(ResourceInfo resource, FeatureContext context) {
+        Method method = resource.getResourceMethod();
+        Class<?> resourceClass = resource.getResourceClass();
+        if (method == null || resourceClass == null) {
+            return;
+        }
+        RateLimited[] annotations = method.getAnnotationsByType(RateLimited.class);
+        if (annotations.length == 0) {
+            annotations = resourceClass.getAnnotationsByType(RateLimited.class);
+        }
+        if (annotations.length == 0) {
+            return;
+        }
+        String where = resourceClass.getSimpleName() + "#" + method.getName();
+        String route = RouteTemplates.of(resourceClass, method);
+        List<AnnotationPolicy> policies = new ArrayList<>(annotations.length);
+        for (RateLimited annotation : annotations) {
+            policies.add(new AnnotationPolicy(annotation, settings(), where));
+        }
+        checkIndependent(policies, where);
+        List<RateLimiter> limiters = new ArrayList<>(policies.size());
+        for (AnnotationPolicy policy : policies) {
+            RateLimiter limiter = application().limiter(policy);
+            limiters.add(limiter);
+            LOG.info("Rate limit on {} route={}: {}", where, route, policy.policy.describe());
+        }
+        context.register(new RateLimitRequestFilter(limiters, route, servletRequest), RateLimitFeature.PRIORITY);
+        context.register(responseFilter, RateLimitFeature.PRIORITY);
+    }
+
+    /** Two annotations of one method counting in the same Redis key would corrupt each other's counts. */
+    private static void checkIndependent(List<AnnotationPolicy> policies, String where) {
+        Set<String> keys = new HashSet<>();
+        for (AnnotationPolicy read : policies) {
+            Policy p = read.policy;
+            for (Limit limit : p.limits()) {
+                String key = p.keyPrefix() + ':' + p.scope() + ':' + p.keyParts() + ':' + p.algorithm() + ':' + limit.windowMillis();
+                if (!keys.add(key)) {
+                    throw new IllegalArgumentException("@RateLimited on " + where + ": two annotations count with scope '"
+                            + p.scope() + "', key " + p.keyParts() + " and a " + limit + " window in the same Redis key:"
+                            + " give one another scope or key, or merge them into one annotation's limits");
+                }
+            }
+        }
+    }
+
+    private synchronized Settings settings() {
+        if (settings == null) {
+            settings = new Settings(usable(servletContext));
+        }
+        return settings;
+    }
+
+    private synchronized ApplicationLimits application() {
+        if (application == null) {
+            ServletContext injected = usable(servletContext);
+            RateLimitCleanupListener.Open open = injected == null ? null : RateLimitCleanupListener.find(injected);
+            if (open != null) {
+                application = new ApplicationLimits(open.context);
+                open.add(application);
+            } else {
+                application = new ApplicationLimits(injected);
+                LOG.warn("No {} in this web application (container initializers off?): the rate limits' Redis"
+                        + " clients stay open after it stops; declare the listener in web.xml",
+                        RateLimitCleanupListener.class.getName());
+            }
+        }
+        return application;
+    }
+
+    /** The injected context, or null when the runtime has none to give (not in a Servlet container). */
+    private static ServletContext usable(ServletContext injected) {
+        if (injected == null) {
+            return null;
+        }
+        try {
+            injected.getMajorVersion(); // RESTEasy injects a proxy, which throws when it has nothing behind it
+            return injected;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.ratelimit.jaxrs;
+
+import javax.servlet.ServletContext;
+
+/**
+ * Where the JAX-RS adapter reads configuration names such as {@code ratelimit.redis-url} or
+ * {@code ratelimit.policy.search.limits}: the application's context-params, else system properties.
+ */
+final class Settings {
+
+    private final ServletContext context;
+
+    /** @param context the application's context, or null outside a Servlet container */
+    Settings(ServletContext context) {
+        this.context = context;
+    }
+
+    /** The value, or null when unset or blank. */
+    String get(String name) {
+        String value = context == null ? null : context.getInitParameter(name);
+        if (isBlank(value)) {
+            value = System.getProperty(name);
+        }
+        return isBlank(value) ? null : value;
+    }
+
+    /** Where {@link #get} found the value, for error messages. */
+    String describe(String name) {
+        return context != null && !isBlank(context.getInitParameter(name))
+                ? "context-param " + name : "system property " + name;
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.trim().isEmpty();
+    }
+}

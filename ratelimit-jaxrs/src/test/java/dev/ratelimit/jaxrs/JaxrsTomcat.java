@@ -1,0 +1,194 @@
+package dev.ratelimit.jaxrs;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.servlet.GenericServlet;
+import javax.servlet.Servlet;
+import javax.servlet.ServletConfig;
+import javax.servlet.ServletException;
+import javax.servlet.ServletRequest;
+import javax.servlet.ServletResponse;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import javax.ws.rs.core.Application;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+
+import dev.ratelimit.servlet.RateLimitFilter;
+
+/**
+ * A real Tomcat 9 on a free port, where tests deploy JAX-RS applications as a web.xml would: the
+ * runtime's servlet at {@code /rest/*} with {@code javax.ws.rs.Application}, load-on-startup, and this
+ * jar's container initializer. Classes are registered explicitly: no classpath scanning.
+ */
+final class JaxrsTomcat implements AutoCloseable {
+
+    static final String REST = "/rest";
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Tomcat tomcat = new Tomcat();
+    private final int port;
+
+    /** What became of one deployment. */
+    static final class Deployment {
+        final Context context;
+        /** Why the JAX-RS servlet failed to start, or null. */
+        final Throwable failure;
+
+        Deployment(Context context, Throwable failure) {
+            this.context = context;
+            this.failure = failure;
+        }
+    }
+
+    JaxrsTomcat() {
+        try {
+            File base = Files.createTempDirectory("tomcat").toFile();
+            tomcat.setBaseDir(base.getAbsolutePath());
+            tomcat.setPort(0);
+            tomcat.getHost();
+            tomcat.start();
+            port = tomcat.getConnector().getLocalPort();
+        } catch (IOException | LifecycleException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * @param filterParams when not null, a {@link RateLimitFilter} with these init-params guards an
+     *                     "ok" servlet at {@code /filtered/*}
+     */
+    Deployment deploy(String path, JaxrsRuntime runtime, Class<? extends Application> application,
+                      Map<String, String> contextParams, Map<String, String> filterParams) {
+        File docBase = new File(tomcat.getServer().getCatalinaBase(), "webapps");
+        docBase.mkdirs();
+        StandardContext context = new StandardContext();
+        context.setName(path);
+        context.setPath(path);
+        context.setDocBase(docBase.getAbsolutePath());
+        context.addLifecycleListener(new Tomcat.FixContextListener());
+        context.setFailCtxIfServletStartFails(true);
+        contextParams.forEach(context::addParameter);
+        // What Tomcat does with META-INF/services/javax.servlet.ServletContainerInitializer when it scans.
+        context.addServletContainerInitializer(new RateLimitServletInitializer(), null);
+
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Wrapper jaxrs = Tomcat.addServlet(context, "jaxrs", new FailureRecording(runtime.servlet(), failure));
+        jaxrs.addInitParameter("javax.ws.rs.Application", application.getName());
+        runtime.initParams(REST).forEach(jaxrs::addInitParameter);
+        jaxrs.setLoadOnStartup(1);
+        jaxrs.setAsyncSupported(true);
+        context.addServletMappingDecoded(REST + "/*", "jaxrs");
+
+        if (filterParams != null) {
+            Tomcat.addServlet(context, "ok", new OkServlet());
+            context.addServletMappingDecoded("/filtered/*", "ok");
+            FilterDef def = new FilterDef();
+            def.setFilterName("limit");
+            def.setFilterClass(RateLimitFilter.class.getName());
+            filterParams.forEach(def::addInitParameter);
+            context.addFilterDef(def);
+            FilterMap map = new FilterMap();
+            map.setFilterName("limit");
+            map.addURLPattern("/filtered/*");
+            context.addFilterMap(map);
+        }
+        try {
+            tomcat.getHost().addChild(context);
+        } catch (IllegalStateException e) {
+            // The context failed to start: the test asks the Deployment why.
+        }
+        return new Deployment(context, failure.get());
+    }
+
+    void undeploy(Context context) {
+        tomcat.getHost().removeChild(context);
+    }
+
+    HttpResponse<String> get(String pathAndQuery, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .timeout(Duration.ofSeconds(10));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The runtime's servlet, remembering why its init failed (Tomcat only logs it). */
+    private static final class FailureRecording extends GenericServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient Servlet delegate;
+        private final transient AtomicReference<Throwable> failure;
+
+        FailureRecording(Servlet delegate, AtomicReference<Throwable> failure) {
+            this.delegate = delegate;
+            this.failure = failure;
+        }
+
+        @Override
+        public void init(ServletConfig config) throws ServletException {
+            super.init(config);
+            try {
+                delegate.init(config);
+            } catch (ServletException | RuntimeException e) {
+                failure.set(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public void service(ServletRequest request, ServletResponse response) throws ServletException, IOException {
+            delegate.service(request, response);
+        }
+
+        @Override
+        public void destroy() {
+            delegate.destroy();
+        }
+    }
+
+    static final class OkServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            resp.setContentType("text/plain");
+            resp.getWriter().write("ok");
+        }
+    }
+}

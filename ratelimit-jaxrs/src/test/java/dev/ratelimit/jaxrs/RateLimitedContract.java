@@ -1,0 +1,270 @@
+package dev.ratelimit.jaxrs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.ws.rs.core.Application;
+
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.testing.TestRedisExtension;
+
+/**
+ * What {@code @RateLimited} does, in a real JAX-RS runtime on a real Tomcat 9 against a real Redis.
+ * Every runtime we support runs this same class through a subclass.
+ */
+abstract class RateLimitedContract {
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    private static final AtomicInteger APPS = new AtomicInteger();
+
+    private static JaxrsTomcat tomcat;
+    /** A fresh deployment per test: limiters remember denials locally, which no Redis FLUSHALL clears. */
+    private JaxrsTomcat.Deployment good;
+    private String app;
+
+    /** The runtime under test. */
+    abstract JaxrsRuntime runtime();
+
+    @BeforeAll
+    static void startTomcat() {
+        tomcat = new JaxrsTomcat();
+    }
+
+    @AfterAll
+    static void stopTomcat() {
+        tomcat.close();
+    }
+
+    @BeforeEach
+    void deployTheApplicationOnACleanRedis() {
+        REDIS.redis().flushAll();
+        app = "/good" + APPS.incrementAndGet();
+        good = tomcat.deploy(app, runtime(), TestApplications.Good.class, contextParams(),
+                filterParams("limits", "2/1h", "scope", "filtered"));
+        assertThat(good.failure).as("deployment failure").isNull();
+    }
+
+    @AfterEach
+    void undeploy() {
+        tomcat.undeploy(good.context);
+    }
+
+    /** Shared settings as context-params, with generous timeouts: this machine is shared. */
+    private static Map<String, String> contextParams() {
+        Map<String, String> params = new HashMap<>();
+        params.put("ratelimit.redis-url", REDIS.url());
+        params.put("ratelimit.timeout", "5s");
+        params.put("ratelimit.connect-timeout", "5s");
+        params.put("ratelimit.pool-max-wait", "5s");
+        params.put("ratelimit.policy.search.limits", "2/1h");
+        params.put("ratelimit.policy.search.scope", "searching");
+        params.put("ratelimit.policy.broken.limits", "often");
+        return params;
+    }
+
+    private static Map<String, String> filterParams(String... keyValues) {
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            params.put(keyValues[i], keyValues[i + 1]);
+        }
+        return params;
+    }
+
+    private HttpResponse<String> get(String path, String... headers) {
+        return tomcat.get(app + path, headers);
+    }
+
+    private static String header(HttpResponse<String> response, String name) {
+        return response.headers().firstValue(name).orElse(null);
+    }
+
+    @Test
+    void annotated_method_sends_limit_headers_then_429_with_the_json_body() {
+        HttpResponse<String> first = get("/rest/orders/1");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("order 1");
+        assertThat(header(first, "X-RateLimit-Limit")).isEqualTo("2");
+        assertThat(header(first, "X-RateLimit-Remaining")).isEqualTo("1");
+        long reset = Long.parseLong(header(first, "X-RateLimit-Reset"));
+        assertThat(reset).isBetween(System.currentTimeMillis() / 1000, System.currentTimeMillis() / 1000 + 3_700);
+        assertThat(get("/rest/orders/1").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> denied = get("/rest/orders/1");
+        assertThat(denied.statusCode()).isEqualTo(429);
+        assertThat(header(denied, "Content-Type")).startsWith("application/json");
+        assertThat(header(denied, "X-RateLimit-Remaining")).isEqualTo("0");
+        long retryAfter = Long.parseLong(header(denied, "Retry-After"));
+        assertThat(retryAfter).isBetween(1L, 3_600L);
+        assertThat(denied.body()).isEqualTo("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\",\"message\":"
+                + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}");
+    }
+
+    @Test
+    void denies_exactly_like_the_servlet_filter_of_the_same_application_on_one_redis_pool() {
+        get("/rest/orders/1");
+        get("/rest/orders/1");
+        get("/filtered/x");
+        get("/filtered/x");
+        HttpResponse<String> jaxrs = get("/rest/orders/1");
+        HttpResponse<String> servlet = get("/filtered/x");
+
+        assertThat(jaxrs.statusCode()).isEqualTo(servlet.statusCode()).isEqualTo(429);
+        for (String name : Arrays.asList("X-RateLimit-Limit", "X-RateLimit-Remaining")) {
+            assertThat(header(jaxrs, name)).as(name).isEqualTo(header(servlet, name));
+        }
+        for (String name : Arrays.asList("X-RateLimit-Reset", "Retry-After")) {
+            assertThat(Long.parseLong(header(jaxrs, name))).as("%s (windows opened a moment apart)", name)
+                    .isCloseTo(Long.parseLong(header(servlet, name)), Offset.offset(2L));
+        }
+        assertThat(header(jaxrs, "Content-Type").replace(" ", "").toLowerCase())
+                .isEqualTo(header(servlet, "Content-Type").replace(" ", "").toLowerCase());
+        assertThat(jaxrs.body().replaceAll("\"retryAfter\":\\d+", ""))
+                .isEqualTo(servlet.body().replaceAll("\"retryAfter\":\\d+", ""));
+
+        SharedStores shared = (SharedStores) good.context.getServletContext().getAttribute(SharedStores.ATTRIBUTE);
+        assertThat(shared.redis().openClients()).as("Redis pools of the application").isEqualTo(1);
+    }
+
+    @Test
+    void unannotated_methods_pay_nothing_and_get_no_headers() {
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> free = get("/rest/free");
+            assertThat(free.statusCode()).isEqualTo(200);
+            assertThat(free.headers().map().keySet()).noneMatch(name -> name.toLowerCase().startsWith("x-ratelimit"));
+        }
+        assertThat(REDIS.redis().command("DBSIZE")).isEqualTo("0");
+    }
+
+    @Test
+    void a_method_annotation_overrides_the_class_annotation() {
+        HttpResponse<String> inherited = get("/rest/classwide");
+        assertThat(header(inherited, "X-RateLimit-Limit")).isEqualTo("3");
+        HttpResponse<String> own = get("/rest/classwide/own");
+        assertThat(header(own, "X-RateLimit-Limit")).isEqualTo("1");
+        assertThat(get("/rest/classwide/own").statusCode()).isEqualTo(429);
+        assertThat(header(get("/rest/classwide"), "X-RateLimit-Remaining")).as("the class limit is not charged by own()")
+                .isEqualTo("1");
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:classwide:*").split("\n")).hasSize(1);
+    }
+
+    @Test
+    void route_is_the_resource_template_so_different_ids_share_a_bucket() {
+        assertThat(header(get("/rest/orders/1"), "X-RateLimit-Remaining")).isEqualTo("1");
+        assertThat(header(get("/rest/orders/2"), "X-RateLimit-Remaining")).isEqualTo("0");
+        assertThat(get("/rest/orders/3").statusCode()).isEqualTo(429);
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:orders:*"))
+                .isEqualTo("ratelimit:orders:*:/orders/%7Bid%7D:*:{all}:fw:3600000");
+    }
+
+    @Test
+    void user_keys_see_the_principal_of_an_authentication_filter() {
+        assertThat(get("/rest/me", "X-User", "alice").body()).isEqualTo("alice");
+        assertThat(header(get("/rest/me", "X-User", "alice"), "X-RateLimit-Remaining")).isEqualTo("0");
+        assertThat(get("/rest/me", "X-User", "alice").statusCode()).isEqualTo(429);
+        HttpResponse<String> bob = get("/rest/me", "X-User", "bob");
+        assertThat(bob.statusCode()).isEqualTo(200);
+        assertThat(header(bob, "X-RateLimit-Remaining")).isEqualTo("1");
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:user:*{user=alice}*")).isNotEmpty();
+    }
+
+    @Test
+    void repeated_annotations_are_independent_policies_and_the_first_denial_answers() {
+        HttpResponse<String> first = get("/rest/twice", "X-Api-Key", "k1");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(header(first, "X-RateLimit-Limit")).as("per-key has fewer left").isEqualTo("2");
+        assertThat(get("/rest/twice", "X-Api-Key", "k1").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> perKey = get("/rest/twice", "X-Api-Key", "k1");
+        assertThat(perKey.statusCode()).isEqualTo(429);
+        assertThat(header(perKey, "X-RateLimit-Limit")).isEqualTo("2");
+
+        HttpResponse<String> otherKey = get("/rest/twice", "X-Api-Key", "k2");
+        assertThat(otherKey.statusCode()).as("the denial above did not charge per-ip").isEqualTo(200);
+        assertThat(header(otherKey, "X-RateLimit-Limit")).isEqualTo("3");
+        assertThat(header(otherKey, "X-RateLimit-Remaining")).isEqualTo("0");
+
+        HttpResponse<String> perIp = get("/rest/twice", "X-Api-Key", "k3");
+        assertThat(perIp.statusCode()).isEqualTo(429);
+        assertThat(header(perIp, "X-RateLimit-Limit")).isEqualTo("3");
+    }
+
+    @Test
+    void a_named_policy_takes_its_numbers_from_context_params() {
+        HttpResponse<String> first = get("/rest/search");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(header(first, "X-RateLimit-Limit")).isEqualTo("2");
+        get("/rest/search");
+        assertThat(get("/rest/search").statusCode()).isEqualTo(429);
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:searching:*"))
+                .as("scope from the configuration, key from the annotation")
+                .isEqualTo("ratelimit:searching:*:/search:*:{ip=127.0.0.1}:fw:3600000");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "BadLimitsApp      | BadLimits#get (attribute limits): Invalid value 'lots' for parameter 'limits'",
+            "BadFailureModeApp | (attribute failureMode): Invalid value 'sometimes' for parameter 'failure-mode'",
+            "BadCostApp        | BadCost#get (attribute cost): Invalid value '6' for parameter 'cost'",
+            "UnknownPolicyApp  | (attribute policy): no policy named 'nope' is configured",
+            "BrokenPolicyApp   | (context-param ratelimit.policy.broken.limits): Invalid value 'often'",
+            "SameKeyTwiceApp   | two annotations count with scope 'api'",
+    })
+    void a_bad_annotation_fails_the_deployment_naming_what_is_wrong(String application, String message) throws Exception {
+        @SuppressWarnings("unchecked")
+        Class<? extends Application> app = (Class<? extends Application>) Class.forName(
+                TestApplications.class.getName() + "$" + application);
+        JaxrsTomcat.Deployment bad = tomcat.deploy("/bad" + APPS.incrementAndGet(), runtime(), app, contextParams(), null);
+        assertThat(bad.context.getState().isAvailable()).as("deployed").isFalse();
+        assertThat(messages(bad.failure)).contains(message);
+        tomcat.undeploy(bad.context);
+    }
+
+    private static String messages(Throwable failure) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            all.append(t).append('\n');
+        }
+        return all.toString();
+    }
+
+    @Test
+    void redeploying_10_times_leaves_no_redis_connections_behind() throws Exception {
+        Thread.sleep(200);
+        long before = ratelimitClients();
+        for (int i = 0; i < 10; i++) {
+            REDIS.redis().flushAll();
+            JaxrsTomcat.Deployment app = tomcat.deploy("/redeploy", runtime(), TestApplications.Small.class,
+                    contextParams(), null);
+            assertThat(tomcat.get("/redeploy/rest/orders/1").statusCode()).isEqualTo(200);
+            assertThat(app.context.getServletContext().getAttribute(SharedStores.ATTRIBUTE)).isNotNull();
+            tomcat.undeploy(app.context);
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (ratelimitClients() > before && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(ratelimitClients()).as("Redis connections named 'ratelimit'").isLessThanOrEqualTo(before);
+    }
+
+    private static long ratelimitClients() {
+        return Arrays.stream(REDIS.redis().command("CLIENT", "LIST").split("\n"))
+                .filter(line -> line.contains(" name=ratelimit ")).count();
+    }
+}

@@ -1,0 +1,239 @@
+package dev.ratelimit.jaxrs;
+
+import java.security.Principal;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+import javax.annotation.Priority;
+import javax.ws.rs.GET;
+import javax.ws.rs.Path;
+import javax.ws.rs.PathParam;
+import javax.ws.rs.Priorities;
+import javax.ws.rs.container.ContainerRequestContext;
+import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.core.Application;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.SecurityContext;
+
+/** The resources and applications the tests deploy, each class registered explicitly. */
+final class TestApplications {
+
+    private TestApplications() {
+    }
+
+    @Path("/orders")
+    public static class Orders {
+        @GET
+        @Path("{id: [0-9]+}")
+        @RateLimited(limits = "2/1h", key = "route", scope = "orders")
+        public String find(@PathParam("id") String id) {
+            return "order " + id;
+        }
+    }
+
+    @Path("/free")
+    public static class Free {
+        @GET
+        public String get() {
+            return "free";
+        }
+    }
+
+    @Path("/classwide")
+    @RateLimited(limits = "3/1h", scope = "classwide")
+    public static class ClassWide {
+        @GET
+        public String inherited() {
+            return "class limit";
+        }
+
+        @GET
+        @Path("own")
+        @RateLimited(limits = "1/1h", scope = "own")
+        public String own() {
+            return "own limit";
+        }
+    }
+
+    @Path("/me")
+    public static class Me {
+        @GET
+        @RateLimited(limits = "2/1h", key = "user", scope = "user")
+        public String me(@Context SecurityContext security) {
+            return security.getUserPrincipal() == null ? "anonymous" : security.getUserPrincipal().getName();
+        }
+    }
+
+    @Path("/twice")
+    public static class Twice {
+        @GET
+        @RateLimited(limits = "2/1h", key = "header:X-Api-Key", scope = "per-key")
+        @RateLimited(limits = "3/1h", key = "ip", scope = "per-ip")
+        public String get() {
+            return "twice";
+        }
+    }
+
+    @Path("/search")
+    public static class Search {
+        @GET
+        @RateLimited(policy = "search", key = "ip,route")
+        public String search() {
+            return "found";
+        }
+    }
+
+    /** Authenticates whoever names themselves in X-User: enough to show limits see the principal. */
+    @Priority(Priorities.AUTHENTICATION)
+    public static class HeaderAuthentication implements ContainerRequestFilter {
+        @Override
+        public void filter(ContainerRequestContext request) {
+            String user = request.getHeaderString("X-User");
+            if (user == null) {
+                return;
+            }
+            Principal principal = () -> user;
+            request.setSecurityContext(new SecurityContext() {
+                @Override
+                public Principal getUserPrincipal() {
+                    return principal;
+                }
+
+                @Override
+                public boolean isUserInRole(String role) {
+                    return false;
+                }
+
+                @Override
+                public boolean isSecure() {
+                    return false;
+                }
+
+                @Override
+                public String getAuthenticationScheme() {
+                    return "X-User";
+                }
+            });
+        }
+    }
+
+    private static Set<Class<?>> classes(Class<?>... classes) {
+        Set<Class<?>> set = new HashSet<>(Arrays.asList(classes));
+        set.add(RateLimitFeature.class);
+        return set;
+    }
+
+    public static class Good extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(Orders.class, Free.class, ClassWide.class, Me.class, Twice.class, Search.class,
+                    HeaderAuthentication.class);
+        }
+    }
+
+    /** One limited resource, for redeploy tests. */
+    public static class Small extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(Orders.class);
+        }
+    }
+
+    @Path("/bad")
+    public static class BadLimits {
+        @GET
+        @RateLimited(limits = "lots")
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
+    public static class BadFailureMode {
+        @GET
+        @RateLimited(limits = "1/1s", failureMode = "sometimes")
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
+    @RateLimited(limits = "5/1m", cost = 6)
+    public static class BadCost {
+        @GET
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
+    public static class UnknownPolicy {
+        @GET
+        @RateLimited(policy = "nope")
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
+    public static class BrokenPolicy {
+        @GET
+        @RateLimited(policy = "broken")
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
+    public static class SameKeyTwice {
+        @GET
+        @RateLimited(limits = "5/1m")
+        @RateLimited(limits = "10/1m")
+        public String get() {
+            return "never";
+        }
+    }
+
+    public static class BadLimitsApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(BadLimits.class);
+        }
+    }
+
+    public static class BadFailureModeApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(BadFailureMode.class);
+        }
+    }
+
+    public static class BadCostApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(BadCost.class);
+        }
+    }
+
+    public static class UnknownPolicyApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(UnknownPolicy.class);
+        }
+    }
+
+    public static class BrokenPolicyApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(BrokenPolicy.class);
+        }
+    }
+
+    public static class SameKeyTwiceApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(SameKeyTwice.class);
+        }
+    }
+}
