@@ -63,6 +63,45 @@ final class IpAddresses {
         }
     }
 
+    /**
+     * The canonical text of an address given as text, or null when it is not an IP literal. A dotted
+     * quad without leading zeros is already canonical and is returned as is, without parsing.
+     */
+    static String canonical(String text) {
+        if (isCanonicalIpv4(text)) {
+            return text;
+        }
+        byte[] address = parse(text);
+        return address == null ? null : canonical(address);
+    }
+
+    private static boolean isCanonicalIpv4(String s) {
+        int length = s.length();
+        if (length < 7 || length > 15) {
+            return false;
+        }
+        int dots = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= length; i++) {
+            char c = i == length ? '.' : s.charAt(i);
+            if (c == '.') {
+                if (digits == 0 || value > 255 || (digits > 1 && s.charAt(i - digits) == '0')) {
+                    return false;
+                }
+                dots++;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9' && digits < 3) {
+                value = value * 10 + (c - '0');
+                digits++;
+            } else {
+                return false;
+            }
+        }
+        return dots == 4;
+    }
+
     /** The canonical text of an address, so {@code ::1} and {@code 0:0:0:0:0:0:0:1} count as one client. */
     static String canonical(byte[] address) {
         try {

@@ -19,6 +19,9 @@ final class KeyComponent {
     }
 
     static String escape(String value) {
+        if (value.length() <= MAX_LENGTH && isAllSafe(value)) {
+            return value;
+        }
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder(Math.min(bytes.length, MAX_LENGTH + 3));
         for (byte b : bytes) {
@@ -33,6 +36,15 @@ final class KeyComponent {
             }
         }
         return out.toString();
+    }
+
+    private static boolean isAllSafe(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (!isSafe(value.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isSafe(int c) {

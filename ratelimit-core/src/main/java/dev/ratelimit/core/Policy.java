@@ -38,6 +38,8 @@ public final class Policy {
     private final TrustedProxies trustedProxies;
     private final String tenantHeader;
     private final int closedStatus;
+    private final String keyHead;
+    private final List<String> keyTails;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -52,6 +54,8 @@ public final class Policy {
         this.trustedProxies = b.trustedProxies;
         this.tenantHeader = b.tenantHeader;
         this.closedStatus = b.closedStatus;
+        this.keyHead = keyPrefix + ':' + scope + ':';
+        this.keyTails = RateLimitKeys.tails(algorithm, limits);
     }
 
     public static Builder builder(String name) {
@@ -106,6 +110,41 @@ public final class Policy {
     /** The status of a denial by failure mode {@code closed}: 503 (default) or 429. */
     public int closedStatus() {
         return closedStatus;
+    }
+
+    /** {@code prefix:scope:}, the start of every key of this policy. */
+    String keyHead() {
+        return keyHead;
+    }
+
+    /** Each limit's key suffix, e.g. {@code :fw:60000}. */
+    List<String> keyTails() {
+        return keyTails;
+    }
+
+    /** The same policy with other limits, validated like the original (the cost must still fit). */
+    public Policy withLimits(List<Limit> newLimits) {
+        return toBuilder().limits(newLimits).build();
+    }
+
+    public Policy withDryRun(boolean newDryRun) {
+        return toBuilder().dryRun(newDryRun).build();
+    }
+
+    private Builder toBuilder() {
+        Builder b = new Builder(name);
+        b.scope = scope;
+        b.limits = limits;
+        b.algorithm = algorithm;
+        b.keyParts = keyParts;
+        b.failureMode = failureMode;
+        b.cost = cost;
+        b.dryRun = dryRun;
+        b.keyPrefix = keyPrefix;
+        b.trustedProxies = trustedProxies;
+        b.tenantHeader = tenantHeader;
+        b.closedStatus = closedStatus;
+        return b;
     }
 
     /** One line for the startup log. */

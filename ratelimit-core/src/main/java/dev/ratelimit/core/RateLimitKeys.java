@@ -1,6 +1,7 @@
 package dev.ratelimit.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -22,15 +23,31 @@ public final class RateLimitKeys {
     /** One key per limit of the policy, in the policy's order. */
     public static List<String> keysFor(Policy policy, RequestView request) {
         String base = baseKey(policy, request);
-        List<String> keys = new ArrayList<>(policy.limits().size());
-        String tag = ":" + policy.algorithm().keyTag() + ":";
-        for (Limit limit : policy.limits()) {
-            keys.add(base + tag + limit.windowMillis());
+        List<String> tails = policy.keyTails();
+        if (tails.size() == 1) {
+            return Collections.singletonList(base + tails.get(0));
+        }
+        List<String> keys = new ArrayList<>(tails.size());
+        for (String tail : tails) {
+            keys.add(base + tail);
         }
         return keys;
     }
 
+    /** The key suffix of each limit, e.g. {@code :fw:60000}; computed once per policy. */
+    static List<String> tails(Algorithm algorithm, List<Limit> limits) {
+        List<String> tails = new ArrayList<>(limits.size());
+        for (Limit limit : limits) {
+            tails.add(":" + algorithm.keyTag() + ":" + limit.windowMillis());
+        }
+        return Collections.unmodifiableList(tails);
+    }
+
     static String baseKey(Policy policy, RequestView request) {
+        if (policy.keyParts().size() == 1 && policy.keyParts().get(0).kind() == KeyPart.Kind.IP) {
+            // The default key, on every request: no set, no join.
+            return policy.keyHead() + "*:*:*:{" + identityPart("ip", clientAddress(policy, request)) + '}';
+        }
         String tenant = ABSENT;
         String route = ABSENT;
         String method = ABSENT;
@@ -61,8 +78,17 @@ public final class RateLimitKeys {
             }
         }
         String tag = identity.isEmpty() ? "all" : String.join("+", identity);
-        return policy.keyPrefix() + ':' + policy.scope() + ':' + tenant + ':' + route + ':' + method
-                + ":{" + tag + '}';
+        return policy.keyHead() + tenant + ':' + route + ':' + method + ":{" + tag + '}';
+    }
+
+    /**
+     * A key for a store to remember one value under this policy's prefix, scope and the route, e.g. a
+     * webhook signature already seen: {@code prefix:scope:*:route:*:{kind=value}}. The value is escaped
+     * and bounded like every key component and is its own hash tag.
+     */
+    public static String rememberKey(Policy policy, String route, String kind, String value) {
+        return policy.keyPrefix() + ':' + policy.scope() + ':' + ABSENT + ':' + orAbsent(route) + ':' + ABSENT
+                + ":{" + KeyComponent.escape(kind) + '=' + KeyComponent.escape(value) + '}';
     }
 
     /** The client's address, believing X-Forwarded-For only from trusted proxies. */

@@ -14,6 +14,13 @@ public final class RateLimitResponse {
     /** The store was unavailable and the failure mode is {@code closed}. */
     public static final int SERVICE_UNAVAILABLE = 503;
 
+    /** A webhook whose signature is missing or wrong. */
+    public static final int UNAUTHORIZED = 401;
+    /** A webhook already received. */
+    public static final int CONFLICT = 409;
+    /** A webhook body over its size limit. */
+    public static final int PAYLOAD_TOO_LARGE = 413;
+
     public static final String CONTENT_TYPE = "application/json";
 
     private RateLimitResponse() {
@@ -50,6 +57,25 @@ public final class RateLimitResponse {
         }
         return "{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\",\"message\":"
                 + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}";
+    }
+
+    /** The JSON body of a webhook refused for its signature (which check failed goes to the audit log only). */
+    public static String invalidSignatureBody() {
+        return error("INVALID_SIGNATURE", "The webhook signature is missing or invalid.");
+    }
+
+    /** The JSON body of a webhook refused as a copy of one already received. */
+    public static String replayedWebhookBody() {
+        return error("REPLAYED_WEBHOOK", "This webhook was already received.");
+    }
+
+    /** The JSON body of a webhook refused for its size. */
+    public static String payloadTooLargeBody(long maxBytes) {
+        return error("PAYLOAD_TOO_LARGE", "The webhook body is larger than " + maxBytes + " bytes.");
+    }
+
+    private static String error(String code, String message) {
+        return "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}";
     }
 
     static long retryAfterSeconds(Decision decision) {

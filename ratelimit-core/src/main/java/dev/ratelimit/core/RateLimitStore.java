@@ -19,6 +19,20 @@ public interface RateLimitStore extends AutoCloseable {
     /** Forgets the counters under these keys. */
     void reset(List<String> keys);
 
+    /**
+     * Remembers {@code key} for {@code ttlMillis} unless it is already remembered (Redis {@code SET NX PX}):
+     * what replay protection needs.
+     *
+     * @return true when the key was new, false when it was already remembered and has not expired
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    default boolean remember(String key, long ttlMillis) {
+        throw new UnsupportedOperationException(describe() + " cannot remember keys");
+    }
+
+    /** Keys matching a Redis glob pattern ({@code *} any run of characters), for administrative resets. */
+    List<String> keysMatching(String pattern);
+
     /** Probes the store now (for Redis: one PING, bounded by its timeout). */
     StoreHealth health();
 

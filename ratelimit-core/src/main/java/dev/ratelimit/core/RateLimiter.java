@@ -1,16 +1,21 @@
 package dev.ratelimit.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.ratelimit.core.metrics.PolicyMetrics;
 
 /**
  * One policy applied through one store. When the store cannot answer, the policy's failure mode
  * decides: allow ({@code open}), deny ({@code closed}), or count in this instance's memory
  * ({@code local}). Store failures are logged at most once per {@value #FAILURE_LOG_INTERVAL_SECONDS} s.
+ * Limits and dry-run may be changed at runtime (JMX); the next request sees the change.
  */
 public final class RateLimiter {
 
@@ -20,11 +25,12 @@ public final class RateLimiter {
     static final long CLOSED_RETRY_AFTER_MILLIS = 1000;
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
-    private static final Logger AUDIT = LoggerFactory.getLogger("dev.ratelimit.audit");
 
-    private final Policy policy;
+    private volatile Policy policy;
     private final RateLimitStore store;
     private final RateLimitStore localFallback;
+    private final PolicyMetrics metrics;
+    private final AuditLog audit;
     private final LocalDenyCache denyCache = new LocalDenyCache();
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong failuresSinceLog = new AtomicLong();
@@ -33,51 +39,74 @@ public final class RateLimiter {
      * @param localFallback the in-memory store for failure mode {@code local}; may be null otherwise
      */
     public RateLimiter(Policy policy, RateLimitStore store, RateLimitStore localFallback) {
+        this(policy, store, localFallback, PolicyMetrics.none(), new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND));
+    }
+
+    public RateLimiter(Policy policy, RateLimitStore store, RateLimitStore localFallback, PolicyMetrics metrics,
+                       AuditLog audit) {
         if (policy.failureMode() == FailureMode.LOCAL && localFallback == null) {
             throw new IllegalArgumentException("failure mode local needs an in-memory fallback store");
         }
         this.policy = policy;
         this.store = store;
         this.localFallback = localFallback;
+        this.metrics = metrics;
+        this.audit = audit;
     }
 
     public Policy policy() {
         return policy;
     }
 
-    public Decision acquire(RequestView request) {
-        List<String> keys = RateLimitKeys.keysFor(policy, request);
-        Decision decision = decide(keys);
-        if (!decision.allowed()) {
-            audit(request, keys.get(0), decision);
-        }
-        return policy.dryRun() ? decision.asDryRun() : decision;
+    public RateLimitStore store() {
+        return store;
     }
 
-    private Decision decide(List<String> keys) {
+    public Decision acquire(RequestView request) {
+        Policy current = policy;
+        List<String> keys = RateLimitKeys.keysFor(current, request);
+        Decision decision = decide(current, keys);
+        if (!decision.allowed()) {
+            audit.reject("denied", "policy", current.name(), "scope", current.scope(), "route", request.route(),
+                    "method", request.method(), "address", RateLimitKeys.clientAddress(current, request),
+                    "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
+        }
+        return current.dryRun() ? decision.asDryRun() : decision;
+    }
+
+    private Decision decide(Policy current, List<String> keys) {
         String cacheKey = keys.get(0);
         long sentAt = System.nanoTime();
         Decision cached = denyCache.get(cacheKey, sentAt);
         if (cached != null) {
+            metrics.record(current.dryRun() ? cached.asDryRun() : cached, false, -1);
             return cached;
         }
+        Decision decision;
+        boolean failed = false;
         try {
-            Decision decision = store.acquire(policy.algorithm(), keys, policy.limits(), policy.cost());
+            decision = store.acquire(current.algorithm(), keys, current.limits(), current.cost());
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
                 denyCache.put(cacheKey, decision, sentAt);
             }
-            return decision;
         } catch (StoreUnavailableException e) {
-            logFailure(e);
-            switch (policy.failureMode()) {
-                case LOCAL:
-                    return localFallback.acquire(policy.algorithm(), keys, policy.limits(), policy.cost());
-                case CLOSED:
-                    return Decision.denied(0, 0, System.currentTimeMillis() + CLOSED_RETRY_AFTER_MILLIS,
-                            CLOSED_RETRY_AFTER_MILLIS, DecisionSource.BYPASS);
-                default:
-                    return Decision.allowed(0, 0, System.currentTimeMillis(), DecisionSource.BYPASS);
-            }
+            failed = true;
+            logFailure(current, e);
+            decision = failureDecision(current, keys);
+        }
+        metrics.record(current.dryRun() ? decision.asDryRun() : decision, failed, System.nanoTime() - sentAt);
+        return decision;
+    }
+
+    private Decision failureDecision(Policy current, List<String> keys) {
+        switch (current.failureMode()) {
+            case LOCAL:
+                return localFallback.acquire(current.algorithm(), keys, current.limits(), current.cost());
+            case CLOSED:
+                return Decision.denied(0, 0, System.currentTimeMillis() + CLOSED_RETRY_AFTER_MILLIS,
+                        CLOSED_RETRY_AFTER_MILLIS, DecisionSource.BYPASS);
+            default:
+                return Decision.allowed(0, 0, System.currentTimeMillis(), DecisionSource.BYPASS);
         }
     }
 
@@ -91,7 +120,63 @@ public final class RateLimiter {
         }
     }
 
-    private void logFailure(StoreUnavailableException e) {
+    /**
+     * Forgets every counter of one identity under this policy, whatever its tenant, route or method.
+     *
+     * @param identity as it appears in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
+     * @return how many keys were deleted
+     */
+    public long resetIdentity(String identity) {
+        int eq = identity == null ? -1 : identity.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("identity must look like ip=203.0.113.7, user=alice or h.x-api-key=k1, was " + identity);
+        }
+        String part = identity.substring(0, eq) + '=' + KeyComponent.escape(identity.substring(eq + 1));
+        Policy current = policy;
+        String scan = current.keyPrefix() + ':' + current.scope() + ":*" + part + "*";
+        Pattern exact = Pattern.compile(Pattern.quote(current.keyPrefix() + ':' + current.scope() + ':')
+                + "[^{]*\\{(?:[^}]*\\+)?" + Pattern.quote(part) + "(?:\\+[^}]*)?\\}.*");
+        long deleted = 0;
+        for (RateLimitStore s : stores()) {
+            List<String> matching = new ArrayList<>();
+            for (String key : s.keysMatching(scan)) {
+                if (exact.matcher(key).matches()) {
+                    matching.add(key);
+                }
+            }
+            if (!matching.isEmpty()) {
+                s.reset(matching);
+                deleted += matching.size();
+            }
+        }
+        denyCache.clear();
+        LOG.info("Reset {} key(s) of identity {} under policy {}", deleted, identity, current.name());
+        return deleted;
+    }
+
+    private List<RateLimitStore> stores() {
+        List<RateLimitStore> stores = new ArrayList<>(2);
+        stores.add(store);
+        if (localFallback != null && localFallback != store) {
+            stores.add(localFallback);
+        }
+        return stores;
+    }
+
+    /** Replaces the policy's limits from now on, e.g. {@code 200/1m}; counters already kept stay. */
+    public void updateLimits(String limits) {
+        Policy changed = policy.withLimits(Limit.parseAll(PolicyParams.LIMITS, limits));
+        policy = changed;
+        denyCache.clear();
+        LOG.info("Policy {}: limits changed to {}", changed.name(), changed.limits());
+    }
+
+    public void updateDryRun(boolean dryRun) {
+        policy = policy.withDryRun(dryRun);
+        LOG.info("Policy {}: dry-run {}", policy.name(), dryRun ? "on" : "off");
+    }
+
+    private void logFailure(Policy current, StoreUnavailableException e) {
         long now = System.nanoTime();
         long last = lastFailureLog.get();
         long suppressed = failuresSinceLog.incrementAndGet();
@@ -99,16 +184,7 @@ public final class RateLimiter {
                 && lastFailureLog.compareAndSet(last, now)) {
             failuresSinceLog.set(0);
             LOG.warn("Rate-limit store {} failed for policy {} ({} failure(s) since last report); failure mode {}: {}",
-                    store.describe(), policy.name(), suppressed, policy.failureMode(), e.getMessage());
-        }
-    }
-
-    private void audit(RequestView request, String key, Decision decision) {
-        if (AUDIT.isInfoEnabled()) {
-            AUDIT.info("denied policy={} scope={} route={} method={} address={} source={} dry-run={} retry-after-ms={} key={}",
-                    policy.name(), policy.scope(), request.route(), request.method(),
-                    RateLimitKeys.clientAddress(policy, request), decision.source(), policy.dryRun(),
-                    decision.retryAfterMillis(), key);
+                    store.describe(), current.name(), suppressed, current.failureMode(), e.getMessage());
         }
     }
 }

@@ -1,16 +1,31 @@
 package dev.ratelimit.core;
 
+import java.lang.management.ManagementFactory;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.codahale.metrics.MetricRegistry;
+
+import dev.ratelimit.core.management.RateLimitControl;
 import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.core.metrics.JmxNames;
+import dev.ratelimit.core.metrics.RateLimitMetrics;
 import dev.ratelimit.core.redis.RedisClients;
+import dev.ratelimit.core.redis.RedisConnection;
+import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.redis.RedisStore;
 
 /**
- * What every limiter of one web application shares: the Redis clients (one pool per URL) and one
- * in-memory store. Adapters keep one instance per application under {@link #ATTRIBUTE} (a
- * ServletContext attribute), {@link #lease()} it when a filter starts and {@link #release()} it when the
- * filter stops; the last release closes everything, so a redeploy leaves nothing behind.
+ * What every limiter of one web application shares: the Redis clients (one pool per URL), one
+ * in-memory store, the metrics (and their JMX reporter), the audit log and the control MBean.
+ * Adapters keep one instance per application under {@link #ATTRIBUTE} (a ServletContext attribute),
+ * {@link #lease()} it when a filter starts and {@link #release()} it when the filter stops; the last
+ * release closes everything and unregisters every MBean, so a redeploy leaves nothing behind.
  */
 public final class SharedStores {
 
@@ -19,10 +34,99 @@ public final class SharedStores {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedStores.class);
 
-    private final RedisClients redis = new RedisClients();
+    private final RateLimitMetrics metrics;
+    private final RedisClients redis;
     private final InMemoryStore memory = new InMemoryStore();
+    private final AuditLog audit;
+    private final RateLimitControl control;
+    private final ObjectName controlName;
     private int leases;
     private boolean warnedPerInstance;
+
+    /** Without JMX, with a private registry: for tests and runtimes without a Servlet context. */
+    public SharedStores() {
+        this(new Settings());
+    }
+
+    public SharedStores(Settings settings) {
+        metrics = new RateLimitMetrics(settings.registry, settings.application, settings.domain, settings.jmx);
+        redis = new RedisClients(new RedisClients.Listener() {
+            @Override
+            public void opened(RedisSettings s, RedisConnection connection, StoreCircuitBreaker breaker) {
+                metrics.watchRedis(s.host(), s.port(), s.database(), breaker, connection,
+                        () -> RedisStore.probe(connection::client, breaker, s.toString()));
+            }
+
+            @Override
+            public void closed(RedisSettings s) {
+                metrics.unwatchRedis(s.host(), s.port(), s.database());
+            }
+        });
+        audit = new AuditLog(settings.auditMaxPerSecond);
+        control = new RateLimitControl(redis);
+        controlName = settings.jmx ? register(control, new JmxNames(settings.application).name(settings.domain, "Control", "control")) : null;
+    }
+
+    private static ObjectName register(Object mbean, ObjectName name) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        try {
+            if (server.isRegistered(name)) {
+                LOG.warn("Replacing the MBean {} left by an earlier deployment", name);
+                server.unregisterMBean(name);
+            }
+            server.registerMBean(mbean, name);
+            return name;
+        } catch (JMException e) {
+            LOG.warn("Could not register the rate-limit control MBean {}: {}", name, e.toString());
+            return null;
+        }
+    }
+
+    /** Attribute under which Dropwizard's MetricsServlet (and AdminServlet) looks for a registry. */
+    public static final String METRICS_SERVLET_REGISTRY = "com.codahale.metrics.servlets.MetricsServlet.registry";
+    /** Attribute under which Dropwizard's HealthCheckServlet (and AdminServlet) looks for health checks. */
+    public static final String HEALTH_SERVLET_REGISTRY = "com.codahale.metrics.servlets.HealthCheckServlet.registry";
+
+    /**
+     * The application's instance, created by the first lease (with these settings) and stored under
+     * {@link #ATTRIBUTE}. The first lease also offers the metric and health-check registries under the
+     * names Dropwizard's AdminServlet reads, unless the application has put its own there.
+     */
+    public static SharedStores lease(ApplicationAttributes attributes, Settings settings) {
+        synchronized (attributes.lock()) {
+            SharedStores shared = (SharedStores) attributes.get(ATTRIBUTE);
+            if (shared == null) {
+                shared = new SharedStores(settings);
+                attributes.set(ATTRIBUTE, shared);
+                offer(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
+                offer(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
+            }
+            return shared.lease();
+        }
+    }
+
+    /** Gives a lease back; the last one closes everything and removes what {@link #lease(ApplicationAttributes, Settings)} stored. */
+    public static void release(ApplicationAttributes attributes, SharedStores shared) {
+        synchronized (attributes.lock()) {
+            if (shared.release()) {
+                attributes.remove(ATTRIBUTE);
+                withdraw(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
+                withdraw(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
+            }
+        }
+    }
+
+    private static void offer(ApplicationAttributes attributes, String name, Object registry) {
+        if (attributes.get(name) == null) {
+            attributes.set(name, registry);
+        }
+    }
+
+    private static void withdraw(ApplicationAttributes attributes, String name, Object registry) {
+        if (attributes.get(name) == registry) {
+            attributes.remove(name);
+        }
+    }
 
     public synchronized SharedStores lease() {
         leases++;
@@ -34,9 +138,29 @@ public final class SharedStores {
         if (--leases > 0) {
             return false;
         }
+        if (controlName != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(controlName);
+            } catch (JMException e) {
+                LOG.debug("Control MBean {} was already gone", controlName);
+            }
+        }
         redis.close();
         memory.close();
+        metrics.close();
         return true;
+    }
+
+    /** A limiter for the policy on the given store, with this application's metrics, audit log and control. */
+    public RateLimiter limiter(Policy policy, RateLimitStore store) {
+        RateLimiter limiter = new RateLimiter(policy, store, memory, metrics.policy(policy.name()), audit);
+        control.register(limiter);
+        return limiter;
+    }
+
+    /** Stops listing the limiter in the control MBean (its filter is going away). */
+    public void forget(RateLimiter limiter) {
+        control.unregister(limiter);
     }
 
     public RedisClients redis() {
@@ -47,6 +171,19 @@ public final class SharedStores {
         return memory;
     }
 
+    public RateLimitMetrics metrics() {
+        return metrics;
+    }
+
+    /** The application's bounded audit log. */
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public RateLimitControl control() {
+        return control;
+    }
+
     /** One WARN per application when some limiter counts in memory only. */
     public synchronized void warnPerInstanceOnce(String limiterName) {
         if (!warnedPerInstance) {
@@ -54,6 +191,37 @@ public final class SharedStores {
             LOG.warn("Rate limiter '{}' has no Redis URL (redis-url, context-param ratelimit.redis-url,"
                     + " system property ratelimit.redis-url or env REDIS_URL): counting in memory, so limits hold"
                     + " per instance, not across the cluster", limiterName);
+        }
+    }
+
+    /** Application-wide settings, read once by the first filter of the application. */
+    public static final class Settings {
+        String application = "default";
+        String domain = RateLimitMetrics.DEFAULT_DOMAIN;
+        boolean jmx;
+        MetricRegistry registry;
+        int auditMaxPerSecond = AuditLog.DEFAULT_MAX_PER_SECOND;
+
+        public Settings application(String application) {
+            this.application = application;
+            return this;
+        }
+
+        public Settings jmx(boolean jmx, String domain) {
+            this.jmx = jmx;
+            this.domain = domain;
+            return this;
+        }
+
+        /** The application's own registry, or null for a private one. */
+        public Settings registry(MetricRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        public Settings auditMaxPerSecond(int auditMaxPerSecond) {
+            this.auditMaxPerSecond = auditMaxPerSecond;
+            return this;
         }
     }
 }

@@ -27,6 +27,7 @@ public final class StoreCircuitBreaker {
     private static final Logger LOG = LoggerFactory.getLogger(StoreCircuitBreaker.class);
 
     private final CircuitBreaker<Object> breaker;
+    private volatile boolean forcedOpen;
 
     public StoreCircuitBreaker(String storeName, int failures, long openMillis, int probes) {
         this.breaker = CircuitBreaker.builder()
@@ -42,7 +43,7 @@ public final class StoreCircuitBreaker {
 
     /** Whether a call may go to the store now; when true, exactly one of the record methods must follow. */
     public boolean tryAcquire() {
-        return breaker.tryAcquirePermit();
+        return !forcedOpen && breaker.tryAcquirePermit();
     }
 
     public void recordSuccess() {
@@ -55,15 +56,16 @@ public final class StoreCircuitBreaker {
 
     /** {@code closed}, {@code open} or {@code half-open}. */
     public String state() {
-        return breaker.getState().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return forcedOpen ? "forced-open" : breaker.getState().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** For maintenance: skip the store until {@link #forceClose()}... or until the open delay passes. */
+    /** For maintenance: skip the store until {@link #forceClose()}, however long that is. */
     public void forceOpen() {
-        breaker.open();
+        forcedOpen = true;
     }
 
     public void forceClose() {
+        forcedOpen = false;
         breaker.close();
     }
 }

@@ -49,6 +49,10 @@ public final class TrustedProxies {
      * @return the client's address in canonical form (or the remote address as given when it is not an IP)
      */
     public String clientAddress(String remoteAddress, String forwardedFor) {
+        if (forwardedFor == null || blocks.isEmpty()) {
+            String canonical = remoteAddress == null ? null : IpAddresses.canonical(remoteAddress);
+            return canonical != null ? canonical : remoteAddress == null ? "unknown" : remoteAddress;
+        }
         byte[] peer = IpAddresses.parse(remoteAddress);
         if (peer == null) {
             return remoteAddress == null ? "unknown" : remoteAddress;

@@ -22,6 +22,11 @@ class RateLimiterTest {
         }
 
         @Override
+        public List<String> keysMatching(String pattern) {
+            throw new StoreUnavailableException("down", null);
+        }
+
+        @Override
         public StoreHealth health() {
             return new StoreHealth(false, 0, "none", "down");
         }
@@ -85,5 +90,37 @@ class RateLimiterTest {
         Decision d = limiter.acquire(new RateLimitKeysTest.FakeRequest());
         assertThat(d.allowed()).isFalse();
         assertThat(d.blocks()).isFalse();
+    }
+
+    @Test
+    void resets_exactly_one_identity_whatever_its_route() {
+        InMemoryStore memory = new InMemoryStore();
+        Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h"))
+                .keyParts(KeyPart.parseAll("key", "ip,route")).build();
+        RateLimiter limiter = new RateLimiter(policy, memory, null);
+        RateLimitKeysTest.FakeRequest a = new RateLimitKeysTest.FakeRequest();
+        a.remoteAddress = "1.2.3.4";
+        RateLimitKeysTest.FakeRequest a2 = new RateLimitKeysTest.FakeRequest();
+        a2.remoteAddress = "1.2.3.4";
+        a2.route = "/other";
+        RateLimitKeysTest.FakeRequest b = new RateLimitKeysTest.FakeRequest();
+        b.remoteAddress = "1.2.3.45";
+        limiter.acquire(a);
+        limiter.acquire(a2);
+        limiter.acquire(b);
+        assertThat(limiter.resetIdentity("ip=1.2.3.4")).isEqualTo(2);
+        assertThat(limiter.acquire(a).allowed()).isTrue();
+        assertThat(limiter.acquire(b).allowed()).as("1.2.3.45 is another client").isFalse();
+    }
+
+    @Test
+    void changes_limits_for_the_next_request() {
+        Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
+        RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);
+        limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        assertThat(limiter.acquire(new RateLimitKeysTest.FakeRequest()).allowed()).isFalse();
+        limiter.updateLimits("3/1h");
+        assertThat(limiter.acquire(new RateLimitKeysTest.FakeRequest()).allowed()).isTrue();
+        assertThat(limiter.policy().limits()).containsExactly(new Limit(3, 3_600_000));
     }
 }

@@ -17,6 +17,7 @@ import javax.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.ApplicationParams;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Decision;
@@ -26,8 +27,11 @@ import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.webhook.WebhookParams;
+import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
  * Limits the requests it is mapped to, counting in Redis so every instance of the application shares
@@ -53,6 +57,16 @@ import dev.ratelimit.core.redis.RedisSettings;
  * <tr><td>failure-mode</td><td>{@code open}, {@code closed} or {@code local}</td><td>closed for webhook/admin, else open</td></tr>
  * <tr><td>redis-url</td><td>{@code redis://[user:pass@]host:port[/db]} or {@code rediss://}</td><td>context-param, system
  * property {@code ratelimit.redis-url}, env {@code REDIS_URL}, else in memory</td></tr>
+ * <tr><td>redis-sentinels</td><td>Sentinel instead: comma-separated {@code host:port} of the sentinels</td><td>none</td></tr>
+ * <tr><td>redis-sentinel-master</td><td>with redis-sentinels: the master name the sentinels monitor</td><td>(required for Sentinel)</td></tr>
+ * <tr><td>redis-cluster</td><td>Redis Cluster instead: comma-separated seed {@code host:port}</td><td>none</td></tr>
+ * <tr><td>redis-user</td><td>ACL user name</td><td>none (the default user)</td></tr>
+ * <tr><td>redis-password-env</td><td>name of the environment variable holding the Redis password</td><td>none</td></tr>
+ * <tr><td>redis-password-file</td><td>file holding the Redis password</td><td>none</td></tr>
+ * <tr><td>redis-truststore</td><td>PKCS12/JKS file of the CAs trusted for Redis' TLS certificate</td><td>the JVM's trust store</td></tr>
+ * <tr><td>redis-truststore-password-env</td><td>environment variable holding the trust store's password</td><td>none</td></tr>
+ * <tr><td>redis-keystore</td><td>PKCS12/JKS file with a client certificate and key, for Redis requiring one</td><td>none</td></tr>
+ * <tr><td>redis-keystore-password-env</td><td>environment variable holding the key store's password</td><td>none</td></tr>
  * <tr><td>key-prefix</td><td>Redis key prefix</td><td>ratelimit</td></tr>
  * <tr><td>trusted-proxies</td><td>CIDRs whose X-Forwarded-For is believed</td><td>none</td></tr>
  * <tr><td>dry-run</td><td>count and log denials but never block</td><td>false</td></tr>
@@ -61,12 +75,28 @@ import dev.ratelimit.core.redis.RedisSettings;
  * <tr><td>policy-name</td><td>name in logs</td><td>the filter-name</td></tr>
  * <tr><td>timeout</td><td>longest wait for one Redis call</td><td>50ms</td></tr>
  * <tr><td>connect-timeout</td><td>longest wait to open a Redis connection</td><td>100ms</td></tr>
- * <tr><td>pool-max-total</td><td>Redis connections per URL per application</td><td>32</td></tr>
+ * <tr><td>pool-max-total</td><td>Redis connections per URL per application (per node with Sentinel/Cluster)</td><td>32</td></tr>
  * <tr><td>pool-max-wait</td><td>longest wait for a free pooled connection</td><td>20ms</td></tr>
  * <tr><td>breaker-failures</td><td>consecutive Redis failures that open the circuit breaker</td><td>5</td></tr>
  * <tr><td>breaker-open</td><td>how long the breaker stays open before probing</td><td>30s</td></tr>
  * <tr><td>breaker-probes</td><td>successful probes that close it again</td><td>3</td></tr>
  * <tr><td>closed-status</td><td>status of a {@code closed} failure-mode denial: 503 or 429</td><td>503</td></tr>
+ * <tr><td>metrics-jmx</td><td>publish metrics and the control MBean over JMX (application-wide)</td><td>true</td></tr>
+ * <tr><td>metrics-domain</td><td>JMX domain of the MBeans (application-wide)</td><td>dev.ratelimit</td></tr>
+ * <tr><td>metrics-registry-attribute</td><td>ServletContext attribute holding the application's own MetricRegistry</td><td>none</td></tr>
+ * <tr><td>audit-max-per-second</td><td>most audit lines per second, application-wide; the rest are counted</td><td>100</td></tr>
+ * <tr><td>webhook-scheme</td><td>with scope {@code webhook}: {@code github}, {@code stripe} or {@code generic}</td><td>(required for webhook)</td></tr>
+ * <tr><td>webhook-secret-env</td><td>environment variable(s) holding the secret, comma-separated for rotation</td><td>none</td></tr>
+ * <tr><td>webhook-secret-property</td><td>system propert(ies) holding the secret</td><td>none</td></tr>
+ * <tr><td>webhook-secret-file</td><td>file(s) holding the secret</td><td>none (one of the three is required for webhook)</td></tr>
+ * <tr><td>webhook-header</td><td>generic: header carrying the signature</td><td>(required for generic)</td></tr>
+ * <tr><td>webhook-encoding</td><td>generic: {@code hex} or {@code base64}</td><td>hex</td></tr>
+ * <tr><td>webhook-algorithm</td><td>generic: {@code hmac-sha256} or {@code hmac-sha512}</td><td>hmac-sha256</td></tr>
+ * <tr><td>webhook-timestamp-header</td><td>generic: header with the signed unix time; signs {@code time.body}</td><td>none</td></tr>
+ * <tr><td>webhook-tolerance</td><td>how far a signed timestamp may be off; how long signatures are remembered</td><td>5m</td></tr>
+ * <tr><td>webhook-max-body</td><td>largest body, e.g. {@code 512KiB}; larger gets 413</td><td>1MiB</td></tr>
+ * <tr><td>webhook-bad-signature-limits</td><td>bad signatures allowed per client address before 429</td><td>20/1m</td></tr>
+ * <tr><td>webhook-replay-protection</td><td>refuse a copy of an accepted request within the tolerance (409)</td><td>true</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -95,6 +125,16 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_SCOPE = PolicyParams.SCOPE;
     public static final String PARAM_FAILURE_MODE = PolicyParams.FAILURE_MODE;
     public static final String PARAM_REDIS_URL = RedisParams.REDIS_URL;
+    public static final String PARAM_REDIS_SENTINELS = RedisParams.REDIS_SENTINELS;
+    public static final String PARAM_REDIS_SENTINEL_MASTER = RedisParams.REDIS_SENTINEL_MASTER;
+    public static final String PARAM_REDIS_CLUSTER = RedisParams.REDIS_CLUSTER;
+    public static final String PARAM_REDIS_USER = RedisParams.REDIS_USER;
+    public static final String PARAM_REDIS_PASSWORD_ENV = RedisParams.REDIS_PASSWORD_ENV;
+    public static final String PARAM_REDIS_PASSWORD_FILE = RedisParams.REDIS_PASSWORD_FILE;
+    public static final String PARAM_REDIS_TRUSTSTORE = RedisParams.REDIS_TRUSTSTORE;
+    public static final String PARAM_REDIS_TRUSTSTORE_PASSWORD_ENV = RedisParams.REDIS_TRUSTSTORE_PASSWORD_ENV;
+    public static final String PARAM_REDIS_KEYSTORE = RedisParams.REDIS_KEYSTORE;
+    public static final String PARAM_REDIS_KEYSTORE_PASSWORD_ENV = RedisParams.REDIS_KEYSTORE_PASSWORD_ENV;
     public static final String PARAM_KEY_PREFIX = PolicyParams.KEY_PREFIX;
     public static final String PARAM_TRUSTED_PROXIES = PolicyParams.TRUSTED_PROXIES;
     public static final String PARAM_DRY_RUN = PolicyParams.DRY_RUN;
@@ -109,6 +149,23 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_BREAKER_OPEN = RedisParams.BREAKER_OPEN;
     public static final String PARAM_BREAKER_PROBES = RedisParams.BREAKER_PROBES;
     public static final String PARAM_CLOSED_STATUS = PolicyParams.CLOSED_STATUS;
+    public static final String PARAM_METRICS_JMX = ApplicationParams.METRICS_JMX;
+    public static final String PARAM_METRICS_DOMAIN = ApplicationParams.METRICS_DOMAIN;
+    public static final String PARAM_METRICS_REGISTRY_ATTRIBUTE = ApplicationParams.METRICS_REGISTRY_ATTRIBUTE;
+    public static final String PARAM_AUDIT_MAX_PER_SECOND = ApplicationParams.AUDIT_MAX_PER_SECOND;
+
+    public static final String PARAM_WEBHOOK_SCHEME = WebhookParams.SCHEME;
+    public static final String PARAM_WEBHOOK_SECRET_ENV = WebhookParams.SECRET_ENV;
+    public static final String PARAM_WEBHOOK_SECRET_PROPERTY = WebhookParams.SECRET_PROPERTY;
+    public static final String PARAM_WEBHOOK_SECRET_FILE = WebhookParams.SECRET_FILE;
+    public static final String PARAM_WEBHOOK_HEADER = WebhookParams.HEADER;
+    public static final String PARAM_WEBHOOK_ENCODING = WebhookParams.ENCODING;
+    public static final String PARAM_WEBHOOK_ALGORITHM = WebhookParams.ALGORITHM;
+    public static final String PARAM_WEBHOOK_TIMESTAMP_HEADER = WebhookParams.TIMESTAMP_HEADER;
+    public static final String PARAM_WEBHOOK_TOLERANCE = WebhookParams.TOLERANCE;
+    public static final String PARAM_WEBHOOK_MAX_BODY = WebhookParams.MAX_BODY;
+    public static final String PARAM_WEBHOOK_BAD_SIGNATURE_LIMITS = WebhookParams.BAD_SIGNATURE_LIMITS;
+    public static final String PARAM_WEBHOOK_REPLAY_PROTECTION = WebhookParams.REPLAY_PROTECTION;
 
     /** Context-params named {@code ratelimit.<param>} give a value to every filter of the application. */
     public static final String CONTEXT_PARAM_PREFIX = "ratelimit.";
@@ -120,31 +177,47 @@ public class RateLimitFilter implements Filter {
     private RateLimitStore store;
     private RateLimiter limiter;
     private String appliedAttribute;
+    private WebhookGuard webhooks;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
         String filterName = config.getFilterName();
         ConfigParams params = params(config);
+        ServletContext servletContext = config.getServletContext();
         Policy policy;
         RedisSettings redis;
+        SharedStores.Settings application;
+        WebhookSettings webhook;
         try {
             policy = PolicyParams.read(params, filterName);
             redis = RedisParams.read(params);
+            webhook = WebhookParams.read(params, policy.scope());
+            application = ApplicationParams.read(params, JmxNames.applicationName(servletContext.getContextPath()),
+                    servletContext::getAttribute);
         } catch (ConfigurationException e) {
             throw new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
         }
-        context = config.getServletContext();
+        context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
-        shared = ApplicationStores.lease(context);
+        shared = SharedStores.lease(new ServletContextAttributes(context), application);
         if (redis == null) {
             shared.warnPerInstanceOnce(filterName);
             store = null;
         } else {
-            store = shared.redis().open(redis);
+            try {
+                store = shared.redis().open(redis);
+            } catch (ConfigurationException e) {
+                // Redis answered and refused us (credentials, ACL, certificate, master name): fail now, not per request.
+                SharedStores.release(new ServletContextAttributes(context), shared);
+                shared = null;
+                throw new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
+            }
         }
         RateLimitStore effective = store != null ? store : shared.memory();
-        limiter = new RateLimiter(policy, effective, shared.memory());
-        LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName, policy.describe(), effective.describe());
+        limiter = shared.limiter(policy, effective);
+        webhooks = webhook == null ? null : new WebhookGuard(webhook, policy, effective, shared);
+        LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName,
+                policy.describe() + (webhook == null ? "" : " " + webhook.describe()), effective.describe());
     }
 
     /** A filter's own init-param first, then the application's context-param {@code ratelimit.<name>}. */
@@ -169,6 +242,10 @@ public class RateLimitFilter implements Filter {
         }
         request.setAttribute(appliedAttribute, Boolean.TRUE);
         HttpServletResponse http = (HttpServletResponse) response;
+        // Verification first, by construction: a forged request never reaches the limiter.
+        if (webhooks != null && (request = webhooks.admit((HttpServletRequest) request, http)) == null) {
+            return;
+        }
         Decision decision = limiter.acquire(new ServletRequestView((HttpServletRequest) request));
         for (Map.Entry<String, String> header : RateLimitResponse.headers(decision).entrySet()) {
             http.setHeader(header.getKey(), header.getValue());
@@ -195,11 +272,12 @@ public class RateLimitFilter implements Filter {
         if (shared == null) {
             return;
         }
+        shared.forget(limiter);
         if (store != null) {
             store.close();
             store = null;
         }
-        ApplicationStores.release(context, shared);
+        SharedStores.release(new ServletContextAttributes(context), shared);
         shared = null;
         limiter = null;
     }

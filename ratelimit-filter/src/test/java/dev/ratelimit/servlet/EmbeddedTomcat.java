@@ -46,6 +46,11 @@ final class EmbeddedTomcat implements AutoCloseable {
 
     /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter on /*. */
     Context deploy(String path, Map<String, String> filterParams, Map<String, String> contextParams) {
+        return deploy(path, filterParams, contextParams, new OkServlet());
+    }
+
+    /** The same, with this servlet behind the filter. */
+    Context deploy(String path, Map<String, String> filterParams, Map<String, String> contextParams, HttpServlet servlet) {
         File docBase = new File(tomcat.getServer().getCatalinaBase(), "webapps");
         docBase.mkdirs();
         // Configured completely before it joins the (running) host, which starts it at once.
@@ -55,7 +60,7 @@ final class EmbeddedTomcat implements AutoCloseable {
         context.setDocBase(docBase.getAbsolutePath());
         context.addLifecycleListener(new Tomcat.FixContextListener());
         contextParams.forEach(context::addParameter);
-        Tomcat.addServlet(context, "ok", new OkServlet());
+        Tomcat.addServlet(context, "ok", servlet);
         context.addServletMappingDecoded("/*", "ok");
         FilterDef def = new FilterDef();
         def.setFilterName("limit");
@@ -75,8 +80,20 @@ final class EmbeddedTomcat implements AutoCloseable {
     }
 
     HttpResponse<String> get(String pathAndQuery, String... headers) {
+        return send("GET", pathAndQuery, HttpRequest.BodyPublishers.noBody(), headers);
+    }
+
+    HttpResponse<String> post(String pathAndQuery, byte[] body, String... headers) {
+        return send("POST", pathAndQuery, HttpRequest.BodyPublishers.ofByteArray(body), headers);
+    }
+
+    int port() {
+        return port;
+    }
+
+    HttpResponse<String> send(String method, String pathAndQuery, HttpRequest.BodyPublisher body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                .timeout(Duration.ofSeconds(10));
+                .timeout(Duration.ofSeconds(10)).method(method, body);
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }

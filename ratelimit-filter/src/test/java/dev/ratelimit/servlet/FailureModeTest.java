@@ -19,13 +19,21 @@ class FailureModeTest {
     @RegisterExtension
     static final TestRedisExtension REDIS = new TestRedisExtension();
 
+    private static final String WEBHOOK_SECRET = "failure-mode-secret";
+    /** The signature of an empty body (a GET) under {@link #WEBHOOK_SECRET}. */
+    private static final String[] SIGNED = {"X-Hub-Signature-256", "sha256=" + WebhookFilterTest.hmacHex(WEBHOOK_SECRET, "")};
+
     private static EmbeddedTomcat tomcat;
 
     @BeforeAll
     static void deploy() {
         tomcat = new EmbeddedTomcat();
         tomcat.deploy("/api", params("api", "open"), Map.of());
-        tomcat.deploy("/webhooks", params("webhook", null), Map.of());
+        System.setProperty("test.failure-mode.webhook-secret", WEBHOOK_SECRET);
+        Map<String, String> webhook = params("webhook", null);
+        webhook.put("webhook-scheme", "github");
+        webhook.put("webhook-secret-property", "test.failure-mode.webhook-secret");
+        tomcat.deploy("/webhooks", webhook, Map.of());
         Map<String, String> admin = params("admin", null);
         admin.put("closed-status", "429");
         tomcat.deploy("/admin", admin, Map.of());
@@ -35,6 +43,7 @@ class FailureModeTest {
     @AfterAll
     static void stop() {
         tomcat.close();
+        System.clearProperty("test.failure-mode.webhook-secret");
     }
 
     private static Map<String, String> params(String scope, String failureMode) {
@@ -54,14 +63,14 @@ class FailureModeTest {
 
     @Test
     void each_scope_answers_by_its_failure_mode_while_redis_is_down_and_recovers() throws Exception {
-        assertThat(tomcat.get("/webhooks/github").headers().firstValue("X-RateLimit-Limit")).hasValue("2");
+        assertThat(tomcat.get("/webhooks/github", SIGNED).headers().firstValue("X-RateLimit-Limit")).hasValue("2");
         REDIS.redis().stop();
         try {
             HttpResponse<String> api = tomcat.get("/api/orders");
             assertThat(api.statusCode()).as("api fails open").isEqualTo(200);
             assertThat(api.headers().firstValue("X-RateLimit-Limit")).as("nothing was counted").isEmpty();
 
-            HttpResponse<String> webhook = tomcat.get("/webhooks/github");
+            HttpResponse<String> webhook = tomcat.get("/webhooks/github", SIGNED);
             assertThat(webhook.statusCode()).as("webhook fails closed").isEqualTo(503);
             assertThat(webhook.headers().firstValue("Retry-After")).hasValue("1");
             assertThat(webhook.body()).isEqualTo("{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\",\"message\":"
@@ -76,7 +85,7 @@ class FailureModeTest {
             REDIS.redis().restart();
         }
         Thread.sleep(700); // the breaker's open interval
-        HttpResponse<String> back = tomcat.get("/webhooks/github");
+        HttpResponse<String> back = tomcat.get("/webhooks/github", SIGNED);
         assertThat(back.statusCode()).isEqualTo(200);
         assertThat(back.headers().firstValue("X-RateLimit-Remaining")).as("a fresh Redis: counting from zero").hasValue("1");
     }

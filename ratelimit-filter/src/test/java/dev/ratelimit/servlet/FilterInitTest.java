@@ -82,6 +82,8 @@ class FilterInitTest {
                             return attributes.put((String) args[0], args[1]);
                         case "removeAttribute":
                             return attributes.remove((String) args[0]);
+                        case "getContextPath":
+                            return "/unit";
                         case "hashCode":
                             return System.identityHashCode(proxy);
                         case "equals":

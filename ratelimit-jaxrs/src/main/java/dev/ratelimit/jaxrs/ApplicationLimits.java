@@ -8,9 +8,12 @@ import javax.servlet.ServletContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.ApplicationParams;
+import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.metrics.JmxNames;
 
 /**
  * The limiters of one JAX-RS application and what they hold: a lease on the web application's
@@ -21,11 +24,11 @@ final class ApplicationLimits implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApplicationLimits.class);
 
-    /** Locked like the Servlet filter locks it: the container's ServletContext object itself. */
+    private final ContextAttributes attributes;
     private final Object lock;
-    private final ServletContext context;
     private final SharedStores shared;
     private final List<RateLimitStore> stores = new ArrayList<>();
+    private final List<RateLimiter> limiters = new ArrayList<>();
     private boolean closed;
 
     /**
@@ -33,18 +36,10 @@ final class ApplicationLimits implements AutoCloseable {
      *                null outside a Servlet container, where the stores are this application's alone
      */
     ApplicationLimits(ServletContext context) {
-        this.context = context;
-        this.lock = context != null ? context : this;
-        synchronized (lock) {
-            SharedStores existing = context == null ? null : (SharedStores) context.getAttribute(SharedStores.ATTRIBUTE);
-            if (existing == null) {
-                existing = new SharedStores();
-                if (context != null) {
-                    context.setAttribute(SharedStores.ATTRIBUTE, existing);
-                }
-            }
-            this.shared = existing.lease();
-        }
+        this.attributes = new ContextAttributes(context);
+        this.lock = attributes.lock();
+        this.shared = SharedStores.lease(attributes,
+                context == null ? new SharedStores.Settings() : applicationSettings(context));
     }
 
     /** A limiter for the policy, on the shared Redis client for its settings (or in memory without a URL). */
@@ -62,7 +57,16 @@ final class ApplicationLimits implements AutoCloseable {
                 stores.add(store);
             }
         }
-        return new RateLimiter(read.policy, store, shared.memory());
+        RateLimiter limiter = shared.limiter(read.policy, store);
+        limiters.add(limiter);
+        return limiter;
+    }
+
+    /** Metrics/JMX/audit settings from context-params {@code ratelimit.<name>}, as the Servlet filter reads them. */
+    private static SharedStores.Settings applicationSettings(ServletContext context) {
+        Settings settings = new Settings(context);
+        ConfigParams params = new ConfigParams(name -> settings.get("ratelimit." + name));
+        return ApplicationParams.read(params, JmxNames.applicationName(context.getContextPath()), context::getAttribute);
     }
 
     @Override
@@ -72,13 +76,15 @@ final class ApplicationLimits implements AutoCloseable {
                 return;
             }
             closed = true;
+            for (RateLimiter limiter : limiters) {
+                shared.forget(limiter);
+            }
+            limiters.clear();
             for (RateLimitStore store : stores) {
                 store.close();
             }
             stores.clear();
-            if (shared.release() && context != null) {
-                context.removeAttribute(SharedStores.ATTRIBUTE);
-            }
+            SharedStores.release(attributes, shared);
         }
         LOG.debug("Released the JAX-RS rate limits' stores");
     }

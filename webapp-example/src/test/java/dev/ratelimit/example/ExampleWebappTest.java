@@ -8,7 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.HexFormat;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -32,6 +37,8 @@ class ExampleWebappTest {
     static final TestRedisExtension REDIS = new TestRedisExtension();
 
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final String GITHUB_SECRET = "example-github-secret";
+    private static final String STRIPE_SECRET = "whsec_example";
     private static Tomcat tomcat;
     private static int port;
     private static Context context;
@@ -39,6 +46,9 @@ class ExampleWebappTest {
     @BeforeAll
     static void deployTheExample() throws IOException, LifecycleException {
         System.setProperty("ratelimit.redis-url", REDIS.url());
+        // As `mvn -P run` gives them: system properties, never in the WAR.
+        System.setProperty("example.webhook.github-secret", GITHUB_SECRET);
+        System.setProperty("example.webhook.stripe-secret", STRIPE_SECRET);
         tomcat = new Tomcat();
         tomcat.setBaseDir(Files.createTempDirectory("example-tomcat").toString());
         tomcat.setPort(0);
@@ -61,6 +71,8 @@ class ExampleWebappTest {
         tomcat.stop();
         tomcat.destroy();
         System.clearProperty("ratelimit.redis-url");
+        System.clearProperty("example.webhook.github-secret");
+        System.clearProperty("example.webhook.stripe-secret");
     }
 
     private static HttpResponse<String> send(String method, String path) throws Exception {
@@ -68,6 +80,21 @@ class ExampleWebappTest {
                 .method(method, HttpRequest.BodyPublishers.ofString(method.equals("POST") ? "{\"event\":\"ping\"}" : ""))
                 .build();
         return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webapp-example" + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String hmacHex(String secret, String content) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -90,12 +117,26 @@ class ExampleWebappTest {
         HttpResponse<String> admin = send("GET", "/admin/status");
         assertThat(admin.statusCode()).isEqualTo(200);
         assertThat(admin.headers().firstValue("X-RateLimit-Limit")).hasValue("5");
-        HttpResponse<String> webhook = send("POST", "/webhooks/github");
+        String event = "{\"event\":\"ping\"}";
+        HttpResponse<String> unsigned = send("POST", "/webhooks/github");
+        assertThat(unsigned.statusCode()).isEqualTo(401);
+        assertThat(unsigned.body()).startsWith("{\"error\":{\"code\":\"INVALID_SIGNATURE\"");
+
+        HttpResponse<String> webhook = post("/webhooks/github", event,
+                "X-Hub-Signature-256", "sha256=" + hmacHex(GITHUB_SECRET, event));
         assertThat(webhook.statusCode()).isEqualTo(202);
         assertThat(webhook.body()).isEqualTo("{\"accepted\":true,\"bytes\":16}");
         assertThat(webhook.headers().firstValue("X-RateLimit-Limit")).hasValue("30");
-        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*"))
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*:fw:*"))
                 .isEqualTo("ratelimit:webhook:*:/webhooks/github:*:{ip=127.0.0.1}:fw:60000");
+
+        long t = System.currentTimeMillis() / 1000;
+        HttpResponse<String> stripe = post("/webhooks/stripe", event,
+                "Stripe-Signature", "t=" + t + ",v1=" + hmacHex(STRIPE_SECRET, t + "." + event));
+        assertThat(stripe.statusCode()).isEqualTo(202);
+        assertThat(post("/webhooks/stripe", event, "Stripe-Signature", "t=" + t + ",v1=" + hmacHex(STRIPE_SECRET, t + "." + event))
+                .statusCode()).as("replay").isEqualTo(409);
+        assertThat(send("POST", "/webhooks/other").statusCode()).as("no unverified webhook route").isEqualTo(404);
     }
 
     @Test
@@ -115,5 +156,17 @@ class ExampleWebappTest {
         assertThat(health.headers().firstValue("X-RateLimit-Limit")).isEmpty();
         SharedStores shared = (SharedStores) context.getServletContext().getAttribute(SharedStores.ATTRIBUTE);
         assertThat(shared.redis().openClients()).as("one Redis pool for filters and resources").isEqualTo(1);
+    }
+
+    @Test
+    void admin_metrics_show_the_limiters_metrics_and_redis_health() throws Exception {
+        send("GET", "/api/metrics-probe");
+        HttpResponse<String> metrics = send("GET", "/admin/metrics/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("X-RateLimit-Limit")).as("behind the admin limit").hasValue("5");
+        assertThat(metrics.body()).contains("\"ratelimit.policy.api-limit.allowed\"", "ratelimit.policy.api-limit.store-latency");
+        HttpResponse<String> health = send("GET", "/admin/metrics/healthcheck");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("ratelimit.redis.127.0.0.1-" + REDIS.redis().port() + "-0.health", "\"healthy\":true");
     }
 }

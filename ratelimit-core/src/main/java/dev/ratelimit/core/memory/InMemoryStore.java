@@ -159,10 +159,41 @@ public final class InMemoryStore implements RateLimitStore {
     }
 
     @Override
+    public boolean remember(String key, long ttlMillis) {
+        synchronized (locks[stripe(key)]) {
+            long now = nowMicros() / 1000;
+            if (live(key, now) != null) {
+                return false;
+            }
+            put(key, new Entry(now + ttlMillis), now);
+            return true;
+        }
+    }
+
+    @Override
     public void reset(List<String> keys) {
         for (String key : keys) {
             entries.remove(key);
         }
+    }
+
+    @Override
+    public List<String> keysMatching(String pattern) {
+        StringBuilder regex = new StringBuilder();
+        for (String literal : pattern.split("\\*", -1)) {
+            if (regex.length() > 0) {
+                regex.append(".*");
+            }
+            regex.append(java.util.regex.Pattern.quote(literal));
+        }
+        java.util.regex.Pattern compiled = java.util.regex.Pattern.compile(regex.toString());
+        List<String> keys = new java.util.ArrayList<>();
+        for (String key : entries.keySet()) {
+            if (compiled.matcher(key).matches()) {
+                keys.add(key);
+            }
+        }
+        return keys;
     }
 
     /** How many counters are held now, expired ones included until they are swept. */

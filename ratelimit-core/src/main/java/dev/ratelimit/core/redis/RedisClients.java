@@ -1,7 +1,8 @@
 package dev.ratelimit.core.redis;
 
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -9,11 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ratelimit.core.StoreCircuitBreaker;
-import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The pooled Redis clients of one web application: one per distinct {@link RedisSettings}, shared by
@@ -24,20 +20,44 @@ public final class RedisClients implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisClients.class);
 
-    private final Map<RedisSettings, Shared> clients = new HashMap<>();
+    /** Told when a client (pool) opens and closes, e.g. to publish its gauges. */
+    public interface Listener {
+        void opened(RedisSettings settings, RedisConnection connection, StoreCircuitBreaker breaker);
 
-    /** A store on the shared client for these settings, creating the client on first use. */
+        void closed(RedisSettings settings);
+    }
+
+    private final Map<RedisSettings, Shared> clients = new HashMap<>();
+    private final Listener listener;
+
+    public RedisClients() {
+        this(null);
+    }
+
+    public RedisClients(Listener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * A store on the shared client for these settings, creating the client on first use.
+     *
+     * @throws dev.ratelimit.core.ConfigurationException when Redis answers but refuses the settings
+     *                                                   (credentials, ACL, TLS certificate, Sentinel master)
+     */
     public synchronized RedisStore open(RedisSettings settings) {
         Shared shared = clients.get(settings);
         if (shared == null) {
-            shared = new Shared(connect(settings), new StoreCircuitBreaker(settings.toString(),
+            shared = new Shared(RedisConnection.open(settings), new StoreCircuitBreaker(settings.toString(),
                     settings.breakerFailures(), settings.breakerOpenMillis(), settings.breakerProbes()));
             clients.put(settings, shared);
+            if (listener != null) {
+                listener.opened(settings, shared.client, shared.breaker);
+            }
         }
         shared.leases++;
         AtomicBoolean released = new AtomicBoolean();
-        RedisClient client = shared.client;
-        return new RedisStore(client, settings.toString(), shared.breaker, () -> client.getPool().clear(), () -> {
+        RedisConnection connection = shared.client;
+        return new RedisStore(connection::client, settings.toString(), shared.breaker, connection::discardIdleConnections, () -> {
             if (released.compareAndSet(false, true)) {
                 release(settings);
             }
@@ -57,6 +77,39 @@ public final class RedisClients implements AutoCloseable {
         }
     }
 
+    /** One line per client: URL and breaker state. */
+    public synchronized List<String> describeBreakers() {
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<RedisSettings, Shared> e : clients.entrySet()) {
+            lines.add(e.getKey() + " " + e.getValue().breaker.state());
+        }
+        return lines;
+    }
+
+    /** One PING per client. */
+    public List<String> probeAll() {
+        Map<RedisSettings, Shared> snapshot;
+        synchronized (this) {
+            snapshot = new HashMap<>(clients);
+        }
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<RedisSettings, Shared> e : snapshot.entrySet()) {
+            lines.add(RedisStore.probe(e.getValue().client::client, e.getValue().breaker, e.getKey().toString()).toString());
+        }
+        return lines;
+    }
+
+    /** Forces every breaker open (true) or closed (false), for maintenance. */
+    public synchronized void forceBreakers(boolean open) {
+        for (Shared shared : clients.values()) {
+            if (open) {
+                shared.breaker.forceOpen();
+            } else {
+                shared.breaker.forceClose();
+            }
+        }
+    }
+
     /** Closes every client, whatever leases remain (the application is going away). */
     @Override
     public synchronized void close() {
@@ -66,44 +119,10 @@ public final class RedisClients implements AutoCloseable {
         clients.clear();
     }
 
-    private static RedisClient connect(RedisSettings settings) {
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) settings.connectTimeoutMillis())
-                .socketTimeoutMillis((int) settings.timeoutMillis())
-                .database(settings.database())
-                .clientName("ratelimit")
-                .ssl(settings.tls());
-        if (settings.user() != null) {
-            config.user(settings.user());
+    private void closeQuietly(RedisSettings settings, RedisConnection client) {
+        if (listener != null) {
+            listener.closed(settings);
         }
-        if (settings.password() != null) {
-            config.password(settings.password());
-        }
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(settings.poolMaxTotal());
-        pool.setMaxIdle(settings.poolMaxTotal());
-        pool.setMinIdle(0);
-        pool.setBlockWhenExhausted(true);
-        pool.setMaxWait(Duration.ofMillis(settings.poolMaxWaitMillis()));
-        // Pool MBeans would outlive a careless redeploy and clutter the console; our own metrics cover the pool.
-        pool.setJmxEnabled(false);
-        RedisClient client = RedisClient.builder()
-                .hostAndPort(settings.host(), settings.port())
-                .clientConfig(config.build())
-                .poolConfig(pool)
-                .build();
-        try {
-            client.ping();
-            LOG.info("Redis {} answered; pool max-total={} max-wait={}ms timeout={}ms", settings,
-                    settings.poolMaxTotal(), settings.poolMaxWaitMillis(), settings.timeoutMillis());
-        } catch (JedisException e) {
-            LOG.warn("Redis {} did not answer at startup ({}); each policy's failure mode applies until it does",
-                    settings, e.getMessage());
-        }
-        return client;
-    }
-
-    private static void closeQuietly(RedisSettings settings, UnifiedJedis client) {
         try {
             client.close();
             LOG.debug("Closed Redis client {}", settings);
@@ -113,11 +132,11 @@ public final class RedisClients implements AutoCloseable {
     }
 
     private static final class Shared {
-        final RedisClient client;
+        final RedisConnection client;
         final StoreCircuitBreaker breaker;
         int leases;
 
-        Shared(RedisClient client, StoreCircuitBreaker breaker) {
+        Shared(RedisConnection client, StoreCircuitBreaker breaker) {
             this.client = client;
             this.breaker = breaker;
         }

@@ -4,58 +4,47 @@ import java.io.UnsupportedEncodingException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
-import java.util.Objects;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.StoreCircuitBreaker;
 
 /**
- * Where Redis is and how long we wait for it. Two filters with equal settings share one pool.
- * {@link #toString()} never shows the password.
+ * Where Redis is (one node, a Sentinel-monitored master, or a Cluster), who we are to it, and how long we
+ * wait for it. Two filters with equal settings share one pool. {@link #toString()} never shows a password.
  */
 public final class RedisSettings {
 
     public static final String URL_ACCEPTED = "redis://[user:password@]host[:port][/database] or rediss://… for TLS";
+    public static final String NODES_ACCEPTED = "a comma-separated list of host:port, e.g. 'redis-1:26379, redis-2:26379'"
+            + " (each may start with redis:// or rediss:// for TLS)";
 
     /** Default {@code timeout}: how long one Redis call may take before the failure mode decides. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 50;
     /** Default {@code connect-timeout}. */
     public static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 100;
-    /** Default {@code pool-max-total}: connections per Redis URL per web application. */
+    /** Default {@code pool-max-total}: connections per Redis node per web application. */
     public static final int DEFAULT_POOL_MAX_TOTAL = 32;
     /** Default {@code pool-max-wait}: how long a request waits for a free connection. */
     public static final long DEFAULT_POOL_MAX_WAIT_MILLIS = 20;
 
-    private final String host;
-    private final int port;
-    private final boolean tls;
-    private final String user;
-    private final String password;
-    private final int database;
-    private final long timeoutMillis;
-    private final long connectTimeoutMillis;
-    private final int poolMaxTotal;
-    private final long poolMaxWaitMillis;
-    private final int breakerFailures;
-    private final long breakerOpenMillis;
-    private final int breakerProbes;
+    /** How the Redis deployment is reached. */
+    public enum Topology {
+        /** One node (or a proxy / managed endpoint), {@code redis-url}. */
+        STANDALONE,
+        /** The master that Sentinel names, {@code redis-sentinels} + {@code redis-sentinel-master}. */
+        SENTINEL,
+        /** Redis Cluster from seed nodes, {@code redis-cluster}. */
+        CLUSTER
+    }
 
-    private RedisSettings(String host, int port, boolean tls, String user, String password, int database,
-                          long timeoutMillis, long connectTimeoutMillis, int poolMaxTotal, long poolMaxWaitMillis,
-                          int breakerFailures, long breakerOpenMillis, int breakerProbes) {
-        this.host = host;
-        this.port = port;
-        this.tls = tls;
-        this.user = user;
-        this.password = password;
-        this.database = database;
-        this.timeoutMillis = timeoutMillis;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.poolMaxTotal = poolMaxTotal;
-        this.poolMaxWaitMillis = poolMaxWaitMillis;
-        this.breakerFailures = breakerFailures;
-        this.breakerOpenMillis = breakerOpenMillis;
-        this.breakerProbes = breakerProbes;
+    private final Fields f;
+
+    private RedisSettings(Fields fields) {
+        this.f = fields;
     }
 
     /**
@@ -72,46 +61,128 @@ public final class RedisSettings {
         if (!"redis".equals(scheme) && !"rediss".equals(scheme) || uri.getHost() == null) {
             throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED);
         }
-        int port = uri.getPort() == -1 ? 6379 : uri.getPort();
-        String user = null;
-        String password = null;
+        Fields f = new Fields(Topology.STANDALONE, parameter);
+        f.nodes = Collections.singletonList(uri.getHost() + ":" + (uri.getPort() == -1 ? 6379 : uri.getPort()));
+        f.tls = "rediss".equals(scheme);
         if (uri.getRawUserInfo() != null) {
             String info = uri.getRawUserInfo();
             int colon = info.indexOf(':');
-            user = colon < 0 ? null : decode(info.substring(0, colon));
-            password = decode(colon < 0 ? info : info.substring(colon + 1));
-            if (user != null && user.isEmpty()) {
-                user = null;
+            f.user = colon < 0 ? null : decode(info.substring(0, colon));
+            f.password = decode(colon < 0 ? info : info.substring(colon + 1));
+            if (f.user != null && f.user.isEmpty()) {
+                f.user = null;
             }
+            f.credentialsParameter = parameter;
+            f.credentialsValue = mask(url);
         }
-        int database = 0;
         String path = uri.getPath();
         if (path != null && path.length() > 1) {
             String db = path.substring(1);
             if (!db.matches("\\d{1,5}")) {
                 throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (database is a number)");
             }
-            database = Integer.parseInt(db);
+            f.database = Integer.parseInt(db);
         }
-        return new RedisSettings(uri.getHost(), port, "rediss".equals(scheme), user, password, database,
-                DEFAULT_TIMEOUT_MILLIS, DEFAULT_CONNECT_TIMEOUT_MILLIS, DEFAULT_POOL_MAX_TOTAL,
-                DEFAULT_POOL_MAX_WAIT_MILLIS, StoreCircuitBreaker.DEFAULT_FAILURES,
-                StoreCircuitBreaker.DEFAULT_OPEN_MILLIS, StoreCircuitBreaker.DEFAULT_PROBES);
+        f.tlsParameter = parameter;
+        f.tlsValue = mask(url);
+        return new RedisSettings(f);
+    }
+
+    /**
+     * The master named {@code master}, found through the given sentinels.
+     *
+     * @param parameter the parameter that held the sentinel list, for error messages
+     */
+    public static RedisSettings sentinel(String parameter, String sentinels, String master) {
+        Fields f = nodes(Topology.SENTINEL, parameter, sentinels);
+        f.master = master;
+        return new RedisSettings(f);
+    }
+
+    /**
+     * A Redis Cluster discovered from the given seed nodes (any one that answers is enough).
+     *
+     * @param parameter the parameter that held the seed list, for error messages
+     */
+    public static RedisSettings cluster(String parameter, String seeds) {
+        return new RedisSettings(nodes(Topology.CLUSTER, parameter, seeds));
+    }
+
+    private static Fields nodes(Topology topology, String parameter, String list) {
+        Fields f = new Fields(topology, parameter);
+        List<String> nodes = new ArrayList<>();
+        Boolean tls = null;
+        for (String entry : list.split(",")) {
+            String node = entry.trim();
+            boolean secure = node.startsWith("rediss://");
+            if (secure || node.startsWith("redis://")) {
+                node = node.substring(node.indexOf("//") + 2);
+            }
+            int colon = node.lastIndexOf(':');
+            if (colon <= 0 || !node.substring(colon + 1).matches("\\d{1,5}")
+                    || Integer.parseInt(node.substring(colon + 1)) > 65_535 || !node.substring(0, colon).matches("[A-Za-z0-9._\\-\\[\\]:]+")) {
+                throw new ConfigurationException(parameter, list, NODES_ACCEPTED);
+            }
+            if (tls != null && tls != secure) {
+                throw new ConfigurationException(parameter, list, NODES_ACCEPTED + "; either all entries use rediss:// or none");
+            }
+            tls = secure;
+            if (!nodes.contains(node)) {
+                nodes.add(node);
+            }
+        }
+        f.nodes = Collections.unmodifiableList(nodes);
+        f.tls = tls != null && tls;
+        f.tlsParameter = parameter;
+        f.tlsValue = list;
+        return f;
     }
 
     public RedisSettings withTimeouts(long timeoutMillis, long connectTimeoutMillis) {
-        return new RedisSettings(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis, breakerFailures, breakerOpenMillis, breakerProbes);
+        Fields f = this.f.copy();
+        f.timeoutMillis = timeoutMillis;
+        f.connectTimeoutMillis = connectTimeoutMillis;
+        return new RedisSettings(f);
     }
 
     public RedisSettings withPool(int poolMaxTotal, long poolMaxWaitMillis) {
-        return new RedisSettings(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis, breakerFailures, breakerOpenMillis, breakerProbes);
+        Fields f = this.f.copy();
+        f.poolMaxTotal = poolMaxTotal;
+        f.poolMaxWaitMillis = poolMaxWaitMillis;
+        return new RedisSettings(f);
     }
 
     public RedisSettings withBreaker(int failures, long openMillis, int probes) {
-        return new RedisSettings(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis, failures, openMillis, probes);
+        Fields f = this.f.copy();
+        f.breakerFailures = failures;
+        f.breakerOpenMillis = openMillis;
+        f.breakerProbes = probes;
+        return new RedisSettings(f);
+    }
+
+    /**
+     * The ACL user and password (null: none). {@code parameter} and {@code shownValue} name where the
+     * password came from (never the password), for the message when Redis refuses them.
+     */
+    public RedisSettings withCredentials(String user, String password, String parameter, String shownValue) {
+        Fields f = this.f.copy();
+        f.user = user;
+        f.password = password;
+        f.credentialsParameter = parameter;
+        f.credentialsValue = shownValue;
+        return new RedisSettings(f);
+    }
+
+    /** TLS with these trust and key stores; null keeps the JVM's default trust and no client certificate. */
+    public RedisSettings withTls(RedisTls stores) {
+        Fields f = this.f.copy();
+        f.tls = true;
+        f.stores = stores;
+        if (stores != null) {
+            f.tlsParameter = stores.parameter();
+            f.tlsValue = stores.shownValue();
+        }
+        return new RedisSettings(f);
     }
 
     private static String decode(String s) {
@@ -127,80 +198,187 @@ public final class RedisSettings {
         return url == null ? null : url.replaceAll("(rediss?://[^:@/]*:)[^@/]*@", "$1***@");
     }
 
+    public Topology topology() {
+        return f.topology;
+    }
+
+    /** The node ({@code host:port}) of a single-node URL, else the sentinels or the cluster seeds. */
+    public List<String> nodes() {
+        return f.nodes;
+    }
+
+    /** The Sentinel master name, or null. */
+    public String master() {
+        return f.master;
+    }
+
+    /** The first node's host: the URL's host, or the first sentinel or seed. */
     public String host() {
-        return host;
+        String node = f.nodes.get(0);
+        return node.substring(0, node.lastIndexOf(':'));
     }
 
     public int port() {
-        return port;
+        String node = f.nodes.get(0);
+        return Integer.parseInt(node.substring(node.lastIndexOf(':') + 1));
     }
 
     public boolean tls() {
-        return tls;
+        return f.tls;
+    }
+
+    /** Trust and key stores for TLS, or null for the JVM's defaults. */
+    public RedisTls stores() {
+        return f.stores;
     }
 
     public String user() {
-        return user;
+        return f.user;
     }
 
     public String password() {
-        return password;
+        return f.password;
+    }
+
+    /** The parameter the connection or its topology came from, e.g. {@code redis-cluster}. */
+    public String parameter() {
+        return f.parameter;
+    }
+
+    /** The parameter that gave the password (for messages), or null. */
+    String credentialsParameter() {
+        return f.credentialsParameter;
+    }
+
+    String credentialsValue() {
+        return f.credentialsValue;
+    }
+
+    /** The parameter whose trust settings Redis' certificate failed (for messages). */
+    String tlsParameter() {
+        return f.tlsParameter;
+    }
+
+    String tlsValue() {
+        return f.tlsValue;
     }
 
     public int database() {
-        return database;
+        return f.database;
     }
 
     public long timeoutMillis() {
-        return timeoutMillis;
+        return f.timeoutMillis;
     }
 
     public long connectTimeoutMillis() {
-        return connectTimeoutMillis;
+        return f.connectTimeoutMillis;
     }
 
     public int poolMaxTotal() {
-        return poolMaxTotal;
+        return f.poolMaxTotal;
     }
 
     public long poolMaxWaitMillis() {
-        return poolMaxWaitMillis;
+        return f.poolMaxWaitMillis;
     }
 
     public int breakerFailures() {
-        return breakerFailures;
+        return f.breakerFailures;
     }
 
     public long breakerOpenMillis() {
-        return breakerOpenMillis;
+        return f.breakerOpenMillis;
     }
 
     public int breakerProbes() {
-        return breakerProbes;
+        return f.breakerProbes;
     }
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof RedisSettings)) {
-            return false;
-        }
-        RedisSettings r = (RedisSettings) o;
-        return host.equals(r.host) && port == r.port && tls == r.tls && Objects.equals(user, r.user)
-                && Objects.equals(password, r.password) && database == r.database && timeoutMillis == r.timeoutMillis
-                && connectTimeoutMillis == r.connectTimeoutMillis && poolMaxTotal == r.poolMaxTotal
-                && poolMaxWaitMillis == r.poolMaxWaitMillis && breakerFailures == r.breakerFailures
-                && breakerOpenMillis == r.breakerOpenMillis && breakerProbes == r.breakerProbes;
+        return o instanceof RedisSettings && f.key().equals(((RedisSettings) o).f.key());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(host, port, tls, user, password, database, timeoutMillis, connectTimeoutMillis,
-                poolMaxTotal, poolMaxWaitMillis, breakerFailures, breakerOpenMillis, breakerProbes);
+        return f.key().hashCode();
     }
 
-    /** E.g. {@code redis://cache.internal:6379/0}, never with the password. */
+    /**
+     * E.g. {@code redis://cache.internal:6379/0}, {@code redis-sentinel://s1:26379,s2:26379/mymaster/0},
+     * {@code rediss-cluster://user@n1:6379,n2:6379}; never with the password.
+     */
     @Override
     public String toString() {
-        return (tls ? "rediss://" : "redis://") + (user != null ? user + "@" : "") + host + ":" + port + "/" + database;
+        String user = f.user != null ? f.user + "@" : "";
+        String scheme = f.tls ? "rediss" : "redis";
+        switch (f.topology) {
+            case SENTINEL:
+                return scheme + "-sentinel://" + user + String.join(",", f.nodes) + "/" + f.master + "/" + f.database;
+            case CLUSTER:
+                return scheme + "-cluster://" + user + String.join(",", f.nodes);
+            default:
+                return scheme + "://" + user + f.nodes.get(0) + "/" + f.database;
+        }
+    }
+
+    /** The values, copied on every change so that a settings object never changes once built. */
+    private static final class Fields {
+        final Topology topology;
+        final String parameter;
+        List<String> nodes;
+        String master;
+        boolean tls;
+        RedisTls stores;
+        String user;
+        String password;
+        int database;
+        long timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
+        long connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
+        int poolMaxTotal = DEFAULT_POOL_MAX_TOTAL;
+        long poolMaxWaitMillis = DEFAULT_POOL_MAX_WAIT_MILLIS;
+        int breakerFailures = StoreCircuitBreaker.DEFAULT_FAILURES;
+        long breakerOpenMillis = StoreCircuitBreaker.DEFAULT_OPEN_MILLIS;
+        int breakerProbes = StoreCircuitBreaker.DEFAULT_PROBES;
+        // Where values came from, for messages only: not part of equality.
+        String credentialsParameter;
+        String credentialsValue;
+        String tlsParameter;
+        String tlsValue;
+
+        Fields(Topology topology, String parameter) {
+            this.topology = topology;
+            this.parameter = parameter;
+        }
+
+        Fields copy() {
+            Fields c = new Fields(topology, parameter);
+            c.nodes = nodes;
+            c.master = master;
+            c.tls = tls;
+            c.stores = stores;
+            c.user = user;
+            c.password = password;
+            c.database = database;
+            c.timeoutMillis = timeoutMillis;
+            c.connectTimeoutMillis = connectTimeoutMillis;
+            c.poolMaxTotal = poolMaxTotal;
+            c.poolMaxWaitMillis = poolMaxWaitMillis;
+            c.breakerFailures = breakerFailures;
+            c.breakerOpenMillis = breakerOpenMillis;
+            c.breakerProbes = breakerProbes;
+            c.credentialsParameter = credentialsParameter;
+            c.credentialsValue = credentialsValue;
+            c.tlsParameter = tlsParameter;
+            c.tlsValue = tlsValue;
+            return c;
+        }
+
+        List<Object> key() {
+            return Arrays.asList(topology, nodes, master, tls, stores, user, password, database,
+                    timeoutMillis, connectTimeoutMillis, poolMaxTotal, poolMaxWaitMillis, breakerFailures,
+                    breakerOpenMillis, breakerProbes);
+        }
     }
 }

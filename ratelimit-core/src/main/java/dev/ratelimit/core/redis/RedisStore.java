@@ -2,7 +2,11 @@ package dev.ratelimit.core.redis;
 
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Decision;
@@ -12,7 +16,15 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.StoreUnavailableException;
+import redis.clients.jedis.CommandObjects;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -26,7 +38,9 @@ public final class RedisStore implements RateLimitStore {
     private static final LuaScript FIXED_WINDOW = LuaScript.load("lua/fixed-window.lua");
     private static final LuaScript TOKEN_BUCKET = LuaScript.load("lua/token-bucket.lua");
 
-    private final UnifiedJedis redis;
+    private static final CommandObjects COMMANDS = new CommandObjects(RedisProtocol.RESP2);
+
+    private final Supplier<UnifiedJedis> redis;
     private final String description;
     private final StoreCircuitBreaker breaker;
     private final Runnable discardIdleConnections;
@@ -37,6 +51,15 @@ public final class RedisStore implements RateLimitStore {
      * @param onClose                what closing this store does to the client (release a lease, or close it)
      */
     public RedisStore(UnifiedJedis redis, String description, StoreCircuitBreaker breaker,
+                      Runnable discardIdleConnections, Runnable onClose) {
+        this(() -> redis, description, breaker, discardIdleConnections, onClose);
+    }
+
+    /**
+     * @param redis gives the client, or throws {@link JedisConnectionException} while it cannot be built
+     *              (a Sentinel or Cluster client that could not reach any node at startup)
+     */
+    public RedisStore(Supplier<UnifiedJedis> redis, String description, StoreCircuitBreaker breaker,
                       Runnable discardIdleConnections, Runnable onClose) {
         this.redis = redis;
         this.description = description;
@@ -82,13 +105,13 @@ public final class RedisStore implements RateLimitStore {
      */
     private Object runOnLiveConnection(LuaScript script, List<String> keys, List<String> args) {
         try {
-            return script.run(redis, keys, args);
+            return script.run(redis.get(), keys, args);
         } catch (JedisConnectionException e) {
             if (isTimeout(e)) {
                 throw e;
             }
             discardIdleConnections.run();
-            return script.run(redis, keys, args);
+            return script.run(redis.get(), keys, args);
         }
     }
 
@@ -121,21 +144,84 @@ public final class RedisStore implements RateLimitStore {
         return ((Number) values.get(index)).longValue();
     }
 
+    /**
+     * {@code SET key 1 NX PX ttl}, through the breaker. Never retried: if a first attempt reached Redis
+     * before its connection broke, a retry would see the key and call a first delivery a replay.
+     */
+    @Override
+    public boolean remember(String key, long ttlMillis) {
+        if (!breaker.tryAcquire()) {
+            throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
+        }
+        try {
+            String reply = redis.get().set(key, "1", SetParams.setParams().nx().px(ttlMillis));
+            breaker.recordSuccess();
+            return reply != null;
+        } catch (JedisException e) {
+            breaker.recordFailure();
+            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            breaker.recordFailure();
+            throw e;
+        }
+    }
+
     @Override
     public void reset(List<String> keys) {
         try {
-            redis.del(keys.toArray(new String[0]));
+            redis.get().del(keys.toArray(new String[0]));
         } catch (JedisException e) {
             throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
         }
     }
 
-    /** One PING, outside the breaker (a probe must see Redis even while the breaker is open). */
+    @Override
+    public List<String> keysMatching(String pattern) {
+        ScanParams params = new ScanParams().match(pattern).count(1000);
+        try {
+            UnifiedJedis client = redis.get();
+            if (!(client instanceof RedisClusterClient)) {
+                return new ArrayList<>(scan(cursor -> client.scan(cursor, params)));
+            }
+            // SCAN sees one node's keys: ask every node (a replica repeats its master's keys; the set drops them).
+            Set<String> keys = new LinkedHashSet<>();
+            for (ConnectionPool pool : ((RedisClusterClient) client).getClusterNodes().values()) {
+                try (Connection connection = pool.getResource()) {
+                    keys.addAll(scan(cursor -> connection.executeCommand(COMMANDS.scan(cursor, params))));
+                }
+            }
+            return new ArrayList<>(keys);
+        } catch (JedisException e) {
+            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    private static Set<String> scan(Function<String, ScanResult<String>> pages) {
+        Set<String> keys = new LinkedHashSet<>();
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = pages.apply(cursor);
+            keys.addAll(page.getResult());
+            cursor = page.getCursor();
+        } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
+        return keys;
+    }
+
     @Override
     public StoreHealth health() {
+        return probe(redis, breaker, description);
+    }
+
+    /** One PING, outside the breaker (a probe must see Redis even while the breaker is open). */
+    public static StoreHealth probe(UnifiedJedis redis, StoreCircuitBreaker breaker, String description) {
+        return probe(() -> redis, breaker, description);
+    }
+
+    /** As {@link #probe(UnifiedJedis, StoreCircuitBreaker, String)}, for a client built on first use. */
+    public static StoreHealth probe(Supplier<UnifiedJedis> redis, StoreCircuitBreaker breaker, String description) {
         long start = System.nanoTime();
         try {
-            redis.ping();
+            redis.get().ping();
             return new StoreHealth(true, (System.nanoTime() - start) / 1_000, breaker.state(), description);
         } catch (JedisException e) {
             return new StoreHealth(false, (System.nanoTime() - start) / 1_000, breaker.state(),

@@ -1,0 +1,64 @@
+package dev.ratelimit.bench;
+
+import java.time.Duration;
+
+import dev.ratelimit.core.redis.RedisSettings;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * The Redis of one benchmark run (started by {@link RunAll}, passed to forks as a system property) and
+ * the client settings every Redis benchmark shares, so ours, raw EVALSHA and Bucket4j use equal pools.
+ */
+final class BenchRedis {
+
+    static final String URL_PROPERTY = "bench.redis.url";
+
+    /**
+     * The production defaults (32 pooled connections) with long waits: on 2 cores shared by 32 JMH
+     * threads and Redis, a 50 ms timeout would sometimes fire and measure the failure mode instead.
+     */
+    static final long TIMEOUT_MILLIS = 2000;
+    static final long POOL_MAX_WAIT_MILLIS = 2000;
+
+    private BenchRedis() {
+    }
+
+    static String url() {
+        String url = System.getProperty(URL_PROPERTY);
+        if (url == null) {
+            throw new IllegalStateException("No -D" + URL_PROPERTY + ": run the benchmarks through RunAll (run.sh)");
+        }
+        return url;
+    }
+
+    static RedisSettings settings() {
+        return RedisSettings.fromUrl(URL_PROPERTY, url())
+                .withTimeouts(TIMEOUT_MILLIS, RedisSettings.DEFAULT_CONNECT_TIMEOUT_MILLIS)
+                .withPool(RedisSettings.DEFAULT_POOL_MAX_TOTAL, POOL_MAX_WAIT_MILLIS);
+    }
+
+    /** A client configured as {@code RedisClients} configures the engine's, for the baselines. */
+    static RedisClient rawClient() {
+        RedisSettings settings = settings();
+        DefaultJedisClientConfig config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) settings.connectTimeoutMillis())
+                .socketTimeoutMillis((int) settings.timeoutMillis())
+                .database(settings.database())
+                .clientName("bench-raw")
+                .build();
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(settings.poolMaxTotal());
+        pool.setMaxIdle(settings.poolMaxTotal());
+        pool.setMinIdle(0);
+        pool.setBlockWhenExhausted(true);
+        pool.setMaxWait(Duration.ofMillis(settings.poolMaxWaitMillis()));
+        pool.setJmxEnabled(false);
+        return RedisClient.builder()
+                .hostAndPort(settings.host(), settings.port())
+                .clientConfig(config)
+                .poolConfig(pool)
+                .build();
+    }
+}

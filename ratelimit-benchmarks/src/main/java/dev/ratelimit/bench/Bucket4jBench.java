@@ -1,0 +1,75 @@
+package dev.ratelimit.bench;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.RateLimitKeys;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.serialization.Mapper;
+import io.github.bucket4j.redis.jedis.Bucket4jJedis;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * The peer: Bucket4j's Jedis integration (compare-and-swap proxy manager) doing the same limit
+ * ({@value Policies#HUGE}, token bucket) for the same clients on the same Redis and an equal pool.
+ * Its bucket proxies are built once beforehand, its best case; keys expire like ours.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class Bucket4jBench {
+
+    private RedisClient client;
+    private Bucket[] buckets;
+    private final LongAdder refused = new LongAdder();
+
+    @Setup
+    public void setUp() {
+        client = BenchRedis.rawClient();
+        ProxyManager<String> proxies = Bucket4jJedis.casBasedBuilder(client)
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                .keyMapper(Mapper.STRING)
+                .build();
+        BucketConfiguration config = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(999_999_999L).refillGreedy(999_999_999L, Duration.ofHours(1)))
+                .build();
+        Policy ours = Policies.of("token-bucket", Policies.HUGE);
+        BenchRequest[] requests = Identities.requests(Identities.COUNT);
+        buckets = new Bucket[requests.length];
+        for (int i = 0; i < requests.length; i++) {
+            String key = "b4j:" + RateLimitKeys.keysFor(ours, requests[i]).get(0);
+            buckets[i] = proxies.builder().build(key, () -> config);
+        }
+    }
+
+    @Benchmark
+    public boolean tryConsume(Identities.Cursor cursor) {
+        boolean consumed = buckets[cursor.next(buckets.length)].tryConsume(1);
+        if (!consumed) {
+            refused.increment();
+        }
+        return consumed;
+    }
+
+    @TearDown
+    public void tearDown() {
+        client.close();
+        if (refused.sum() > 0) {
+            throw new IllegalStateException(refused.sum() + " Bucket4j requests were refused");
+        }
+    }
+}

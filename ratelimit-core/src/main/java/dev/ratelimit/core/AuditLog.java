@@ -1,0 +1,61 @@
+package dev.ratelimit.core;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One line per rejection on the logger {@value #LOGGER}, at most {@code maxPerSecond} lines per second
+ * for the whole application, so a flood of denied requests cannot fill the disk. Lines over the bound
+ * are counted, and the next line written says how many were dropped. (Pair it with a size-capped
+ * appender: see etc/logback.xml.)
+ */
+public final class AuditLog {
+
+    public static final String LOGGER = "dev.ratelimit.audit";
+    /** Default {@code audit-max-per-second}. */
+    public static final int DEFAULT_MAX_PER_SECOND = 100;
+
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+
+    private final long maxPerSecond;
+    private final AtomicLong windowStart = new AtomicLong(System.nanoTime());
+    private final AtomicLong writtenInWindow = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+
+    public AuditLog(int maxPerSecond) {
+        this.maxPerSecond = maxPerSecond;
+    }
+
+    /** Key-value pairs, e.g. {@code denied policy=api scope=api route=/x address=… source=redis}. */
+    public void reject(String event, Object... keyValues) {
+        if (!LOG.isInfoEnabled() || !permit()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(event);
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            line.append(' ').append(keyValues[i]).append('=').append(keyValues[i + 1]);
+        }
+        long skipped = dropped.getAndSet(0);
+        if (skipped > 0) {
+            line.append(" (").append(skipped).append(" audit line(s) dropped before this one: over ")
+                    .append(maxPerSecond).append("/s)");
+        }
+        LOG.info(line.toString());
+    }
+
+    private boolean permit() {
+        long now = System.nanoTime();
+        long start = windowStart.get();
+        if (now - start >= TimeUnit.SECONDS.toNanos(1) && windowStart.compareAndSet(start, now)) {
+            writtenInWindow.set(0);
+        }
+        if (writtenInWindow.incrementAndGet() <= maxPerSecond) {
+            return true;
+        }
+        dropped.incrementAndGet();
+        return false;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ratelimit.core.management;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.redis.RedisClients;
+
+/** The control MBean of one web application, over the limiters its filters registered. */
+public final class RateLimitControl implements RateLimitControlMBean {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitControl.class);
+
+    private final List<RateLimiter> limiters = new CopyOnWriteArrayList<>();
+    private final RedisClients redis;
+
+    public RateLimitControl(RedisClients redis) {
+        this.redis = redis;
+    }
+
+    public void register(RateLimiter limiter) {
+        limiters.add(limiter);
+    }
+
+    public void unregister(RateLimiter limiter) {
+        limiters.remove(limiter);
+    }
+
+    @Override
+    public String[] getPolicies() {
+        Set<String> lines = new LinkedHashSet<>();
+        for (RateLimiter limiter : limiters) {
+            lines.add(limiter.policy().describe());
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getBreakerStates() {
+        return redis.describeBreakers().toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getStoreHealth() {
+        return redis.probeAll().toArray(new String[0]);
+    }
+
+    @Override
+    public String setLimits(String policy, String limits) {
+        try {
+            for (RateLimiter limiter : named(policy)) {
+                limiter.updateLimits(limits);
+            }
+        } catch (ConfigurationException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        return policy + ": limits " + limits;
+    }
+
+    @Override
+    public String setDryRun(String policy, boolean dryRun) {
+        for (RateLimiter limiter : named(policy)) {
+            limiter.updateDryRun(dryRun);
+        }
+        return policy + ": dry-run " + dryRun;
+    }
+
+    @Override
+    public String resetIdentity(String policy, String identity) {
+        long deleted = 0;
+        for (RateLimiter limiter : named(policy)) {
+            deleted += limiter.resetIdentity(identity);
+        }
+        return policy + ": deleted " + deleted + " key(s) of " + identity;
+    }
+
+    @Override
+    public String forceBreakersOpen() {
+        redis.forceBreakers(true);
+        LOG.warn("Circuit breakers forced OPEN from JMX: requests use their failure modes until forceBreakersClosed");
+        return "open";
+    }
+
+    @Override
+    public String forceBreakersClosed() {
+        redis.forceBreakers(false);
+        LOG.info("Circuit breakers forced CLOSED from JMX");
+        return "closed";
+    }
+
+    private List<RateLimiter> named(String policy) {
+        List<RateLimiter> found = new ArrayList<>();
+        Set<String> known = new LinkedHashSet<>();
+        for (RateLimiter limiter : limiters) {
+            Policy p = limiter.policy();
+            known.add(p.name());
+            if (p.name().equals(policy)) {
+                found.add(limiter);
+            }
+        }
+        if (found.isEmpty()) {
+            throw new IllegalArgumentException("No policy named '" + policy + "'; known: " + known);
+        }
+        return found;
+    }
+}

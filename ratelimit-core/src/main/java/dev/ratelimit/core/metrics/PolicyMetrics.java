@@ -1,0 +1,64 @@
+package dev.ratelimit.core.metrics;
+
+import java.util.concurrent.TimeUnit;
+
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.DecisionSource;
+
+/** The meters and timer of one policy. Created once per limiter; recording is lock-free. */
+public final class PolicyMetrics {
+
+    private static final PolicyMetrics NONE = new PolicyMetrics(new MetricRegistry(), "none");
+
+    private final Meter allowed;
+    private final Meter denied;
+    private final Meter dryRunDenied;
+    private final Meter fallbackMemory;
+    private final Meter fallbackBypass;
+    private final Meter denyCacheHits;
+    private final Meter signatureFailures;
+    private final Timer storeLatency;
+
+    PolicyMetrics(MetricRegistry registry, String policy) {
+        allowed = registry.meter(MetricNames.policy(policy, MetricNames.ALLOWED));
+        denied = registry.meter(MetricNames.policy(policy, MetricNames.DENIED));
+        dryRunDenied = registry.meter(MetricNames.policy(policy, MetricNames.DRY_RUN_DENIED));
+        fallbackMemory = registry.meter(MetricNames.policy(policy, MetricNames.FALLBACK_MEMORY));
+        fallbackBypass = registry.meter(MetricNames.policy(policy, MetricNames.FALLBACK_BYPASS));
+        denyCacheHits = registry.meter(MetricNames.policy(policy, MetricNames.DENY_CACHE_HITS));
+        signatureFailures = registry.meter(MetricNames.policy(policy, MetricNames.SIGNATURE_FAILURES));
+        storeLatency = registry.timer(MetricNames.policy(policy, MetricNames.STORE_LATENCY));
+    }
+
+    /** Records into a private registry nobody reads: for limiters built without metrics. */
+    public static PolicyMetrics none() {
+        return NONE;
+    }
+
+    /** @param storeNanos the store call's duration, or -1 when no store was called (deny cache) */
+    public void record(Decision decision, boolean fromStoreFailure, long storeNanos) {
+        if (storeNanos >= 0) {
+            storeLatency.update(storeNanos, TimeUnit.NANOSECONDS);
+        } else {
+            denyCacheHits.mark();
+        }
+        if (fromStoreFailure) {
+            (decision.source() == DecisionSource.MEMORY ? fallbackMemory : fallbackBypass).mark();
+        }
+        if (decision.allowed()) {
+            allowed.mark();
+        } else if (decision.dryRun()) {
+            dryRunDenied.mark();
+        } else {
+            denied.mark();
+        }
+    }
+
+    public void signatureFailure() {
+        signatureFailures.mark();
+    }
+}

@@ -1,0 +1,228 @@
+package dev.ratelimit.core.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ratelimit.core.ConfigurationException;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.Pool;
+
+/**
+ * The pooled Jedis client for one {@link RedisSettings}: {@link RedisClient}, {@link RedisSentinelClient}
+ * or {@link RedisClusterClient}, all used as {@link UnifiedJedis}, with the same pool settings per node.
+ *
+ * <p>{@link #open} checks Redis once: refused credentials, missing permissions, an untrusted certificate
+ * or an unknown Sentinel master throw {@link ConfigurationException} (a wrong configuration must stop the
+ * application from starting). Redis merely unreachable is logged, and each policy's failure mode applies
+ * until it answers; Sentinel and Cluster clients, which cannot be built without reaching a node, are then
+ * built on first use.
+ */
+public final class RedisConnection implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
+
+    private final RedisSettings settings;
+    private final ReentrantLock building = new ReentrantLock();
+    private volatile UnifiedJedis client;
+    private volatile boolean closed;
+
+    private RedisConnection(RedisSettings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * @throws ConfigurationException when Redis answers but refuses this configuration
+     */
+    public static RedisConnection open(RedisSettings settings) {
+        RedisConnection connection = new RedisConnection(settings);
+        try {
+            connection.client = connection.build();
+            connection.client.ping();
+            LOG.info("Redis {} answered; pool per node max-total={} max-wait={}ms timeout={}ms", settings,
+                    settings.poolMaxTotal(), settings.poolMaxWaitMillis(), settings.timeoutMillis());
+        } catch (JedisException e) {
+            ConfigurationException wrong = RedisFailures.configurationProblem(settings, e);
+            if (wrong != null) {
+                connection.close();
+                throw wrong;
+            }
+            LOG.warn("Redis {} did not answer at startup ({}); each policy's failure mode applies until it does",
+                    settings, RedisFailures.describe(e));
+        }
+        return connection;
+    }
+
+    /**
+     * The client; builds it now if Redis could not be reached before.
+     *
+     * @throws JedisConnectionException while no node answers
+     */
+    public UnifiedJedis client() {
+        UnifiedJedis current = client;
+        if (current != null) {
+            return current;
+        }
+        // One thread connects; the others fail fast into their failure mode instead of queueing.
+        if (closed || !building.tryLock()) {
+            throw new JedisConnectionException("Redis " + settings + " is not connected yet");
+        }
+        try {
+            if (client == null && !closed) {
+                client = build();
+                LOG.info("Redis {} reachable now", settings);
+            }
+            return client;
+        } finally {
+            building.unlock();
+        }
+    }
+
+    public RedisSettings settings() {
+        return settings;
+    }
+
+    /** The connection pools in use now: one per node (for Sentinel, the current master's). */
+    public List<Pool<Connection>> pools() {
+        UnifiedJedis current = client;
+        List<Pool<Connection>> pools = new ArrayList<>();
+        if (current instanceof RedisClient) {
+            pools.add(((RedisClient) current).getPool());
+        } else if (current instanceof RedisSentinelClient) {
+            pools.addAll(((RedisSentinelClient) current).getPrimaryNodesConnectionMap().values());
+        } else if (current instanceof RedisClusterClient) {
+            pools.addAll(((RedisClusterClient) current).getClusterNodes().values());
+        }
+        return pools;
+    }
+
+    /** Drops idle pooled connections: after Redis restarted they are all dead. */
+    public void discardIdleConnections() {
+        for (Pool<Connection> pool : pools()) {
+            pool.clear();
+        }
+    }
+
+    /** Connections in use, summed over {@link #pools()} (named as Commons Pool does, for the gauges). */
+    public int getNumActive() {
+        int n = 0;
+        for (Pool<Connection> pool : pools()) {
+            n += pool.getNumActive();
+        }
+        return n;
+    }
+
+    public int getNumIdle() {
+        int n = 0;
+        for (Pool<Connection> pool : pools()) {
+            n += pool.getNumIdle();
+        }
+        return n;
+    }
+
+    public int getNumWaiters() {
+        int n = 0;
+        for (Pool<Connection> pool : pools()) {
+            n += pool.getNumWaiters();
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        building.lock();
+        try {
+            if (client != null) {
+                client.close();
+            }
+        } finally {
+            building.unlock();
+        }
+    }
+
+    private UnifiedJedis build() {
+        JedisClientConfig nodeConfig = clientConfig(true);
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(settings.poolMaxTotal());
+        pool.setMaxIdle(settings.poolMaxTotal());
+        pool.setMinIdle(0);
+        pool.setBlockWhenExhausted(true);
+        pool.setMaxWait(Duration.ofMillis(settings.poolMaxWaitMillis()));
+        // Pool MBeans would outlive a careless redeploy and clutter the console; our own metrics cover the pool.
+        pool.setJmxEnabled(false);
+        switch (settings.topology()) {
+            case SENTINEL:
+                return RedisSentinelClient.builder()
+                        .masterName(settings.master())
+                        .sentinels(hostsAndPorts())
+                        // Sentinels: same TLS, no ACL user (sentinels keep their own, rarely used, users).
+                        .sentinelClientConfig(clientConfig(false))
+                        .clientConfig(nodeConfig)
+                        .poolConfig(pool)
+                        .build();
+            case CLUSTER:
+                return RedisClusterClient.builder()
+                        .nodes(hostsAndPorts())
+                        .clientConfig(nodeConfig)
+                        .poolConfig(pool)
+                        .build();
+            default:
+                return RedisClient.builder()
+                        .hostAndPort(settings.host(), settings.port())
+                        .clientConfig(nodeConfig)
+                        .poolConfig(pool)
+                        .build();
+        }
+    }
+
+    private JedisClientConfig clientConfig(boolean dataNode) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) settings.connectTimeoutMillis())
+                .socketTimeoutMillis((int) settings.timeoutMillis())
+                .ssl(settings.tls());
+        if (settings.stores() != null) {
+            config.sslOptions(settings.stores().sslOptions());
+        }
+        if (dataNode) {
+            config.database(settings.database()).clientName("ratelimit");
+            if (settings.user() != null) {
+                config.user(settings.user());
+            }
+            if (settings.password() != null) {
+                config.password(settings.password());
+            }
+        }
+        return config.build();
+    }
+
+    private Set<HostAndPort> hostsAndPorts() {
+        Set<HostAndPort> nodes = new HashSet<>();
+        for (String node : settings.nodes()) {
+            nodes.add(HostAndPort.from(node));
+        }
+        return Collections.unmodifiableSet(nodes);
+    }
+
+    @Override
+    public String toString() {
+        return settings.toString();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
+class AuditLogTest {
+
+    private final Logger logger = (Logger) org.slf4j.LoggerFactory.getLogger(AuditLog.LOGGER);
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    private Level previous;
+
+    @BeforeEach
+    void capture() {
+        previous = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        lines.start();
+        logger.addAppender(lines);
+    }
+
+    @AfterEach
+    void release() {
+        logger.detachAppender(lines);
+        logger.setLevel(previous);
+    }
+
+    @Test
+    void writes_one_structured_line_per_rejection() {
+        new AuditLog(10).reject("denied", "policy", "api", "address", "203.0.113.7", "source", "redis");
+        assertThat(lines.list).singleElement().extracting(ILoggingEvent::getFormattedMessage)
+                .isEqualTo("denied policy=api address=203.0.113.7 source=redis");
+    }
+
+    @Test
+    void writes_at_most_its_bound_per_second_and_reports_what_it_dropped() throws InterruptedException {
+        AuditLog audit = new AuditLog(5);
+        for (int i = 0; i < 1_000; i++) {
+            audit.reject("denied", "n", i);
+        }
+        assertThat(lines.list).hasSize(5);
+        Thread.sleep(1_050);
+        audit.reject("denied", "n", "after");
+        assertThat(lines.list).hasSize(6);
+        assertThat(lines.list.get(5).getFormattedMessage()).isEqualTo("denied n=after (995 audit line(s) dropped before this one: over 5/s)");
+    }
+}

@@ -1,0 +1,197 @@
+package dev.ratelimit.core.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.DecisionSource;
+import dev.ratelimit.core.FailureMode;
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.StoreContract;
+import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.testing.TestRedisExtension;
+
+/**
+ * The algorithm contract as an ACL user with only the commands the README's minimal ACL grants, a proof
+ * that each of those commands is needed, and wrong credentials failing at startup.
+ */
+class AclStoreTest extends StoreContract {
+
+    /** The minimal ACL exactly as README documents it. */
+    static final String README_ACL = readmeAcl();
+    /** Its commands: what follows {@code -@all}. */
+    static final String MINIMAL_COMMANDS = README_ACL.substring(README_ACL.indexOf("-@all ") + "-@all ".length()).trim();
+    /** What administrative resets add (JMX reset / keysMatching). */
+    static final String ADMIN_COMMANDS = "+scan +del";
+    /** What webhook replay protection adds ({@code remember}: SET NX PX). */
+    static final String WEBHOOK_COMMANDS = "+set";
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    private static RedisClients clients;
+    private static RedisStore store;
+
+    private static String readmeAcl() {
+        try {
+            return Files.readAllLines(Path.of("..", "README.md")).stream()
+                    .filter(line -> line.startsWith("ACL SETUSER ratelimiter ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("README documents no 'ACL SETUSER ratelimiter ...' line"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void createUser(String name, String password, String keyPattern, String commands) {
+        List<String> args = new ArrayList<>(List.of("ACL", "SETUSER", name, "reset", "on", ">" + password, keyPattern));
+        args.addAll(Arrays.asList(commands.split(" ")));
+        assertThat(REDIS.redis().command(args.toArray(new String[0]))).isEqualTo("OK");
+    }
+
+    static Map<String, String> userParams(String user, String password) {
+        return Topologies.params(RedisParams.REDIS_URL, REDIS.url(), RedisParams.REDIS_USER, user,
+                RedisParams.REDIS_PASSWORD_FILE, Topologies.secretFile(password).toString());
+    }
+
+    @BeforeAll
+    static void connect() {
+        // The contract's keys start with "test:"; the limiter's with "ratelimit:" (tested below). The contract
+        // also resets counters, an administrative operation.
+        createUser("ratelimiter", "s3cret-pw", "~test:*", MINIMAL_COMMANDS + " " + ADMIN_COMMANDS);
+        clients = new RedisClients();
+        store = Topologies.open(clients, userParams("ratelimiter", "s3cret-pw"));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        if (clients != null) {
+            clients.close();
+        }
+    }
+
+    @Override
+    protected RateLimitStore store() {
+        return store;
+    }
+
+    @Test
+    void limits_with_the_readme_acl_and_its_key_pattern() {
+        String command = README_ACL.replace("SETUSER ratelimiter ", "SETUSER readme-user ")
+                .replace(">LONG-RANDOM-PASSWORD", ">pw-readme");
+        assertThat(REDIS.redis().command(command.split(" "))).isEqualTo("OK");
+        try (RedisClients own = new RedisClients()) {
+            RedisStore readme = Topologies.open(own, userParams("readme-user", "pw-readme"));
+            for (Algorithm algorithm : Algorithm.values()) {
+                Policy policy = Policy.builder("acl-" + algorithm).scope("acl").algorithm(algorithm)
+                        .failureMode(FailureMode.CLOSED).limits(Limit.parseAll("limits", "2/1m, 10/1h")).build();
+                RateLimiter limiter = new RateLimiter(policy, readme, null);
+                assertThat(limiter.acquire(Topologies.client("10.4.0.1")).source()).isEqualTo(DecisionSource.REDIS);
+                assertThat(limiter.acquire(Topologies.client("10.4.0.1")).allowed()).isTrue();
+                assertThat(limiter.acquire(Topologies.client("10.4.0.1")).allowed()).isFalse();
+            }
+            assertThat(readme.health().up()).isTrue();
+        }
+    }
+
+    @Test
+    void resets_and_remembers_with_the_readme_additions() {
+        createUser("readme-admin", "pw-admin", "~ratelimit:*", MINIMAL_COMMANDS + " " + ADMIN_COMMANDS + " " + WEBHOOK_COMMANDS);
+        try (RedisClients own = new RedisClients()) {
+            RedisStore admin = Topologies.open(own, userParams("readme-admin", "pw-admin"));
+            String key = "ratelimit:webhook:*:/hook:*:{sig=" + System.nanoTime() + "}";
+            assertThat(admin.remember(key, 60_000)).isTrue();
+            assertThat(admin.keysMatching("ratelimit:webhook:*")).contains(key);
+            admin.reset(List.of(key));
+            assertThat(admin.remember(key, 60_000)).isTrue();
+        }
+    }
+
+    @Test
+    void needs_every_command_of_the_minimal_acl() {
+        List<String> commands = Arrays.asList(MINIMAL_COMMANDS.split(" "));
+        List<String> needless = new ArrayList<>();
+        for (String left : commands) {
+            List<String> rest = new ArrayList<>(commands);
+            rest.remove(left);
+            String user = "without-" + left.substring(1);
+            createUser(user, "pw", "~test:*", String.join(" ", rest));
+            if (works(user)) {
+                needless.add(left);
+            }
+        }
+        assertThat(needless).as("commands the limiter works without").isEmpty();
+    }
+
+    /** Connects (PING), then decides twice per algorithm with scripts flushed first (EVAL, then EVALSHA). */
+    private static boolean works(String user) {
+        REDIS.redis().command("SCRIPT", "FLUSH");
+        try (RedisClients own = new RedisClients()) {
+            RedisStore probe = Topologies.open(own, userParams(user, "pw"));
+            if (!probe.health().up()) {
+                return false;
+            }
+            for (Algorithm algorithm : Algorithm.values()) {
+                String key = key("needs");
+                probe.acquire(algorithm, List.of(key), limits("1/1m"), 1);
+                if (probe.acquire(algorithm, List.of(key), limits("1/1m"), 1).allowed()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (ConfigurationException | StoreUnavailableException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void fails_at_startup_on_a_wrong_password_naming_where_it_came_from() {
+        try (RedisClients own = new RedisClients()) {
+            Map<String, String> params = userParams("ratelimiter", "wrong");
+            assertThatThrownBy(() -> Topologies.open(own, params))
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("'redis-password-file'")
+                    .hasMessageContaining("refused the credentials of user 'ratelimiter'")
+                    .hasMessageContaining("WRONGPASS")
+                    .hasMessageNotContaining("wrong\n");
+            assertThat(own.openClients()).isZero();
+        }
+    }
+
+    @Test
+    void fails_at_startup_when_the_user_may_not_even_ping() {
+        createUser("no-ping", "pw", "~test:*", "+evalsha +eval");
+        try (RedisClients own = new RedisClients()) {
+            assertThatThrownBy(() -> Topologies.open(own, userParams("no-ping", "pw")))
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("refused it a command the limiter needs").hasMessageContaining("NOPERM");
+        }
+    }
+
+    @Test
+    void reads_the_password_from_the_named_environment_variable() {
+        Map<String, String> params = Topologies.params(RedisParams.REDIS_URL, REDIS.url(), RedisParams.REDIS_USER,
+                "ratelimiter", RedisParams.REDIS_PASSWORD_ENV, "RATELIMIT_REDIS_PASSWORD");
+        try (RedisClients own = new RedisClients()) {
+            RedisStore viaEnv = own.open(Topologies.settings(params, Map.of("RATELIMIT_REDIS_PASSWORD", "s3cret-pw")));
+            assertThat(viaEnv.health().up()).isTrue();
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.ratelimit.core.webhook;
+
+import static dev.ratelimit.core.webhook.Webhooks.GITHUB_PAYLOAD;
+import static dev.ratelimit.core.webhook.Webhooks.GITHUB_SECRET;
+import static dev.ratelimit.core.webhook.Webhooks.GITHUB_SIGNATURE;
+import static dev.ratelimit.core.webhook.Webhooks.STRIPE_PAYLOAD;
+import static dev.ratelimit.core.webhook.Webhooks.STRIPE_SECRET;
+import static dev.ratelimit.core.webhook.Webhooks.STRIPE_TIMESTAMP;
+import static dev.ratelimit.core.webhook.Webhooks.STRIPE_V1;
+import static dev.ratelimit.core.webhook.Webhooks.map;
+import static dev.ratelimit.core.webhook.Webhooks.request;
+import static dev.ratelimit.core.webhook.Webhooks.settings;
+import static dev.ratelimit.core.webhook.Webhooks.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.ratelimit.core.FailureMode;
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.core.redis.RedisClients;
+import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.testing.TestRedisExtension;
+
+/** Signature, bad-signature limit and replay protection against a real Redis. */
+class WebhookGateTest {
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    private static final String GITHUB_REPLAY_KEY =
+            "ratelimit:webhook:*:/webhooks/github:*:{replay=" + GITHUB_SIGNATURE.substring(7) + "}";
+
+    private static RedisClients clients;
+    private static RedisStore redis;
+    private final InMemoryStore memory = new InMemoryStore();
+
+    @BeforeAll
+    static void connect() {
+        clients = new RedisClients();
+        redis = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(300, 300).withPool(8, 300)
+                .withBreaker(100, 100, 1));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        redis.close();
+        clients.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        REDIS.redis().flushAll();
+    }
+
+    private static Policy policy(FailureMode failureMode) {
+        return Policy.builder("hooks").scope("webhook").limits(Limit.parseAll("limits", "30/1m"))
+                .failureMode(failureMode).build();
+    }
+
+    private WebhookGate github(FailureMode failureMode, String... params) {
+        Map<String, String> map = map("webhook-scheme", "github", "webhook-secret-env", "GH");
+        map.putAll(map(params));
+        return new WebhookGate(settings(map, map("GH", GITHUB_SECRET)), policy(failureMode), redis, memory);
+    }
+
+    private static WebhookOutcome send(WebhookGate gate, String address, String signature) {
+        return gate.check(new Webhooks.Request(address, "/webhooks/github", "X-Hub-Signature-256", signature),
+                utf8(GITHUB_PAYLOAD));
+    }
+
+    @Test
+    void remembers_an_accepted_signature_with_set_nx_px_and_answers_a_replay_409() {
+        WebhookGate gate = github(null);
+        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
+        assertThat(REDIS.redis().command("GET", GITHUB_REPLAY_KEY)).isEqualTo("1");
+        long ttl = Long.parseLong(REDIS.redis().command("PTTL", GITHUB_REPLAY_KEY));
+        assertThat(ttl).isBetween(290_000L, 300_000L);
+
+        WebhookOutcome replay = send(gate, "198.51.100.1", GITHUB_SIGNATURE);
+        assertThat(replay.status()).isEqualTo(409);
+        assertThat(replay.rejection()).isEqualTo(Rejection.REPLAYED);
+        assertThat(replay.body()).isEqualTo(
+                "{\"error\":{\"code\":\"REPLAYED_WEBHOOK\",\"message\":\"This webhook was already received.\"}}");
+    }
+
+    @Test
+    void accepts_copies_when_replay_protection_is_off() {
+        WebhookGate gate = github(null, "webhook-replay-protection", "false");
+        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
+        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
+        assertThat(REDIS.redis().command("KEYS", "*")).isEmpty();
+    }
+
+    @Test
+    void remembers_a_stripe_signature_until_its_timestamp_leaves_the_tolerance() {
+        WebhookGate gate = new WebhookGate(settings(map("webhook-scheme", "stripe", "webhook-secret-env", "S"),
+                map("S", STRIPE_SECRET)), policy(null), redis, memory, new dev.ratelimit.core.AuditLog(100),
+                () -> STRIPE_TIMESTAMP * 1000 + 60_000);
+        Webhooks.Request request = new Webhooks.Request("203.0.113.9", "/webhooks/stripe",
+                "Stripe-Signature", "t=" + STRIPE_TIMESTAMP + ",v1=" + STRIPE_V1);
+        assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).isAccepted()).isTrue();
+        String key = REDIS.redis().command("KEYS", "ratelimit:webhook:*:/webhooks/stripe:*:{replay=*}");
+        assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(230_000L, 241_000L);
+        assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).status()).isEqualTo(409);
+    }
+
+    @Test
+    void counts_bad_signatures_per_address_apart_from_the_senders_quota_then_answers_429() {
+        WebhookGate gate = github(null, "webhook-bad-signature-limits", "3/1m");
+        String forged = "sha256=" + "ab".repeat(32);
+        for (int i = 0; i < 3; i++) {
+            WebhookOutcome outcome = send(gate, "203.0.113.66", forged);
+            assertThat(outcome.status()).isEqualTo(401);
+            assertThat(outcome.body()).isEqualTo("{\"error\":{\"code\":\"INVALID_SIGNATURE\","
+                    + "\"message\":\"The webhook signature is missing or invalid.\"}}");
+        }
+        WebhookOutcome limited = send(gate, "203.0.113.66", forged);
+        assertThat(limited.status()).isEqualTo(429);
+        assertThat(limited.rejection()).isEqualTo(Rejection.BAD_SIGNATURE_LIMIT);
+        assertThat(limited.headers()).containsOnlyKeys("Retry-After");
+        assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
+                .isEqualTo("3");
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no counter of the webhook scope").isEmpty();
+        assertThat(send(gate, "203.0.113.67", forged).status()).as("another address has its own count").isEqualTo(401);
+        assertThat(send(gate, "203.0.113.66", GITHUB_SIGNATURE).isAccepted())
+                .as("a correctly signed request is never held back by the bad-signature limit").isTrue();
+    }
+
+    @Test
+    void follows_the_failure_mode_when_redis_is_down_during_the_replay_check() {
+        REDIS.redis().stop();
+        try {
+            WebhookOutcome closed = send(github(null), "203.0.113.9", GITHUB_SIGNATURE);
+            assertThat(closed.status()).as("webhook scope fails closed").isEqualTo(503);
+            assertThat(closed.rejection()).isEqualTo(Rejection.STORE_UNAVAILABLE);
+            assertThat(closed.headers()).containsEntry("Retry-After", "1");
+            assertThat(closed.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\"");
+
+            assertThat(send(github(FailureMode.OPEN), "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
+
+            WebhookGate local = github(FailureMode.LOCAL);
+            assertThat(send(local, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
+            assertThat(send(local, "203.0.113.9", GITHUB_SIGNATURE).status()).as("remembered in memory").isEqualTo(409);
+
+            assertThat(send(github(null), "203.0.113.9", "sha256=00").status())
+                    .as("a bad signature stays 401: nothing to count it in").isEqualTo(401);
+        } finally {
+            REDIS.redis().restart();
+        }
+    }
+
+    @Test
+    void audits_each_rejection_in_one_line_without_secret_or_body() {
+        Logger audit = (Logger) LoggerFactory.getLogger("dev.ratelimit.audit");
+        Level level = audit.getLevel();
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        audit.addAppender(lines);
+        audit.setLevel(Level.INFO);
+        try {
+            WebhookGate gate = github(null);
+            gate.check(new Webhooks.Request("203.0.113.5", "/webhooks/github\nfake line", "X-Hub-Signature-256",
+                    "sha256=" + "00".repeat(32)), utf8(GITHUB_PAYLOAD));
+            gate.tooLarge(request());
+        } finally {
+            audit.detachAppender(lines);
+            audit.setLevel(level);
+        }
+        assertThat(lines.list).hasSize(2);
+        String first = lines.list.get(0).getFormattedMessage();
+        assertThat(first).isEqualTo("webhook rejected policy=hooks scope=webhook route=/webhooks/github?fake line method=POST"
+                + " address=203.0.113.5 scheme=github reason=signature-mismatch status=401");
+        assertThat(lines.list.get(1).getFormattedMessage()).contains("reason=body-too-large status=413");
+        for (ILoggingEvent line : lines.list) {
+            assertThat(line.getFormattedMessage()).doesNotContain(GITHUB_SECRET, GITHUB_PAYLOAD);
+        }
+    }
+
+    @Test
+    void in_memory_store_remembers_until_the_ttl_passes() {
+        Instant[] now = {Instant.parse("2026-01-01T00:00:00Z")};
+        InMemoryStore store = new InMemoryStore(10, new Clock() {
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+        });
+        assertThat(store.remember("k", 1000)).isTrue();
+        assertThat(store.remember("k", 1000)).isFalse();
+        now[0] = now[0].plusMillis(1000);
+        assertThat(store.remember("k", 1000)).as("expired").isTrue();
+        for (int i = 0; i < 50; i++) {
+            store.remember("k" + i, 60_000);
+        }
+        assertThat(store.size()).as("bounded").isLessThanOrEqualTo(10);
+    }
+}
