@@ -3,6 +3,7 @@ package dev.ratelimit.servlet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Function;
 
 import javax.servlet.Filter;
 import javax.servlet.FilterChain;
@@ -222,9 +223,12 @@ public class RateLimitFilter implements Filter {
 
     /** A filter's own init-param first, then the application's context-param {@code ratelimit.<name>}. */
     static ConfigParams params(FilterConfig config) {
-        ServletContext context = config.getServletContext();
+        return params(config::getInitParameter, config.getServletContext());
+    }
+
+    static ConfigParams params(Function<String, String> initParameters, ServletContext context) {
         return new ConfigParams(name -> {
-            String value = config.getInitParameter(name);
+            String value = initParameters.apply(name);
             if ((value == null || value.trim().isEmpty()) && context != null) {
                 value = context.getInitParameter(CONTEXT_PARAM_PREFIX + name);
             }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import javax.servlet.FilterConfig;
+import javax.servlet.FilterRegistration;
 import javax.servlet.ServletContext;
 import javax.servlet.ServletException;
 
@@ -63,6 +64,30 @@ class FilterInitTest {
         Map<String, String> contextParams = Map.of("ratelimit.limits", "5/1m", "ratelimit.scope", "admin");
         assertThat(PolicyParams.read(RateLimitFilter.params(config(Map.of(), contextParams)), "f").describe())
                 .contains("scope=admin", "limits=[5/1m]", "failure-mode=closed");
+    }
+
+    @org.junit.jupiter.api.Test
+    void fails_the_deployment_before_any_request_on_containers_that_init_filters_lazily() {
+        FilterRegistration bad = (FilterRegistration) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {FilterRegistration.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getName":
+                            return "lazy";
+                        case "getClassName":
+                            return RateLimitFilter.class.getName();
+                        case "getInitParameter":
+                            return "limits".equals(args[0]) ? "lots" : null;
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+        ServletContext context = config(Map.of()).getServletContext();
+        ServletContext withFilters = (ServletContext) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {ServletContext.class}, (proxy, method, args) -> method.getName().equals("getFilterRegistrations")
+                        ? Map.of("lazy", bad) : method.invoke(context, args));
+        assertThatThrownBy(() -> new RateLimitFilterValidation().onStartup(null, withFilters))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Rate-limit filter 'lazy': Invalid value 'lots' for parameter 'limits'");
     }
 
     static FilterConfig config(Map<String, String> initParams) {
