@@ -40,7 +40,7 @@ abstract class ContainerScenarios {
      * timers of the connections Arquillian and this test open. Everything else a redeploy leaves running is a leak.
      */
     private static final String SERVER_POOL_THREADS = "http-nio-.*-exec-\\d+|JMX server connection timeout \\d+"
-            + "|RMI TCP Connection.*|default task-\\d+|management-handler-thread - \\d+|ServerService Thread Pool -- \\d+";
+            + "|RMI TCP Connection.*|default task-\\d+|management task-\\d+|management-handler-thread - \\d+|ServerService Thread Pool -- \\d+";
 
     @ArquillianResource
     @OperateOnDeployment(EXAMPLE)

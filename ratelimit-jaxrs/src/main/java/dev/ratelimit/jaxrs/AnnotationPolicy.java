@@ -9,12 +9,16 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.webhook.WebhookParams;
+import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
- * Reads one {@link RateLimited} through core's {@link PolicyParams} and {@link RedisParams}, so the
- * annotation obeys the same rules and messages as the Servlet filter's init-params. Each parameter is
- * looked up in order: the named policy's {@code ratelimit.policy.<name>.<param>}, the annotation's
- * attribute, the application-wide {@code ratelimit.<param>}.
+ * Reads one {@link RateLimited} through core's {@link PolicyParams}, {@link RedisParams} and
+ * {@link WebhookParams}, so the annotation obeys the same rules and messages as the Servlet filter's
+ * init-params. Each parameter is looked up in order: the named policy's
+ * {@code ratelimit.policy.<name>.<param>}, the annotation's attribute, the application-wide
+ * {@code ratelimit.<param>}. The {@code webhook-*} attributes come from the method's
+ * {@link WebhookSignature}, offered only to a policy whose scope is {@code webhook}.
  */
 final class AnnotationPolicy {
 
@@ -23,18 +27,39 @@ final class AnnotationPolicy {
     /** Prefix of named policies: {@code ratelimit.policy.<name>.<param>}. */
     static final String POLICY_PREFIX = "ratelimit.policy.";
 
+    /** How every parameter of {@link WebhookSignature} begins. */
+    private static final String WEBHOOK_PARAM = "webhook-";
     private static final String POLICY_NAME_RULE = "[A-Za-z0-9][A-Za-z0-9_-]{0,63}";
 
-    /** Annotation attribute names by parameter name. */
+    /** The annotation attribute of each parameter, as messages name it. */
     private static final Map<String, String> ATTRIBUTES = new HashMap<>();
 
     static {
-        ATTRIBUTES.put(PolicyParams.LIMITS, "limits");
-        ATTRIBUTES.put(PolicyParams.ALGORITHM, "algorithm");
-        ATTRIBUTES.put(PolicyParams.KEY, "key");
-        ATTRIBUTES.put(PolicyParams.SCOPE, "scope");
-        ATTRIBUTES.put(PolicyParams.FAILURE_MODE, "failureMode");
-        ATTRIBUTES.put(PolicyParams.COST, "cost");
+        ATTRIBUTES.put(PolicyParams.LIMITS, "attribute limits");
+        ATTRIBUTES.put(PolicyParams.ALGORITHM, "attribute algorithm");
+        ATTRIBUTES.put(PolicyParams.KEY, "attribute key");
+        ATTRIBUTES.put(PolicyParams.SCOPE, "attribute scope");
+        ATTRIBUTES.put(PolicyParams.FAILURE_MODE, "attribute failureMode");
+        ATTRIBUTES.put(PolicyParams.COST, "attribute cost");
+        putSignatureAttribute(WebhookParams.SCHEME, "scheme");
+        putSignatureAttribute(WebhookParams.SECRET_ENV, "secretEnv");
+        putSignatureAttribute(WebhookParams.SECRET_PROPERTY, "secretProperty");
+        putSignatureAttribute(WebhookParams.SECRET_FILE, "secretFile");
+        putSignatureAttribute(WebhookParams.HEADER, "header");
+        putSignatureAttribute(WebhookParams.ENCODING, "encoding");
+        putSignatureAttribute(WebhookParams.ALGORITHM, "algorithm");
+        putSignatureAttribute(WebhookParams.TIMESTAMP_HEADER, "timestampHeader");
+        putSignatureAttribute(WebhookParams.TOLERANCE, "tolerance");
+        putSignatureAttribute(WebhookParams.MAX_BODY, "maxBody");
+        putSignatureAttribute(WebhookParams.BAD_SIGNATURE_LIMITS, "badSignatureLimits");
+        putSignatureAttribute(WebhookParams.REPLAY_PROTECTION, "replayProtection");
+    }
+
+    /** Named when no secret is named at all: any of the three would do. */
+    private static final String NO_SECRET_ATTRIBUTES = "@WebhookSignature attribute secretEnv, secretProperty or secretFile";
+
+    private static void putSignatureAttribute(String param, String attribute) {
+        ATTRIBUTES.put(param, "@WebhookSignature attribute " + attribute);
     }
 
     private final RateLimited annotation;
@@ -46,21 +71,28 @@ final class AnnotationPolicy {
     final Policy policy;
     /** Null when no Redis URL is configured: count in memory. */
     final RedisSettings redis;
+    /** Null unless the scope is {@code webhook}: then requests are verified before this policy counts them. */
+    final WebhookSettings webhook;
 
     /**
-     * @param where names the annotated method in messages, e.g. {@code OrderResource#find}
+     * @param signature the method's (else its class's) {@link WebhookSignature}, or null
+     * @param where     names the annotated method in messages, e.g. {@code OrderResource#find}
      * @throws IllegalArgumentException naming the attribute or configuration name at fault
      */
-    AnnotationPolicy(RateLimited annotation, Settings settings, String where) {
+    AnnotationPolicy(RateLimited annotation, WebhookSignature signature, Settings settings, String where) {
         this.annotation = annotation;
         this.settings = settings;
         this.where = where;
         this.policyPrefix = namedPolicyPrefix();
-        ConfigParams params = new ConfigParams(this::lookup);
+        ConfigParams params = new ConfigParams(param -> lookup(param, null));
         try {
             String defaultName = annotation.policy().isEmpty() ? where : annotation.policy();
             this.policy = PolicyParams.read(params, defaultName);
             this.redis = RedisParams.read(params);
+            // Only the webhook-scope policy reads @WebhookSignature: any other would refuse its scheme.
+            boolean verifies = WebhookParams.WEBHOOK_SCOPE.equals(policy.scope());
+            this.webhook = WebhookParams.read(verifies ? new ConfigParams(param -> lookup(param, signature)) : params,
+                    policy.scope());
         } catch (ConfigurationException e) {
             throw new IllegalArgumentException(context() + " (" + sourceOf(e.parameter()) + "): " + e.getMessage(), e);
         }
@@ -88,7 +120,7 @@ final class AnnotationPolicy {
         return prefix;
     }
 
-    private String lookup(String param) {
+    private String lookup(String param, WebhookSignature signature) {
         if (policyPrefix != null) {
             String value = settings.get(policyPrefix + param);
             if (value != null) {
@@ -96,9 +128,9 @@ final class AnnotationPolicy {
                 return value;
             }
         }
-        String value = attribute(param);
+        String value = param.startsWith(WEBHOOK_PARAM) ? signatureAttribute(signature, param) : attribute(param);
         if (value != null) {
-            sources.put(param, "attribute " + ATTRIBUTES.get(param));
+            sources.put(param, ATTRIBUTES.get(param));
             return value;
         }
         value = settings.get(SHARED_PREFIX + param);
@@ -128,16 +160,52 @@ final class AnnotationPolicy {
         }
     }
 
+    /** The signature annotation's value for a {@code webhook-*} parameter, or null when left at its default. */
+    private static String signatureAttribute(WebhookSignature signature, String param) {
+        if (signature == null) {
+            return null;
+        }
+        switch (param) {
+            case WebhookParams.SCHEME:
+                return emptyToNull(signature.scheme());
+            case WebhookParams.SECRET_ENV:
+                return emptyToNull(signature.secretEnv());
+            case WebhookParams.SECRET_PROPERTY:
+                return emptyToNull(signature.secretProperty());
+            case WebhookParams.SECRET_FILE:
+                return emptyToNull(signature.secretFile());
+            case WebhookParams.HEADER:
+                return emptyToNull(signature.header());
+            case WebhookParams.ENCODING:
+                return emptyToNull(signature.encoding());
+            case WebhookParams.ALGORITHM:
+                return emptyToNull(signature.algorithm());
+            case WebhookParams.TIMESTAMP_HEADER:
+                return emptyToNull(signature.timestampHeader());
+            case WebhookParams.TOLERANCE:
+                return emptyToNull(signature.tolerance());
+            case WebhookParams.MAX_BODY:
+                return emptyToNull(signature.maxBody());
+            case WebhookParams.BAD_SIGNATURE_LIMITS:
+                return emptyToNull(signature.badSignatureLimits());
+            case WebhookParams.REPLAY_PROTECTION:
+                return signature.replayProtection() ? null : "false";
+            default:
+                return null;
+        }
+    }
+
     private String sourceOf(String param) {
         String source = sources.get(param);
         if (source != null) {
             return source;
         }
-        String attribute = ATTRIBUTES.get(param);
+        // Unset everywhere; the one case WebhookSecrets reports this way is "no secret named at all".
+        String attribute = WebhookParams.SECRET_ENV.equals(param) ? NO_SECRET_ATTRIBUTES : ATTRIBUTES.get(param);
         if (policyPrefix != null) {
-            return policyPrefix + param + (attribute == null ? "" : " or attribute " + attribute);
+            return policyPrefix + param + (attribute == null ? "" : " or " + attribute);
         }
-        return attribute != null ? "attribute " + attribute : SHARED_PREFIX + param;
+        return attribute != null ? attribute : SHARED_PREFIX + param;
     }
 
     private String context() {

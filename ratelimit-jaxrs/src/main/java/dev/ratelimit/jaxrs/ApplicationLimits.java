@@ -14,6 +14,8 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.SharedStores;
 import dev.ratelimit.core.metrics.JmxNames;
+import dev.ratelimit.core.webhook.WebhookGate;
+import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
  * The limiters of one JAX-RS application and what they hold: a lease on the web application's
@@ -60,6 +62,15 @@ final class ApplicationLimits implements AutoCloseable {
         RateLimiter limiter = shared.limiter(read.policy, store);
         limiters.add(limiter);
         return limiter;
+    }
+
+    /**
+     * Verification for the webhook policy of {@code limiter}: on its store, with the application's
+     * in-memory fallback, audit log and the policy's metrics.
+     */
+    WebhookGuard webhookGuard(WebhookSettings settings, RateLimiter limiter) {
+        return new WebhookGuard(new WebhookGate(settings, limiter.policy(), limiter.store(), shared.memory(),
+                shared.audit(), shared.metrics().policy(limiter.policy().name())));
     }
 
     /** Metrics/JMX/audit settings from context-params {@code ratelimit.<name>}, as the Servlet filter reads them. */

@@ -19,7 +19,10 @@ import javax.ws.rs.ext.Provider;
  * gets its own filter at {@link #PRIORITY}. Responses carry {@code X-RateLimit-Limit},
  * {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset}; a request over the limit gets 429,
  * {@code Retry-After} and the same JSON body as from the Servlet filter. For several policies on one
- * method the headers report the one with the fewest permits left, or the one that denied.
+ * method the headers report the one with the fewest permits left, or the one that denied. A method
+ * with {@link WebhookSignature} has the signature verified first, in the same filter, so a forged,
+ * replayed or oversized webhook is answered (401, 409, 413, or 429 past its own limit) before any
+ * limit counts it.
  *
  * <p>Configuration names are read from the web application's context-params, else from system
  * properties:

@@ -1,7 +1,9 @@
 package dev.ratelimit.jaxrs;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.container.ContainerRequestContext;
@@ -14,11 +16,13 @@ import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
+import dev.ratelimit.core.webhook.WebhookOutcome;
 
 /**
  * Consults the limiters of one resource method, in annotation order; the first that blocks answers
  * the request (later ones are not charged). The decision to report is left in a request property for
- * {@link RateLimitResponseFilter}.
+ * {@link RateLimitResponseFilter}. For a method with {@link WebhookSignature}, the signature is verified
+ * first, in this same filter: a forged or replayed request is answered before any limiter counts it.
  */
 final class RateLimitRequestFilter implements ContainerRequestFilter {
 
@@ -29,17 +33,30 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     private final List<RateLimiter> limiters;
     private final String route;
     private final HttpServletRequest servletRequest;
+    private final WebhookGuard webhook;
 
-    /** @param servletRequest the runtime's proxy to the current Servlet request, or null */
-    RateLimitRequestFilter(List<RateLimiter> limiters, String route, HttpServletRequest servletRequest) {
+    /**
+     * @param servletRequest the runtime's proxy to the current Servlet request, or null
+     * @param webhook        verifies webhook signatures before the limiters, or null
+     */
+    RateLimitRequestFilter(List<RateLimiter> limiters, String route, HttpServletRequest servletRequest,
+                           WebhookGuard webhook) {
         this.limiters = new ArrayList<>(limiters);
         this.route = route;
         this.servletRequest = servletRequest;
+        this.webhook = webhook;
     }
 
     @Override
-    public void filter(ContainerRequestContext request) {
+    public void filter(ContainerRequestContext request) throws IOException {
         RequestView view = new JaxrsRequestView(request, route, servletRequest);
+        if (webhook != null) {
+            WebhookOutcome outcome = webhook.admit(request, view);
+            if (!outcome.isAccepted()) {
+                request.abortWith(rejection(outcome));
+                return;
+            }
+        }
         Decision reported = null;
         for (RateLimiter limiter : limiters) {
             Decision decision = limiter.acquire(view);
@@ -54,6 +71,14 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
             reported = tighter(reported, decision);
         }
         request.setProperty(DECISION_PROPERTY, reported);
+    }
+
+    private static Response rejection(WebhookOutcome outcome) {
+        Response.ResponseBuilder rejection = Response.status(outcome.status()).type(JSON_UTF8).entity(outcome.body());
+        for (Map.Entry<String, String> header : outcome.headers().entrySet()) {
+            rejection.header(header.getKey(), header.getValue());
+        }
+        return rejection.build();
     }
 
     /** The decision closest to denying, preferring one a store made over a bypass without numbers. */

@@ -31,6 +31,8 @@ import java.lang.annotation.Target;
  * }
  * }</pre>
  *
+ * <p>With {@code scope = "webhook"}, requests are verified first: see {@link WebhookSignature}.
+ *
  * @see RateLimitFeature
  */
 @Documented

@@ -23,7 +23,9 @@ import dev.ratelimit.core.RateLimiter;
 /**
  * Binds one {@link RateLimitRequestFilter} to each resource method that carries {@link RateLimited}
  * (its own, else its class's) and reads the annotations then, so a bad value fails the deployment.
- * Registered by {@link RateLimitFeature}; not meant to be registered alone.
+ * A {@link WebhookSignature} (the method's, else its class's) goes to the filter of the method's
+ * webhook-scope policy, which verifies before it limits. Registered by {@link RateLimitFeature}; not
+ * meant to be registered alone.
  */
 public final class RateLimitedDynamicFeature implements DynamicFeature {
 
@@ -49,24 +51,65 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         if (annotations.length == 0) {
             annotations = resourceClass.getAnnotationsByType(RateLimited.class);
         }
-        if (annotations.length == 0) {
-            return;
+        WebhookSignature signature = method.getAnnotation(WebhookSignature.class);
+        if (signature == null) {
+            signature = resourceClass.getAnnotation(WebhookSignature.class);
         }
         String where = resourceClass.getSimpleName() + "#" + method.getName();
+        if (annotations.length == 0) {
+            if (signature != null) {
+                throw new IllegalArgumentException(nothingToVerify(where));
+            }
+            return;
+        }
         String route = RouteTemplates.of(resourceClass, method);
         List<AnnotationPolicy> policies = new ArrayList<>(annotations.length);
         for (RateLimited annotation : annotations) {
-            policies.add(new AnnotationPolicy(annotation, settings(), where));
+            policies.add(new AnnotationPolicy(annotation, signature, settings(), where));
         }
         checkIndependent(policies, where);
+        AnnotationPolicy verified = webhookPolicy(policies, signature, where);
         List<RateLimiter> limiters = new ArrayList<>(policies.size());
+        WebhookGuard webhook = null;
         for (AnnotationPolicy policy : policies) {
             RateLimiter limiter = application().limiter(policy);
             limiters.add(limiter);
-            LOG.info("Rate limit on {} route={}: {}", where, route, policy.policy.describe());
+            if (policy == verified) {
+                webhook = application().webhookGuard(policy.webhook, limiter);
+            }
+            LOG.info("Rate limit on {} route={}: {}", where, route,
+                    policy.policy.describe() + (policy.webhook == null ? "" : " " + policy.webhook.describe()));
         }
-        context.register(new RateLimitRequestFilter(limiters, route, servletRequest), RateLimitFeature.PRIORITY);
+        context.register(new RateLimitRequestFilter(limiters, route, servletRequest, webhook), RateLimitFeature.PRIORITY);
         context.register(responseFilter, RateLimitFeature.PRIORITY);
+    }
+
+    /** The one policy that verifies webhooks, or null; a {@link WebhookSignature} needs exactly one. */
+    private static AnnotationPolicy webhookPolicy(List<AnnotationPolicy> policies, WebhookSignature signature,
+                                                  String where) {
+        AnnotationPolicy found = null;
+        for (AnnotationPolicy read : policies) {
+            if (read.webhook == null) {
+                continue;
+            }
+            if (found != null) {
+                throw new IllegalArgumentException("@RateLimited on " + where + ": two annotations have scope 'webhook',"
+                        + " but a request is verified once: give the webhook policy all its limits (e.g. limits ="
+                        + " \"10/1s, 100/1h\") and the others another scope");
+            }
+            found = read;
+        }
+        if (found == null && signature != null) {
+            throw new IllegalArgumentException(nothingToVerify(where));
+        }
+        return found;
+    }
+
+    /** Verification silently off would be worse than a failed deployment. */
+    private static String nothingToVerify(String where) {
+        return "@WebhookSignature on " + where + ": no @RateLimited of this method has scope 'webhook', so nothing"
+                + " would be verified: add @RateLimited(scope = \"webhook\", limits = ...), or set scope 'webhook'"
+                + " in its named policy";
     }
 
     /** Two annotations of one method counting in the same Redis key would corrupt each other's counts. */

@@ -124,8 +124,16 @@ final class JaxrsTomcat implements AutoCloseable {
     }
 
     HttpResponse<String> get(String pathAndQuery, String... headers) {
+        return send("GET", pathAndQuery, HttpRequest.BodyPublishers.noBody(), headers);
+    }
+
+    HttpResponse<String> post(String pathAndQuery, byte[] body, String... headers) {
+        return send("POST", pathAndQuery, HttpRequest.BodyPublishers.ofByteArray(body), headers);
+    }
+
+    HttpResponse<String> send(String method, String pathAndQuery, HttpRequest.BodyPublisher body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                .timeout(Duration.ofSeconds(10));
+                .timeout(Duration.ofSeconds(10)).method(method, body);
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
