@@ -19,17 +19,33 @@ public final class PolicyParams {
     public static final String POLICY_NAME = "policy-name";
     public static final String CLOSED_STATUS = "closed-status";
 
+    /**
+     * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,
+     * {@code ROOT} for the root application): one filter declared for every application, e.g. in Tomcat's
+     * {@code conf/web.xml}, keeps each application's counters apart with {@code ratelimit:{context}}.
+     */
+    public static final String CONTEXT_PLACEHOLDER = "{context}";
+
     private PolicyParams() {
     }
 
     /** @param defaultName the policy's name when {@code policy-name} is not set */
     public static Policy read(ConfigParams params, String defaultName) {
+        return read(params, defaultName, null);
+    }
+
+    /**
+     * @param defaultName the policy's name when {@code policy-name} is not set
+     * @param application the application's name, put in place of {@link #CONTEXT_PLACEHOLDER} in
+     *        {@code key-prefix}; null where the adapter does not know it (then the placeholder is refused)
+     */
+    public static Policy read(ConfigParams params, String defaultName, String application) {
         Policy.Builder builder = Policy.builder(params.get(POLICY_NAME, defaultName))
                 .limits(Limit.parseAll(LIMITS, params.get(LIMITS)))
                 .scope(params.get(SCOPE, Policy.DEFAULT_SCOPE))
                 .algorithm(Algorithm.parse(ALGORITHM, params.get(ALGORITHM, Policy.DEFAULT_ALGORITHM.configName())))
                 .keyParts(KeyPart.parseAll(KEY, params.get(KEY, Policy.DEFAULT_KEY)))
-                .keyPrefix(params.get(KEY_PREFIX, Policy.DEFAULT_KEY_PREFIX))
+                .keyPrefix(keyPrefix(params.get(KEY_PREFIX, Policy.DEFAULT_KEY_PREFIX), application))
                 .trustedProxies(TrustedProxies.parse(TRUSTED_PROXIES, params.get(TRUSTED_PROXIES)))
                 .tenantHeader(params.get(TENANT_HEADER))
                 .dryRun(params.getBoolean(DRY_RUN, false))
@@ -40,5 +56,17 @@ public final class PolicyParams {
             builder.failureMode(FailureMode.parse(FAILURE_MODE, failureMode));
         }
         return builder.build();
+    }
+
+    /** The prefix with the application's name (characters a key prefix cannot hold become {@code _}) in place of the placeholder. */
+    static String keyPrefix(String prefix, String application) {
+        if (prefix == null || !prefix.contains(CONTEXT_PLACEHOLDER)) {
+            return prefix;
+        }
+        if (application == null) {
+            throw new ConfigurationException(KEY_PREFIX, prefix,
+                    CONTEXT_PLACEHOLDER + " is known only to the Servlet filter; give the prefix itself here");
+        }
+        return prefix.replace(CONTEXT_PLACEHOLDER, application.replaceAll("[^A-Za-z0-9._-]", "_"));
     }
 }

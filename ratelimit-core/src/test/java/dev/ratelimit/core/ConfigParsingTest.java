@@ -91,6 +91,26 @@ class ConfigParsingTest {
     }
 
     @Test
+    void puts_the_application_name_in_place_of_the_context_placeholder() {
+        assertThat(policyWithPrefix("ratelimit:{context}", "shop").keyPrefix()).isEqualTo("ratelimit:shop");
+        assertThat(policyWithPrefix("rl-{context}", "ROOT").keyPrefix()).isEqualTo("rl-ROOT");
+        assertThat(policyWithPrefix("rl:{context}", "api/v2#x").keyPrefix()).isEqualTo("rl:api_v2_x");
+        assertThat(policyWithPrefix("plain", "shop").keyPrefix()).isEqualTo("plain");
+    }
+
+    @Test
+    void rejects_the_context_placeholder_where_the_application_is_unknown() {
+        assertThatThrownBy(() -> policyWithPrefix("ratelimit:{context}", null))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'key-prefix'").hasMessageContaining("{context} is known only to the Servlet filter");
+    }
+
+    private static Policy policyWithPrefix(String prefix, String application) {
+        java.util.Map<String, String> params = java.util.Map.of("limits", "5/1m", "key-prefix", prefix);
+        return PolicyParams.read(new ConfigParams(params::get), "p", application);
+    }
+
+    @Test
     void rejects_a_scope_that_is_not_a_word() {
         assertThatThrownBy(() -> Policy.builder("p").scope("a b"))
                 .hasMessageContaining("'scope'");

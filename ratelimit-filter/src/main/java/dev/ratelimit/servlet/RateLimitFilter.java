@@ -68,7 +68,8 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>redis-truststore-password-env</td><td>environment variable holding the trust store's password</td><td>none</td></tr>
  * <tr><td>redis-keystore</td><td>PKCS12/JKS file with a client certificate and key, for Redis requiring one</td><td>none</td></tr>
  * <tr><td>redis-keystore-password-env</td><td>environment variable holding the key store's password</td><td>none</td></tr>
- * <tr><td>key-prefix</td><td>Redis key prefix</td><td>ratelimit</td></tr>
+ * <tr><td>key-prefix</td><td>Redis key prefix; {@code {context}} in it stands for the application's name
+ * (context path, {@code ROOT} for the root application)</td><td>ratelimit</td></tr>
  * <tr><td>trusted-proxies</td><td>CIDRs whose X-Forwarded-For is believed</td><td>none</td></tr>
  * <tr><td>dry-run</td><td>count and log denials but never block</td><td>false</td></tr>
  * <tr><td>cost</td><td>permits one request takes</td><td>1</td></tr>
@@ -190,7 +191,7 @@ public class RateLimitFilter implements Filter {
         SharedStores.Settings application;
         WebhookSettings webhook;
         try {
-            policy = PolicyParams.read(params, filterName);
+            policy = PolicyParams.read(params, filterName, JmxNames.applicationName(servletContext.getContextPath()));
             redis = RedisParams.read(params);
             webhook = WebhookParams.read(params, policy.scope());
             application = ApplicationParams.read(params, JmxNames.applicationName(servletContext.getContextPath()),

@@ -86,7 +86,7 @@ public final class ItEnvironment implements LauncherSessionListener {
     }
 
     /** One HTTP connector on loopback; no shutdown port (Arquillian stops Tomcat with SIGTERM), no AJP; the manager's user. */
-    private static String serverXml(int httpPort) {
+    static String serverXml(int httpPort) {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                 + "<Server port=\"-1\" shutdown=\"SHUTDOWN\">\n"
                 + "  <Listener className=\"org.apache.catalina.core.JreMemoryLeakPreventionListener\"/>\n"
@@ -152,7 +152,7 @@ public final class ItEnvironment implements LauncherSessionListener {
         }
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -182,7 +182,7 @@ public final class ItEnvironment implements LauncherSessionListener {
         Files.write(file, content.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

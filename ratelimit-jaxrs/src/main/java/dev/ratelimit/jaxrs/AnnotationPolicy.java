@@ -87,7 +87,7 @@ final class AnnotationPolicy {
         ConfigParams params = new ConfigParams(param -> lookup(param, null));
         try {
             String defaultName = annotation.policy().isEmpty() ? where : annotation.policy();
-            this.policy = PolicyParams.read(params, defaultName);
+            this.policy = PolicyParams.read(params, defaultName, settings.applicationName());
             this.redis = RedisParams.read(params);
             // Only the webhook-scope policy reads @WebhookSignature: any other would refuse its scheme.
             boolean verifies = WebhookParams.WEBHOOK_SCOPE.equals(policy.scope());

@@ -2,6 +2,8 @@ package dev.ratelimit.jaxrs;
 
 import javax.servlet.ServletContext;
 
+import dev.ratelimit.core.metrics.JmxNames;
+
 /**
  * Where the JAX-RS adapter reads configuration names such as {@code ratelimit.redis-url} or
  * {@code ratelimit.policy.search.limits}: the application's context-params, else system properties.
@@ -22,6 +24,11 @@ final class Settings {
             value = System.getProperty(name);
         }
         return isBlank(value) ? null : value;
+    }
+
+    /** The web application's name for {@code {context}} in a key prefix, or null outside a Servlet container. */
+    String applicationName() {
+        return context == null ? null : JmxNames.applicationName(context.getContextPath());
     }
 
     /** Where {@link #get} found the value, for error messages. */

@@ -18,6 +18,7 @@ public final class TestRedisCluster implements AutoCloseable {
     private static final int SLOTS = 16_384;
 
     private final List<RedisProcess> masters = new ArrayList<>();
+    private final List<Integer> busPorts = new ArrayList<>();
 
     private TestRedisCluster() {
     }
@@ -43,9 +44,12 @@ public final class TestRedisCluster implements AutoCloseable {
         }
         for (int i = 0; i < count; i++) {
             int port = TestRedis.freePort();
+            // A bus port of its own: the default (port + 10000) may be taken, or past 65535 for a high free port.
+            int busPort = TestRedis.freePort();
+            busPorts.add(busPort);
             masters.add(RedisProcess.spawn("cluster-node-" + port, port, dir, null, List.of(
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
-                    "--cluster-node-timeout", "2000")));
+                    "--cluster-port", String.valueOf(busPort), "--cluster-node-timeout", "2000")));
         }
         for (int i = 0; i < count; i++) {
             RedisProcess node = masters.get(i).awaitPong();
@@ -53,7 +57,8 @@ public final class TestRedisCluster implements AutoCloseable {
             int last = (i + 1) * SLOTS / count - 1;
             expectOk(node.command("CLUSTER", "ADDSLOTSRANGE", String.valueOf(first), String.valueOf(last)));
             if (i > 0) {
-                expectOk(masters.get(0).command("CLUSTER", "MEET", "127.0.0.1", String.valueOf(node.port())));
+                expectOk(masters.get(0).command("CLUSTER", "MEET", "127.0.0.1", String.valueOf(node.port()),
+                        String.valueOf(busPorts.get(i))));
             }
         }
         awaitState(Duration.ofSeconds(20));
