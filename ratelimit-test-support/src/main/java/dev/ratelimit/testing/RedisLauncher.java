@@ -1,7 +1,6 @@
 package dev.ratelimit.testing;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,11 +15,10 @@ final class RedisLauncher {
         if (forced.equals("docker") || (forced.equals("auto") && ContainerRedis.dockerAvailable())) {
             return ContainerRedis.launch();
         }
-        Path onPath = forced.equals("embedded") ? null : findOnPath("redis-server");
-        if (onPath != null) {
-            return ProcessRedis.launch(onPath, "redis-server on PATH (" + onPath + ")");
-        }
-        return ProcessRedis.launch(embeddedBinary(), "embedded-redis binary (redis 7.0.15)");
+        Path binary = RedisBinaries.server();
+        String description = binary.equals(findOnPath("redis-server"))
+                ? "redis-server on PATH (" + binary + ")" : "embedded-redis binary (redis 7.0.15)";
+        return ProcessRedis.launch(binary, description);
     }
 
     static Path findOnPath(String executable) {
@@ -35,15 +33,5 @@ final class RedisLauncher {
             }
         }
         return null;
-    }
-
-    private static Path embeddedBinary() {
-        try {
-            File binary = redis.embedded.RedisExecProvider.defaultProvider().get();
-            binary.setExecutable(true);
-            return binary.toPath();
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not extract the embedded redis-server binary", e);
-        }
     }
 }
