@@ -186,16 +186,16 @@ public class RateLimitFilter implements Filter {
         String filterName = config.getFilterName();
         ConfigParams params = params(config);
         ServletContext servletContext = config.getServletContext();
+        String applicationName = JmxNames.applicationName(servletContext.getContextPath());
         Policy policy;
         RedisSettings redis;
         SharedStores.Settings application;
         WebhookSettings webhook;
         try {
-            policy = PolicyParams.read(params, filterName, JmxNames.applicationName(servletContext.getContextPath()));
+            policy = PolicyParams.read(params, filterName, applicationName);
             redis = RedisParams.read(params);
             webhook = WebhookParams.read(params, policy.scope());
-            application = ApplicationParams.read(params, JmxNames.applicationName(servletContext.getContextPath()),
-                    servletContext::getAttribute);
+            application = ApplicationParams.read(params, applicationName, servletContext::getAttribute);
         } catch (ConfigurationException e) {
             throw new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
         }
