@@ -87,6 +87,10 @@ public final class SharedStores {
     /** Attribute under which Dropwizard's HealthCheckServlet (and AdminServlet) looks for health checks. */
     public static final String HEALTH_SERVLET_REGISTRY = "com.codahale.metrics.servlets.HealthCheckServlet.registry";
 
+    /** The same for {@code metrics-jakarta-servlets}, whose servlets live in another package. */
+    public static final String JAKARTA_METRICS_SERVLET_REGISTRY = "io.dropwizard.metrics.servlets.MetricsServlet.registry";
+    public static final String JAKARTA_HEALTH_SERVLET_REGISTRY = "io.dropwizard.metrics.servlets.HealthCheckServlet.registry";
+
     /**
      * The application's instance, created by the first lease (with these settings) and stored under
      * {@link #ATTRIBUTE}. The first lease also offers the metric and health-check registries under the
@@ -100,6 +104,8 @@ public final class SharedStores {
                 attributes.set(ATTRIBUTE, shared);
                 offer(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
                 offer(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
+                offer(attributes, JAKARTA_METRICS_SERVLET_REGISTRY, shared.metrics.registry());
+                offer(attributes, JAKARTA_HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
             }
             return shared.lease();
         }
@@ -112,6 +118,8 @@ public final class SharedStores {
                 attributes.remove(ATTRIBUTE);
                 withdraw(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
                 withdraw(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
+                withdraw(attributes, JAKARTA_METRICS_SERVLET_REGISTRY, shared.metrics.registry());
+                withdraw(attributes, JAKARTA_HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
             }
         }
     }
