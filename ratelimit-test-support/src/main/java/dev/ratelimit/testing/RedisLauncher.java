@@ -18,7 +18,7 @@ final class RedisLauncher {
         Path binary = RedisBinaries.server();
         String description = binary.equals(findOnPath("redis-server"))
                 ? "redis-server on PATH (" + binary + ")" : "embedded-redis binary (redis 7.0.15)";
-        return ProcessRedis.launch(binary, description);
+        return ProcessRedis.launch(description);
     }
 
     static Path findOnPath(String executable) {

@@ -114,6 +114,20 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** Sends a signal, e.g. {@code STOP} to freeze the server and {@code CONT} to let it go on. */
+    public synchronized void signal(String name) {
+        if (process == null) {
+            return;
+        }
+        try {
+            new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException("kill -" + name + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     String logText() {
         try {
             return Files.exists(log()) ? new String(Files.readAllBytes(log()), StandardCharsets.UTF_8) : "(no log)";

@@ -2,7 +2,6 @@ package dev.ratelimit.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -47,21 +46,7 @@ public interface TestRedis extends AutoCloseable {
 
     /** Runs one command and returns the raw RESP reply, for assertions that must bypass the code under test. */
     default String command(String... args) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host(), port()), 2000);
-            socket.setSoTimeout(5000);
-            OutputStream out = socket.getOutputStream();
-            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
-            }
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return RespReader.read(socket.getInputStream());
-        } catch (IOException e) {
-            throw new IllegalStateException("Redis command " + String.join(" ", args) + " failed", e);
-        }
+        return Resp.command(host(), port(), args);
     }
 
     /** Deletes every key, so test methods start clean. */
