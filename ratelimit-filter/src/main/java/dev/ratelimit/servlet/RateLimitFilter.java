@@ -187,17 +187,15 @@ public class RateLimitFilter implements Filter {
         ConfigParams params = params(config);
         ServletContext servletContext = config.getServletContext();
         String applicationName = JmxNames.applicationName(servletContext.getContextPath());
-        Policy policy;
-        RedisSettings redis;
+        FilterSettings settings = FilterSettings.read(filterName, params, applicationName);
+        Policy policy = settings.policy;
+        RedisSettings redis = settings.redis;
+        WebhookSettings webhook = settings.webhook;
         SharedStores.Settings application;
-        WebhookSettings webhook;
         try {
-            policy = PolicyParams.read(params, filterName, applicationName);
-            redis = RedisParams.read(params);
-            webhook = WebhookParams.read(params, policy.scope());
             application = ApplicationParams.read(params, applicationName, servletContext::getAttribute);
         } catch (ConfigurationException e) {
-            throw new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
+            throw FilterSettings.invalid(filterName, e);
         }
         context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
@@ -212,7 +210,7 @@ public class RateLimitFilter implements Filter {
                 // Redis answered and refused us (credentials, ACL, certificate, master name): fail now, not per request.
                 SharedStores.release(new ServletContextAttributes(context), shared);
                 shared = null;
-                throw new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
+                throw FilterSettings.invalid(filterName, e);
             }
         }
         RateLimitStore effective = store != null ? store : shared.memory();

@@ -1,0 +1,45 @@
+package dev.ratelimit.servlet;
+
+import javax.servlet.ServletException;
+
+import dev.ratelimit.core.ConfigParams;
+import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PolicyParams;
+import dev.ratelimit.core.redis.RedisParams;
+import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.webhook.WebhookParams;
+import dev.ratelimit.core.webhook.WebhookSettings;
+
+/**
+ * What one {@link RateLimitFilter}'s parameters say, read and validated together: by the filter's
+ * {@code init}, and earlier by {@link RateLimitFilterValidation} while the application deploys.
+ */
+final class FilterSettings {
+
+    final Policy policy;
+    /** Null when no Redis URL is configured: count in memory. */
+    final RedisSettings redis;
+    /** Null unless the scope is {@code webhook}. */
+    final WebhookSettings webhook;
+
+    private FilterSettings(Policy policy, RedisSettings redis, WebhookSettings webhook) {
+        this.policy = policy;
+        this.redis = redis;
+        this.webhook = webhook;
+    }
+
+    /** @throws ServletException naming the filter, the parameter, the value and what is accepted */
+    static FilterSettings read(String filterName, ConfigParams params, String application) throws ServletException {
+        try {
+            Policy policy = PolicyParams.read(params, filterName, application);
+            return new FilterSettings(policy, RedisParams.read(params), WebhookParams.read(params, policy.scope()));
+        } catch (ConfigurationException e) {
+            throw invalid(filterName, e);
+        }
+    }
+
+    static ServletException invalid(String filterName, ConfigurationException e) {
+        return new ServletException("Rate-limit filter '" + filterName + "': " + e.getMessage(), e);
+    }
+}
