@@ -2,10 +2,12 @@ package dev.ratelimit.core.memory;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Decision;
@@ -184,10 +186,10 @@ public final class InMemoryStore implements RateLimitStore {
             if (regex.length() > 0) {
                 regex.append(".*");
             }
-            regex.append(java.util.regex.Pattern.quote(literal));
+            regex.append(Pattern.quote(literal));
         }
-        java.util.regex.Pattern compiled = java.util.regex.Pattern.compile(regex.toString());
-        List<String> keys = new java.util.ArrayList<>();
+        Pattern compiled = Pattern.compile(regex.toString());
+        List<String> keys = new ArrayList<>();
         for (String key : entries.keySet()) {
             if (compiled.matcher(key).matches()) {
                 keys.add(key);
