@@ -21,7 +21,8 @@ import dev.ratelimit.core.redis.RedisStore;
 
 /**
  * Our engine as the filter uses it: {@link RateLimiter#acquire} (keys, deny cache, breaker, EVALSHA,
- * reply parsing) over the shared pooled {@link RedisStore}, for {@link Identities#COUNT} clients.
+ * pipelining of concurrent calls, reply parsing) over the shared pooled {@link RedisStore}, for
+ * {@link Identities#COUNT} clients.
  * Every decision must come from Redis; a failure-mode bypass fails the run instead of flattering it.
  */
 @State(Scope.Benchmark)
@@ -35,6 +36,10 @@ public class RedisEngineBench {
     @Param({Policies.HUGE})
     public String limits;
 
+    /** {@code false}: every call on its own pooled connection (as before pipelining existed). */
+    @Param({"true"})
+    public String pipelining;
+
     private RedisClients clients;
     private RedisStore store;
     private RateLimiter limiter;
@@ -44,7 +49,7 @@ public class RedisEngineBench {
     @Setup
     public void setUp() {
         clients = new RedisClients();
-        store = clients.open(BenchRedis.settings());
+        store = clients.open(BenchRedis.settings().withPipelining(Boolean.parseBoolean(pipelining)));
         limiter = new RateLimiter(Policies.of(algorithm, limits), store, null);
         requests = Identities.requests(Identities.COUNT);
     }

@@ -126,6 +126,15 @@ public final class RunAll {
                     perSecondAndBytes(b4j), Report.ratio(r), ">= 2", Report.yesNo(r >= 2));
             report.command(b4j.label(), b4j.command());
         }
+        // Pipelining of concurrent calls, on against off, where it matters (many threads, Redis saturated).
+        for (int threads : new int[] {8, 32}) {
+            Figure on = byLabel.get("engine token-bucket t" + threads);
+            Figure off = jmh.run("engine token-bucket t" + threads + " pipelining off", RedisEngineBench.class, "acquire",
+                    threads, "algorithm", "token-bucket", "pipelining", "false");
+            report.add("token-bucket, " + threads + " thr: engine pipelining on vs off", perSecondAndBytes(on),
+                    perSecondAndBytes(off), Report.ratio(on.opsPerSecond() / off.opsPerSecond()), "(evidence for core)", "-");
+            report.command(off.label(), off.command());
+        }
         // Multi-limit policy (two limits, two keys, one script call).
         Figure multi = jmh.run("engine fixed-window 2 limits t8", RedisEngineBench.class, "acquire", 8,
                 "algorithm", "fixed-window", "limits", Policies.HUGE_MULTI);

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import ch.qos.logback.classic.Level;
@@ -176,15 +178,17 @@ class RedisOutageTest {
                     .isGreaterThanOrEqualTo(before.size() * 95 / 100);
 
             // Once the breaker has opened (well within 500 ms), every policy answers by its failure mode.
-            List<Outcome> during = load.between(faultAt + 500, healedAt - 200);
+            // (Decided before the fault ended: a call queued behind a stuck batch may be sent and answered after.)
+            List<Outcome> during = load.between(faultAt + 500, healedAt - 200).stream()
+                    .filter(o -> o.startMillis + o.latencyMillis < healedAt - 5).toList();
             assertThat(during).isNotEmpty();
             for (Outcome o : during) {
                 switch (o.policy) {
-                    case "api" -> assertThat(o.decision.allowed() && o.decision.source() == DecisionSource.BYPASS).isTrue();
-                    case "webhook" -> assertThat(!o.decision.allowed() && o.decision.source() == DecisionSource.BYPASS).isTrue();
+                    case "api" -> assertThat(o.decision.allowed() && o.decision.source() == DecisionSource.BYPASS).as(o.toString()).isTrue();
+                    case "webhook" -> assertThat(!o.decision.allowed() && o.decision.source() == DecisionSource.BYPASS).as(o.toString()).isTrue();
                     // A denial Redis gave just before the fault is remembered locally (deny cache): still right.
                     default -> assertThat(o.decision.source() == DecisionSource.MEMORY
-                            || (o.decision.source() == DecisionSource.REDIS && !o.decision.allowed())).isTrue();
+                            || (o.decision.source() == DecisionSource.REDIS && !o.decision.allowed())).as(o.toString()).isTrue();
                 }
             }
             long localAdmitted = during.stream()
@@ -259,10 +263,12 @@ class RedisOutageTest {
         });
     }
 
-    @Test
-    void waits_no_longer_than_pool_max_wait_when_the_pool_is_exhausted() throws Exception {
+    /** Without pipelining the one pooled connection is busy; with it, the batch on the wire is stuck. */
+    @ParameterizedTest(name = "pipelining {0}")
+    @ValueSource(booleans = {false, true})
+    void waits_no_longer_than_pool_max_wait_for_a_busy_connection(boolean pipelining) throws Exception {
         try (RedisClients own = new RedisClients();
-             RedisStore tiny = own.open(RedisSettings.fromUrl("redis-url", REDIS.url())
+             RedisStore tiny = own.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withPipelining(pipelining)
                      .withTimeouts(500, CONNECT_TIMEOUT).withPool(1, POOL_WAIT).withBreaker(1_000, BREAKER_OPEN, 3))) {
             Policy policy = Policy.builder("api").limits(Limit.parseAll("limits", "1000/1h")).build();
             RateLimiter limiter = new RateLimiter(policy, tiny, memory);
@@ -282,7 +288,7 @@ class RedisOutageTest {
             }
             holder.join();
             sleeper.join();
-            System.out.println("[outage] pool exhausted: latencies " + latencies + " ms");
+            System.out.println("[outage] connection busy (pipelining " + pipelining + "): latencies " + latencies + " ms");
             assertThat(sources).containsOnly(DecisionSource.BYPASS);
             assertThat(latencies).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(POOL_WAIT + MARGIN));
         }

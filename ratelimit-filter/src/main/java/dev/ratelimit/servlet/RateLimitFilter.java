@@ -78,7 +78,8 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>timeout</td><td>longest wait for one Redis call</td><td>50ms</td></tr>
  * <tr><td>connect-timeout</td><td>longest wait to open a Redis connection</td><td>100ms</td></tr>
  * <tr><td>pool-max-total</td><td>Redis connections per URL per application (per node with Sentinel/Cluster)</td><td>32</td></tr>
- * <tr><td>pool-max-wait</td><td>longest wait for a free pooled connection</td><td>20ms</td></tr>
+ * <tr><td>pool-max-wait</td><td>longest wait for a free pooled connection, or to be sent with other calls</td><td>20ms</td></tr>
+ * <tr><td>pipelining</td><td>send concurrent decisions to Redis together, one pipeline per batch</td><td>true</td></tr>
  * <tr><td>breaker-failures</td><td>consecutive Redis failures that open the circuit breaker</td><td>5</td></tr>
  * <tr><td>breaker-open</td><td>how long the breaker stays open before probing</td><td>30s</td></tr>
  * <tr><td>breaker-probes</td><td>successful probes that close it again</td><td>3</td></tr>
@@ -147,6 +148,7 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_CONNECT_TIMEOUT = RedisParams.CONNECT_TIMEOUT;
     public static final String PARAM_POOL_MAX_TOTAL = RedisParams.POOL_MAX_TOTAL;
     public static final String PARAM_POOL_MAX_WAIT = RedisParams.POOL_MAX_WAIT;
+    public static final String PARAM_PIPELINING = RedisParams.PIPELINING;
     public static final String PARAM_BREAKER_FAILURES = RedisParams.BREAKER_FAILURES;
     public static final String PARAM_BREAKER_OPEN = RedisParams.BREAKER_OPEN;
     public static final String PARAM_BREAKER_PROBES = RedisParams.BREAKER_PROBES;

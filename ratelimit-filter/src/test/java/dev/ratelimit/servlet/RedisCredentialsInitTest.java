@@ -24,7 +24,7 @@ class RedisCredentialsInitTest {
     @BeforeAll
     static void createUser() {
         REDIS.redis().command("ACL", "SETUSER", "limiter", "reset", "on", ">right-password", "~ratelimit:*",
-                "+evalsha", "+eval", "+ping", "+time", "+get", "+pttl", "+incrby", "+pexpire", "+hmget", "+hset");
+                "+evalsha", "+eval", "+ping", "+time", "+get", "+set", "+pttl", "+incrby", "+decrby", "+pexpire");
     }
 
     private static Map<String, String> params(String password) throws IOException {

@@ -47,7 +47,7 @@ public final class RedisClients implements AutoCloseable {
     public synchronized RedisStore open(RedisSettings settings) {
         Shared shared = clients.get(settings);
         if (shared == null) {
-            shared = new Shared(RedisConnection.open(settings), new StoreCircuitBreaker(settings.toString(),
+            shared = new Shared(settings, RedisConnection.open(settings), new StoreCircuitBreaker(settings.toString(),
                     settings.breakerFailures(), settings.breakerOpenMillis(), settings.breakerProbes()));
             clients.put(settings, shared);
             if (listener != null) {
@@ -57,7 +57,7 @@ public final class RedisClients implements AutoCloseable {
         shared.leases++;
         AtomicBoolean released = new AtomicBoolean();
         RedisConnection connection = shared.client;
-        return new RedisStore(connection::client, settings.toString(), shared.breaker, connection::discardIdleConnections, () -> {
+        return new RedisStore(connection::client, shared.scripts, settings.toString(), shared.breaker, () -> {
             if (released.compareAndSet(false, true)) {
                 release(settings);
             }
@@ -134,11 +134,17 @@ public final class RedisClients implements AutoCloseable {
     private static final class Shared {
         final RedisConnection client;
         final StoreCircuitBreaker breaker;
+        final ScriptCalls scripts;
         int leases;
 
-        Shared(RedisConnection client, StoreCircuitBreaker breaker) {
+        Shared(RedisSettings settings, RedisConnection client, StoreCircuitBreaker breaker) {
             this.client = client;
             this.breaker = breaker;
+            // Waiting for the batch on the wire replaces waiting for a pooled connection: same bound. With
+            // pool-max-wait 0 (never wait) calls are not pipelined.
+            this.scripts = new ScriptCalls(client::client, client::discardIdleConnections,
+                    settings.poolMaxWaitMillis(), settings.pipelining() && settings.poolMaxWaitMillis() > 0,
+                    settings.poolMaxTotal());
         }
     }
 }

@@ -37,6 +37,7 @@ public final class RedisParams {
     public static final String BREAKER_FAILURES = "breaker-failures";
     public static final String BREAKER_OPEN = "breaker-open";
     public static final String BREAKER_PROBES = "breaker-probes";
+    public static final String PIPELINING = "pipelining";
 
     /** System property read for the Redis URL when no parameter sets it. */
     public static final String REDIS_URL_PROPERTY = "ratelimit.redis-url";
@@ -79,7 +80,8 @@ public final class RedisParams {
                         params.getMillis(POOL_MAX_WAIT, RedisSettings.DEFAULT_POOL_MAX_WAIT_MILLIS, 0, 60_000))
                 .withBreaker((int) params.getLong(BREAKER_FAILURES, StoreCircuitBreaker.DEFAULT_FAILURES, 1, 1_000),
                         params.getMillis(BREAKER_OPEN, StoreCircuitBreaker.DEFAULT_OPEN_MILLIS, 100, 3_600_000),
-                        (int) params.getLong(BREAKER_PROBES, StoreCircuitBreaker.DEFAULT_PROBES, 1, 100));
+                        (int) params.getLong(BREAKER_PROBES, StoreCircuitBreaker.DEFAULT_PROBES, 1, 100))
+                .withPipelining(params.getBoolean(PIPELINING, true));
     }
 
     private static RedisSettings topology(ConfigParams params, Function<String, String> env) {

@@ -152,6 +152,13 @@ public final class RedisSettings {
         return new RedisSettings(f);
     }
 
+    /** Whether concurrent script calls are coalesced into pipelines (see {@code ScriptCalls}). */
+    public RedisSettings withPipelining(boolean pipelining) {
+        Fields f = this.f.copy();
+        f.pipelining = pipelining;
+        return new RedisSettings(f);
+    }
+
     public RedisSettings withBreaker(int failures, long openMillis, int probes) {
         Fields f = this.f.copy();
         f.breakerFailures = failures;
@@ -295,6 +302,10 @@ public final class RedisSettings {
         return f.breakerProbes;
     }
 
+    public boolean pipelining() {
+        return f.pipelining;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RedisSettings && f.key().equals(((RedisSettings) o).f.key());
@@ -341,6 +352,7 @@ public final class RedisSettings {
         int breakerFailures = StoreCircuitBreaker.DEFAULT_FAILURES;
         long breakerOpenMillis = StoreCircuitBreaker.DEFAULT_OPEN_MILLIS;
         int breakerProbes = StoreCircuitBreaker.DEFAULT_PROBES;
+        boolean pipelining = true;
         // Where values came from, for messages only: not part of equality.
         String credentialsParameter;
         String credentialsValue;
@@ -368,6 +380,7 @@ public final class RedisSettings {
             c.breakerFailures = breakerFailures;
             c.breakerOpenMillis = breakerOpenMillis;
             c.breakerProbes = breakerProbes;
+            c.pipelining = pipelining;
             c.credentialsParameter = credentialsParameter;
             c.credentialsValue = credentialsValue;
             c.tlsParameter = tlsParameter;
@@ -378,7 +391,7 @@ public final class RedisSettings {
         List<Object> key() {
             return Arrays.asList(topology, nodes, master, tls, stores, user, password, database,
                     timeoutMillis, connectTimeoutMillis, poolMaxTotal, poolMaxWaitMillis, breakerFailures,
-                    breakerOpenMillis, breakerProbes);
+                    breakerOpenMillis, breakerProbes, pipelining);
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.ratelimit.core.redis;
 
-import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -43,41 +43,61 @@ public final class RedisStore implements RateLimitStore {
     private final Supplier<UnifiedJedis> redis;
     private final String description;
     private final StoreCircuitBreaker breaker;
-    private final Runnable discardIdleConnections;
+    private final ScriptCalls scripts;
+    private volatile ScriptArgs lastArgs;
     private final Runnable onClose;
 
     /**
-     * @param discardIdleConnections drops pooled idle connections (after Redis restarted they are all dead)
-     * @param onClose                what closing this store does to the client (release a lease, or close it)
+     * @param redis   gives the client, or throws {@link JedisConnectionException} while it cannot be built
+     *                (a Sentinel or Cluster client that could not reach any node at startup)
+     * @param scripts runs the scripts on that client (shared by every store on it, so calls coalesce)
+     * @param onClose what closing this store does to the client (release a lease, or close it)
      */
-    public RedisStore(UnifiedJedis redis, String description, StoreCircuitBreaker breaker,
-                      Runnable discardIdleConnections, Runnable onClose) {
-        this(() -> redis, description, breaker, discardIdleConnections, onClose);
-    }
-
-    /**
-     * @param redis gives the client, or throws {@link JedisConnectionException} while it cannot be built
-     *              (a Sentinel or Cluster client that could not reach any node at startup)
-     */
-    public RedisStore(Supplier<UnifiedJedis> redis, String description, StoreCircuitBreaker breaker,
-                      Runnable discardIdleConnections, Runnable onClose) {
+    RedisStore(Supplier<UnifiedJedis> redis, ScriptCalls scripts, String description, StoreCircuitBreaker breaker,
+               Runnable onClose) {
         this.redis = redis;
+        this.scripts = scripts;
         this.description = description;
         this.breaker = breaker;
-        this.discardIdleConnections = discardIdleConnections;
         this.onClose = onClose;
     }
 
     @Override
     public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
+        LuaScript script = algorithm == Algorithm.FIXED_WINDOW ? FIXED_WINDOW : TOKEN_BUCKET;
+        return toDecision(call(script, keys, scriptArgs(limits, cost)), limits);
+    }
+
+    /**
+     * The script's arguments for these limits and cost. A store usually serves one policy, whose limits
+     * list is the same object on every request: its arguments are built once, not per decision.
+     */
+    private List<String> scriptArgs(List<Limit> limits, long cost) {
+        ScriptArgs last = lastArgs;
+        if (last != null && last.limits == limits && last.cost == cost) {
+            return last.args;
+        }
         List<String> args = new ArrayList<>(1 + 2 * limits.size());
         args.add(Long.toString(cost));
         for (Limit limit : limits) {
             args.add(Long.toString(limit.permits()));
             args.add(Long.toString(limit.windowMillis()));
         }
-        LuaScript script = algorithm == Algorithm.FIXED_WINDOW ? FIXED_WINDOW : TOKEN_BUCKET;
-        return toDecision(call(script, keys, args), limits);
+        List<String> fixed = Collections.unmodifiableList(args);
+        lastArgs = new ScriptArgs(limits, cost, fixed);
+        return fixed;
+    }
+
+    private static final class ScriptArgs {
+        final List<Limit> limits;
+        final long cost;
+        final List<String> args;
+
+        ScriptArgs(List<Limit> limits, long cost, List<String> args) {
+            this.limits = limits;
+            this.cost = cost;
+            this.args = args;
+        }
     }
 
     private Object call(LuaScript script, List<String> keys, List<String> args) {
@@ -85,43 +105,16 @@ public final class RedisStore implements RateLimitStore {
             throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
         }
         try {
-            Object reply = runOnLiveConnection(script, keys, args);
+            Object reply = scripts.run(script, keys, args);
             breaker.recordSuccess();
             return reply;
-        } catch (JedisException | StoreUnavailableException e) {
+        } catch (JedisException e) {
             breaker.recordFailure();
-            throw e instanceof StoreUnavailableException ? (StoreUnavailableException) e
-                    : new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             breaker.recordFailure();
             throw e;
         }
-    }
-
-    /**
-     * A connection that broke at once (reset, closed: Redis restarted) is not Redis' fault now: drop the
-     * pool's idle connections, which died with it, and try once more. A timeout is not retried: that
-     * would double the wait.
-     */
-    private Object runOnLiveConnection(LuaScript script, List<String> keys, List<String> args) {
-        try {
-            return script.run(redis.get(), keys, args);
-        } catch (JedisConnectionException e) {
-            if (isTimeout(e)) {
-                throw e;
-            }
-            discardIdleConnections.run();
-            return script.run(redis.get(), keys, args);
-        }
-    }
-
-    private static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private Decision toDecision(Object reply, List<Limit> limits) {
@@ -227,6 +220,11 @@ public final class RedisStore implements RateLimitStore {
             return new StoreHealth(false, (System.nanoTime() - start) / 1_000, breaker.state(),
                     description + ": " + e.getMessage());
         }
+    }
+
+    /** How this store's script calls reach Redis (shared by every store on the client). */
+    ScriptCalls scripts() {
+        return scripts;
     }
 
     /** The breaker shared by every store on this client. */

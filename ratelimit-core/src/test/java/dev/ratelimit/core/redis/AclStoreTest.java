@@ -41,8 +41,6 @@ class AclStoreTest extends StoreContract {
     static final String MINIMAL_COMMANDS = README_ACL.substring(README_ACL.indexOf("-@all ") + "-@all ".length()).trim();
     /** What administrative resets add (JMX reset / keysMatching). */
     static final String ADMIN_COMMANDS = "+scan +del";
-    /** What webhook replay protection adds ({@code remember}: SET NX PX). */
-    static final String WEBHOOK_COMMANDS = "+set";
 
     @RegisterExtension
     static final TestRedisExtension REDIS = new TestRedisExtension();
@@ -113,7 +111,7 @@ class AclStoreTest extends StoreContract {
 
     @Test
     void resets_and_remembers_with_the_readme_additions() {
-        createUser("readme-admin", "pw-admin", "~ratelimit:*", MINIMAL_COMMANDS + " " + ADMIN_COMMANDS + " " + WEBHOOK_COMMANDS);
+        createUser("readme-admin", "pw-admin", "~ratelimit:*", MINIMAL_COMMANDS + " " + ADMIN_COMMANDS);
         try (RedisClients own = new RedisClients()) {
             RedisStore admin = Topologies.open(own, userParams("readme-admin", "pw-admin"));
             String key = "ratelimit:webhook:*:/hook:*:{sig=" + System.nanoTime() + "}";

@@ -53,6 +53,17 @@ class RedisParamsTest {
     }
 
     @Test
+    void pipelines_unless_told_not_to_and_names_the_accepted_values() {
+        assertThat(read("redis-url", "redis://a:6379").pipelining()).isTrue();
+        assertThat(read("redis-url", "redis://a:6379", "pipelining", "false").pipelining()).isFalse();
+        assertThat(read("redis-url", "redis://a:6379", "pipelining", "false"))
+                .isNotEqualTo(read("redis-url", "redis://a:6379"));
+        assertThatThrownBy(() -> read("redis-url", "redis://a:6379", "pipelining", "sometimes"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'pipelining'").hasMessageContaining("'true' or 'false'");
+    }
+
+    @Test
     void refuses_a_node_without_port() {
         assertThatThrownBy(() -> read("redis-cluster", "n1:6379, n2"))
                 .hasMessageContaining("'redis-cluster'").hasMessageContaining("host:port");

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Decision;
@@ -75,6 +76,30 @@ class RedisStoreTest extends StoreContract {
         store.acquire(algorithm, List.of(key), limits("3/1m"), 1);
         long ttl = Long.parseLong(REDIS.redis().command("PTTL", key));
         assertThat(ttl).isBetween(1L, 60_000L);
+    }
+
+    /** Capacities whose token lasts a fraction of a microsecond more than a whole number of them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"3/1s", "7/1d", "700/1h", "999/1h"})
+    void a_token_bucket_gives_a_burst_exactly_its_capacity(String limit) {
+        String key = key("burst");
+        List<Limit> limits = limits(limit);
+        long capacity = limits.get(0).permits();
+        int allowed = 0;
+        for (int i = 0; i <= capacity; i++) {
+            if (store.acquire(Algorithm.TOKEN_BUCKET, List.of(key), limits, 1).allowed()) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isEqualTo(capacity);
+    }
+
+    @Test
+    void keeps_a_token_bucket_in_one_small_integer() {
+        String key = key("small");
+        store.acquire(Algorithm.TOKEN_BUCKET, List.of(key), limits("10/1h"), 1);
+        assertThat(REDIS.redis().command("TYPE", key)).isEqualTo("string");
+        assertThat(REDIS.redis().command("OBJECT", "ENCODING", key)).isEqualTo("int");
     }
 
     @Test

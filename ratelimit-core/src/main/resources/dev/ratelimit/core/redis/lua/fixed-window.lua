@@ -7,6 +7,26 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 local n = #KEYS
+if n == 1 then
+  -- One limit (the common case): count first, take it back if over; two calls instead of four.
+  local permits = tonumber(ARGV[2])
+  local count = redis.call('INCRBY', KEYS[1], cost)
+  local ttl = -1
+  if count ~= cost then ttl = redis.call('PTTL', KEYS[1]) end
+  -- A new counter, or one without TTL (never written by us): the window starts now.
+  if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    ttl = tonumber(ARGV[3])
+  end
+  if count > permits then
+    count = redis.call('DECRBY', KEYS[1], cost)
+    local remaining = permits - count
+    if remaining < 0 then remaining = 0 end
+    return {0, 1, remaining, ttl, ttl, now}
+  end
+  return {1, 1, permits - count, ttl, 0, now}
+end
+
 local counts, ttls, fresh = {}, {}, {}
 local allowed = 1
 for i = 1, n do

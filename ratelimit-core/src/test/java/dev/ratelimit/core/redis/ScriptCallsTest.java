@@ -1,0 +1,150 @@
+package dev.ratelimit.core.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.PolicyParams;
+import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.testing.TestRedisExtension;
+
+/** Concurrent calls coalesced into pipelines, against a real Redis that the tests pause. */
+class ScriptCallsTest {
+
+    @RegisterExtension
+    static final TestRedisExtension REDIS = new TestRedisExtension();
+
+    /** Enough callers to queue behind the batches on the wire, on any number of cores. */
+    private static final int THREADS = Math.max(32, 4 * ScriptCalls.MAX_LEADERS);
+
+    private RedisClients clients;
+    private RedisStore store;
+    private ExecutorService pool;
+
+    @BeforeEach
+    void connect() {
+        REDIS.redis().command("FLUSHALL");
+        clients = new RedisClients();
+        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(5_000, 2_000).withPool(THREADS, 5_000));
+        pool = Executors.newFixedThreadPool(THREADS + ScriptCalls.MAX_LEADERS);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        pool.shutdownNow();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+        store.close();
+        clients.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void concurrent_callers_share_pipelines_and_together_get_exactly_the_limit(Algorithm algorithm) throws Exception {
+        List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "1000/1d");
+        CyclicBarrier start = new CyclicBarrier(THREADS);
+        AtomicInteger allowed = new AtomicInteger();
+        List<Callable<Void>> callers = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            callers.add(() -> {
+                start.await();
+                for (int i = 0; i < 50; i++) {
+                    if (store.acquire(algorithm, List.of("t:{shared}"), limit, 1).allowed()) {
+                        allowed.incrementAndGet();
+                    }
+                }
+                return null;
+            });
+        }
+        for (Future<Void> f : pool.invokeAll(callers)) {
+            f.get();
+        }
+        assertThat(allowed).hasValue(1000);
+        assertThat(store.scripts().pipelinedCalls()).isPositive();
+    }
+
+    @Test
+    void scripts_that_redis_forgot_are_loaded_again_from_inside_a_pipeline() throws Exception {
+        REDIS.redis().command("SCRIPT", "FLUSH");
+        List<Future<Decision>> calls = queueBehindAPausedRedis(i -> "t:{k" + i + "}");
+        for (Future<Decision> call : calls) {
+            assertThat(call.get(10, TimeUnit.SECONDS).allowed()).isTrue();
+        }
+        assertThat(store.scripts().pipelinedCalls()).isGreaterThanOrEqualTo(THREADS - 1);
+        assertThat(REDIS.redis().command("SCRIPT", "EXISTS", LuaScript.load("lua/token-bucket.lua").sha1())).isEqualTo("1");
+    }
+
+    @Test
+    void a_call_that_fails_in_redis_fails_alone_and_its_batch_goes_through() throws Exception {
+        REDIS.redis().command("HSET", "t:{wrong-type}", "f", "v");
+        List<Future<Decision>> calls = queueBehindAPausedRedis(i -> i == 7 ? "t:{wrong-type}" : "t:{k" + i + "}");
+        int failed = 0;
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                assertThat(calls.get(i).get(10, TimeUnit.SECONDS).allowed()).isTrue();
+            } catch (ExecutionException e) {
+                assertThat(i).isEqualTo(7);
+                assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class).hasMessageContaining("WRONGTYPE");
+                failed++;
+            }
+        }
+        assertThat(failed).isOne();
+        assertThat(store.scripts().pipelinedCalls()).isGreaterThanOrEqualTo(THREADS - 1);
+    }
+
+    /**
+     * As many calls (fixed window) as may be on the wire at once are sent while Redis is stopped;
+     * {@link #THREADS} more (token bucket) queue behind them; then Redis continues, and the queued calls
+     * go out together in pipelines.
+     */
+    private List<Future<Decision>> queueBehindAPausedRedis(IntFunction<String> keyOf)
+            throws Exception {
+        List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "10/1m");
+        List<Future<Decision>> calls = new ArrayList<>();
+        REDIS.redis().pause();
+        try {
+            List<Future<Decision>> first = new ArrayList<>();
+            for (int i = 0; i < store.scripts().maxLeaders(); i++) {
+                first.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{first}"), limit, 1)));
+            }
+            Thread.sleep(300);
+            assertThat(store.scripts().queued()).as("the first calls are on the wire").isZero();
+            for (int i = 0; i < THREADS; i++) {
+                String key = keyOf.apply(i);
+                calls.add(pool.submit(() -> store.acquire(Algorithm.TOKEN_BUCKET, List.of(key), limit, 1)));
+            }
+            awaitQueued(THREADS, first);
+        } finally {
+            REDIS.redis().resume();
+        }
+        return calls;
+    }
+
+    private void awaitQueued(int expected, List<Future<Decision>> first) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (store.scripts().queued() != expected) {
+            assertThat(System.nanoTime()).as("calls queued in time").isLessThan(deadline);
+            assertThat(first).as("the first calls still wait for the stopped Redis").noneMatch(Future::isDone);
+            Thread.sleep(5);
+        }
+    }
+}
