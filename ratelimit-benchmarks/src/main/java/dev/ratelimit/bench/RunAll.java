@@ -125,6 +125,11 @@ public final class RunAll {
             report.add("token-bucket, " + threads + " thr: engine vs Bucket4j-Jedis", perSecondAndBytes(ours),
                     perSecondAndBytes(b4j), Report.ratio(r), ">= 2", Report.yesNo(r >= 2));
             report.command(b4j.label(), b4j.command());
+            // What one EVALSHA per decision can reach against Bucket4j's two round trips, without any engine.
+            Figure raw = byLabel.get("raw token-bucket t" + threads);
+            report.add("token-bucket, " + threads + " thr: raw EVALSHA vs Bucket4j-Jedis (the ceiling of the row above"
+                            + " without pipelining)", perSecondAndBytes(raw), perSecondAndBytes(b4j),
+                    Report.ratio(raw.opsPerSecond() / b4j.opsPerSecond()), "(evidence)", "-");
         }
         // Pipelining of concurrent calls, on against off, where it matters (many threads, Redis saturated).
         for (int threads : new int[] {8, 32}) {

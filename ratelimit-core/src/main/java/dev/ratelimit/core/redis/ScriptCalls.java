@@ -78,40 +78,61 @@ final class ScriptCalls {
         if (!pipelining || redis.get() instanceof RedisClusterClient) {
             return runAlone(script, keys, args);
         }
+        int leaders = leading.get();
+        if (leaders < maxLeaders && queue.isEmpty() && leading.compareAndSet(leaders, leaders + 1)) {
+            // Nobody waiting and a place on the wire: send it now, as a plain call.
+            try {
+                return runAlone(script, keys, args);
+            } finally {
+                leading.decrementAndGet();
+                wakeNextLeader();
+            }
+        }
         Call call = new Call(script, keys, args);
         queue.add(call);
         long deadline = System.nanoTime() + queueBudgetNanos;
         while (!call.isDone()) {
-            int leaders = leading.get();
-            if (leaders < maxLeaders && leading.compareAndSet(leaders, leaders + 1)) {
-                List<Call> batch = drain();
-                try {
-                    runBatch(batch);
-                } finally {
-                    leading.decrementAndGet();
-                    wakeNextLeader();
-                    complete(batch);
+            long left = MAX_PARK_NANOS;
+            if (!call.taken) {
+                leaders = leading.get();
+                if (leaders < maxLeaders && leading.compareAndSet(leaders, leaders + 1)) {
+                    leadOneBatch();
+                    continue;
                 }
-                continue;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                if (queue.remove(call)) {
+                left = deadline - System.nanoTime();
+                if (left <= 0 && queue.remove(call)) {
                     wakeNextLeader();
                     throw new JedisConnectionException("waited " + TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos)
                             + " ms to be sent to Redis behind other calls", new SocketTimeoutException());
                 }
-                // On the wire: its batch ends within the socket timeout.
-                left = MAX_PARK_NANOS;
             }
-            LockSupport.parkNanos(this, Math.min(left, MAX_PARK_NANOS));
+            // Taken by a leader: its batch ends within the socket timeout, and the leader wakes us.
+            LockSupport.parkNanos(this, Math.max(1, Math.min(left, MAX_PARK_NANOS)));
         }
         return call.outcome();
+    }
+
+    /** Sends what is queued (this caller's call, unless another leader took it) and hands the lead on. */
+    private void leadOneBatch() {
+        if (queue.isEmpty()) {
+            leading.decrementAndGet();
+            wakeNextLeader();
+            return;
+        }
+        List<Call> batch = drain();
+        try {
+            runBatch(batch);
+        } finally {
+            leading.decrementAndGet();
+            wakeNextLeader();
+            complete(batch);
+        }
     }
 
     private List<Call> drain() {
         List<Call> batch = new ArrayList<>(Math.min(MAX_BATCH, 16));
         for (Call c; batch.size() < MAX_BATCH && (c = queue.poll()) != null; ) {
+            c.taken = true;
             batch.add(c);
         }
         return batch;
@@ -239,6 +260,8 @@ final class ScriptCalls {
         final List<String> keys;
         final List<String> args;
         final Thread thread = Thread.currentThread();
+        /** Out of the queue, in a leader's batch: its caller only waits now. */
+        volatile boolean taken;
         private Object reply;
         private RuntimeException failure;
         private volatile boolean done;
