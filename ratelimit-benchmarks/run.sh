@@ -3,12 +3,12 @@
 # port (never the machine's 6379), and prints one table of ratios against baselines measured in the
 # same run. Bounded: the whole script, build included, stops within BENCH_TIME_LIMIT seconds (600).
 #
-#   ratelimit-benchmarks/run.sh              # everything
-#   ratelimit-benchmarks/run.sh jmh          # sections: jmh, e2e, memory
+#   ratelimit-benchmarks/run.sh              # jmh, e2e and memory
+#   ratelimit-benchmarks/run.sh jmh          # sections: jmh, e2e, memory (the default), evidence
 #
 # Needs: JDK 17+, Maven, redis-server (else embedded-redis' binary is used), wrk for the end-to-end
 # load (Debian: apt-get install -y wrk; without it that section is skipped).
-# Knobs (system properties via BENCH_JAVA_OPTS): -Dbench.wi=2 -Dbench.i=3 -Dbench.w=1 -Dbench.r=2 (JMH
+# Knobs (system properties via BENCH_JAVA_OPTS): -Dbench.wi=5 -Dbench.i=3 -Dbench.w=2 -Dbench.r=2 (JMH
 # warm-up/measurement iterations and their seconds).
 set -euo pipefail
 

@@ -20,7 +20,8 @@ import redis.clients.jedis.RedisClient;
  * Everything in one run against one Redis it starts itself (never the machine's 6379): JMH engine
  * benchmarks with their baselines (raw EVALSHA, Bucket4j), blocked-key throughput, the end-to-end load,
  * Redis memory per identity; then one table of ratios. Arguments pick sections: {@code jmh e2e memory}
- * (default: all). Results also go to {@code <bench.work>/results.md}.
+ * (default: these three) and {@code evidence} (key building, breaker and deny-path prototypes, kept as the
+ * evidence behind earlier changes to core). Results also go to {@code <bench.work>/results.md}.
  */
 public final class RunAll {
 
@@ -51,6 +52,9 @@ public final class RunAll {
             if (sections.contains("jmh")) {
                 jmh(new Jmh(redis.url(), work), report, work);
             }
+            if (sections.contains("evidence")) {
+                evidence(new Jmh(redis.url(), work), report);
+            }
             if (sections.contains("e2e")) {
                 endToEnd(redis, work, report);
             }
@@ -73,7 +77,8 @@ public final class RunAll {
         System.out.println("Details and the command of every figure: " + work.resolve("results.md"));
     }
 
-    private static void jmh(Jmh jmh, Report report, Path work) throws Exception {
+    /** Evidence behind earlier changes to core (key building, breaker cost, deny path): not in the default run. */
+    private static void evidence(Jmh jmh, Report report) throws Exception {
         // Key building alone, shipped and prototype.
         for (String limits : List.of(Policies.HUGE, Policies.HUGE_MULTI)) {
             String n = limits.equals(Policies.HUGE) ? "1 limit" : "2 limits";
@@ -92,6 +97,13 @@ public final class RunAll {
                     "(evidence for core)", "-");
             report.command(f.label(), f.command());
         }
+        Figure lean = jmh.run("deny path prototype t1", DenyPathPrototypeBench.class, "acquire", 1);
+        report.add("blocked path with LeanKeysPrototype, 1 thr (prototype)", perSecondAndBytes(lean), "-", "-",
+                "(evidence for core)", "-");
+        report.command(lean.label(), lean.command());
+    }
+
+    private static void jmh(Jmh jmh, Report report, Path work) throws Exception {
         // In-memory store.
         for (String algorithm : List.of("fixed-window", "token-bucket")) {
             Figure f = jmh.run("in-memory " + algorithm + " t1", InMemoryBench.class, "acquire", 1, "algorithm", algorithm);
@@ -163,13 +175,6 @@ public final class RunAll {
                     String.format(Locale.ROOT, "%.0fx", blocked.opsPerSecond() / allowed.opsPerSecond()),
                     ">= 1,000,000/s, 0 calls", Report.yesNo(met));
             report.command(blocked.label(), blocked.command());
-            if (run[0].equals("fixed-window")) {
-                Figure lean = jmh.run("deny path prototype t" + threads, DenyPathPrototypeBench.class, "acquire", threads);
-                report.add("blocked path with LeanKeysPrototype, " + threads + " thr (prototype) vs core's",
-                        perSecondAndBytes(lean), perSecondAndBytes(blocked),
-                        Report.ratio(lean.opsPerSecond() / blocked.opsPerSecond()), "(evidence for core)", "-");
-                report.command(lean.label(), lean.command());
-            }
         }
     }
 
@@ -289,11 +294,14 @@ public final class RunAll {
             double perKey = f.perIdentity() / f.keysPerIdentity();
             System.out.printf("[bench] memory %s '%s': %.0f B/identity (used_memory), MEMORY USAGE %d B, key %s%n",
                     run[0], run[1], f.perIdentity(), f.memoryUsage(), f.sampleKey());
+            // The target is judged as the issue states it, by MEMORY USAGE per key (one key per limit); the
+            // used_memory delta, which adds Redis' expires entry and hash-table slots, is shown beside it.
+            long perIdentityByUsage = f.memoryUsage() * f.keysPerIdentity();
             report.add("Redis memory per identity, " + run[0] + " '" + run[1] + "' (" + f.keysPerIdentity()
-                            + " key(s); MEMORY USAGE " + f.memoryUsage() + " B/key)",
-                    String.format(Locale.ROOT, "%.0f B", f.perIdentity()), "-",
-                    String.format(Locale.ROOT, "%.0f B/key", perKey),
-                    "<= 120 B", Report.yesNo(f.perIdentity() <= 120));
+                            + " key(s)): MEMORY USAGE vs used_memory delta",
+                    perIdentityByUsage + " B (" + f.memoryUsage() + " B/key)",
+                    String.format(Locale.ROOT, "%.0f B (%.0f B/key)", f.perIdentity(), perKey), "-",
+                    "<= 120 B/key by MEMORY USAGE", Report.yesNo(f.memoryUsage() <= 120));
         }
         report.command("Redis memory", "FLUSHALL, INFO memory used_memory, one engine request for each of "
                 + Identities.COUNT + " clients, INFO memory again; MEMORY USAGE <key> SAMPLES 0 (RedisMemory.java)");
