@@ -91,10 +91,22 @@ final class ScriptCalls {
         Call call = new Call(script, keys, args);
         queue.add(call);
         long deadline = System.nanoTime() + queueBudgetNanos;
+        try {
+            awaitOrLead(call, deadline);
+        } finally {
+            if (call.interrupted) {
+                // The wait is bounded anyway; the caller's interrupt status is given back, not lost.
+                Thread.currentThread().interrupt();
+            }
+        }
+        return call.outcome();
+    }
+
+    private void awaitOrLead(Call call, long deadline) {
         while (!call.isDone()) {
             long left = MAX_PARK_NANOS;
             if (!call.taken) {
-                leaders = leading.get();
+                int leaders = leading.get();
                 if (leaders < maxLeaders && leading.compareAndSet(leaders, leaders + 1)) {
                     leadOneBatch();
                     continue;
@@ -106,10 +118,13 @@ final class ScriptCalls {
                             + " ms to be sent to Redis behind other calls", new SocketTimeoutException());
                 }
             }
-            // Taken by a leader: its batch ends within the socket timeout, and the leader wakes us.
+            // Woken when a lead frees up, or (taken) when the leader has its batch's replies: the socket
+            // timeout bounds that.
             LockSupport.parkNanos(this, Math.max(1, Math.min(left, MAX_PARK_NANOS)));
+            if (Thread.interrupted()) {
+                call.interrupted = true;
+            }
         }
-        return call.outcome();
     }
 
     /** Sends what is queued (this caller's call, unless another leader took it) and hands the lead on. */
@@ -262,6 +277,8 @@ final class ScriptCalls {
         final Thread thread = Thread.currentThread();
         /** Out of the queue, in a leader's batch: its caller only waits now. */
         volatile boolean taken;
+        /** Its caller was interrupted while waiting (only that caller's thread touches this). */
+        boolean interrupted;
         private Object reply;
         private RuntimeException failure;
         private volatile boolean done;

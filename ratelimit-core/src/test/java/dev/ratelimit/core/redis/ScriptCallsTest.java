@@ -2,14 +2,18 @@ package dev.ratelimit.core.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
@@ -109,6 +113,42 @@ class ScriptCallsTest {
         }
         assertThat(failed).isOne();
         assertThat(store.scripts().pipelinedCalls()).isGreaterThanOrEqualTo(THREADS - 1);
+    }
+
+    @Test
+    void an_interrupted_caller_waits_without_spinning_and_keeps_its_decision_and_interrupt_status() throws Exception {
+        List<Future<Decision>> calls = new ArrayList<>();
+        List<Boolean> interruptedAfter = new CopyOnWriteArrayList<>();
+        List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "10/1m");
+        REDIS.redis().pause();
+        try {
+            for (int i = 0; i < store.scripts().maxLeaders(); i++) {
+                calls.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{first}"), limit, 1)));
+            }
+            Thread.sleep(300);
+            FutureTask<Decision> queued = new FutureTask<>(() -> {
+                Decision d = store.acquire(Algorithm.TOKEN_BUCKET, List.of("t:{interrupted}"), limit, 1);
+                interruptedAfter.add(Thread.currentThread().isInterrupted());
+                return d;
+            });
+            Thread caller = new Thread(queued, "queued-caller");
+            caller.start();
+            awaitQueued(1, calls);
+            caller.interrupt();
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpuBefore = threads.getThreadCpuTime(caller.getId());
+            Thread.sleep(300);
+            long cpuWhileWaiting = threads.getThreadCpuTime(caller.getId()) - cpuBefore;
+            assertThat(cpuWhileWaiting).as("CPU ns the interrupted caller burnt in 300 ms of waiting")
+                    .isLessThan(TimeUnit.MILLISECONDS.toNanos(50));
+            calls.add(queued);
+        } finally {
+            REDIS.redis().resume();
+        }
+        for (Future<Decision> call : calls) {
+            assertThat(call.get(10, TimeUnit.SECONDS).allowed()).isTrue();
+        }
+        assertThat(interruptedAfter).containsExactly(true);
     }
 
     /**
