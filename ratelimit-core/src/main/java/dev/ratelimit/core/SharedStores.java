@@ -19,6 +19,7 @@ import dev.ratelimit.core.redis.RedisClients;
 import dev.ratelimit.core.redis.RedisConnection;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.core.redis.ScriptCalls;
 
 /**
  * What every limiter of one web application shares: the Redis clients (one pool per URL), one
@@ -52,8 +53,9 @@ public final class SharedStores {
         metrics = new RateLimitMetrics(settings.registry, settings.application, settings.domain, settings.jmx);
         redis = new RedisClients(new RedisClients.Listener() {
             @Override
-            public void opened(RedisSettings s, RedisConnection connection, StoreCircuitBreaker breaker) {
-                metrics.watchRedis(s.host(), s.port(), s.database(), breaker, connection,
+            public void opened(RedisSettings s, RedisConnection connection, StoreCircuitBreaker breaker,
+                               ScriptCalls scripts) {
+                metrics.watchRedis(s.host(), s.port(), s.database(), breaker, connection, scripts,
                         () -> RedisStore.probe(connection::client, breaker, s.toString()));
             }
 

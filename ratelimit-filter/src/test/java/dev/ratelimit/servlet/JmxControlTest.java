@@ -148,6 +148,8 @@ class JmxControlTest {
         String gauge = "dev.ratelimit:app=breaker,type=gauges,name=ratelimit.redis.127.0.0.1-" + REDIS.redis().port() + "-0.";
         assertThat(jmx.getAttribute(new ObjectName(gauge + "breaker-state"), "Value")).isEqualTo("closed");
         assertThat((Integer) jmx.getAttribute(new ObjectName(gauge + "pool-idle"), "Value")).isPositive();
+        assertThat((Long) jmx.getAttribute(new ObjectName(gauge + "pipelined-calls"), "Value")).isNotNegative();
+        assertThat((Integer) jmx.getAttribute(new ObjectName(gauge + "pipeline-waiters"), "Value")).isZero();
         invoke("breaker", "forceBreakersOpen");
         try {
             assertThat((String[]) jmx.getAttribute(control("breaker"), "BreakerStates")).singleElement().asString().endsWith("forced-open");

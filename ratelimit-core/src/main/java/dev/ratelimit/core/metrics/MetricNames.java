@@ -35,6 +35,10 @@ public final class MetricNames {
     public static final String POOL_IDLE = "pool-idle";
     /** Gauge: requests waiting for a pooled connection. */
     public static final String POOL_WAITERS = "pool-waiters";
+    /** Gauge: decisions sent in a pipeline of two or more since the client opened ({@code pipelining}). */
+    public static final String PIPELINED_CALLS = "pipelined-calls";
+    /** Gauge: decisions waiting now to be sent with the next batch ({@code pipelining}). */
+    public static final String PIPELINE_WAITERS = "pipeline-waiters";
 
     private MetricNames() {
     }

@@ -16,6 +16,7 @@ import com.codahale.metrics.jmx.JmxReporter;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.redis.RedisConnection;
+import dev.ratelimit.core.redis.ScriptCalls;
 
 /**
  * The metrics of one web application: its registry (its own, or one the application already has),
@@ -68,13 +69,15 @@ public final class RateLimitMetrics implements AutoCloseable {
         return policies.computeIfAbsent(name, n -> new PolicyMetrics(registry, n));
     }
 
-    /** Publishes a Redis client's breaker state, pool gauges and a health check (a PING). */
+    /** Publishes a Redis client's breaker state, pool and pipelining gauges and a health check (a PING). */
     public void watchRedis(String host, int port, int database, StoreCircuitBreaker breaker,
-                           RedisConnection pool, Supplier<StoreHealth> probe) {
+                           RedisConnection pool, ScriptCalls scripts, Supplier<StoreHealth> probe) {
         gauge(MetricNames.redis(host, port, database, MetricNames.BREAKER_STATE), breaker::state);
         gauge(MetricNames.redis(host, port, database, MetricNames.POOL_ACTIVE), pool::getNumActive);
         gauge(MetricNames.redis(host, port, database, MetricNames.POOL_IDLE), pool::getNumIdle);
         gauge(MetricNames.redis(host, port, database, MetricNames.POOL_WAITERS), pool::getNumWaiters);
+        gauge(MetricNames.redis(host, port, database, MetricNames.PIPELINED_CALLS), scripts::pipelinedCalls);
+        gauge(MetricNames.redis(host, port, database, MetricNames.PIPELINE_WAITERS), scripts::queued);
         healthChecks.register(MetricNames.redis(host, port, database, "health"), new HealthCheck() {
             @Override
             protected Result check() {

@@ -22,7 +22,7 @@ public final class RedisClients implements AutoCloseable {
 
     /** Told when a client (pool) opens and closes, e.g. to publish its gauges. */
     public interface Listener {
-        void opened(RedisSettings settings, RedisConnection connection, StoreCircuitBreaker breaker);
+        void opened(RedisSettings settings, RedisConnection connection, StoreCircuitBreaker breaker, ScriptCalls scripts);
 
         void closed(RedisSettings settings);
     }
@@ -51,7 +51,7 @@ public final class RedisClients implements AutoCloseable {
                     settings.breakerFailures(), settings.breakerOpenMillis(), settings.breakerProbes()));
             clients.put(settings, shared);
             if (listener != null) {
-                listener.opened(settings, shared.client, shared.breaker);
+                listener.opened(settings, shared.client, shared.breaker, shared.scripts);
             }
         }
         shared.leases++;

@@ -32,7 +32,7 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * sent, the connect and socket timeouts bound it as they bound a lone call. Redis Cluster clients are
  * never pipelined here (a pipeline does not follow MOVED redirections during resharding).
  */
-final class ScriptCalls {
+public final class ScriptCalls {
 
     /** Calls per pipeline at most; more wait for the next batch. */
     static final int MAX_BATCH = 128;
@@ -154,7 +154,7 @@ final class ScriptCalls {
     }
 
     /** Calls sent as part of a pipeline of two or more, since this was created. */
-    long pipelinedCalls() {
+    public long pipelinedCalls() {
         return pipelinedCalls.sum();
     }
 
@@ -163,7 +163,7 @@ final class ScriptCalls {
     }
 
     /** Calls waiting to be sent now. */
-    int queued() {
+    public int queued() {
         return queue.size();
     }
 
