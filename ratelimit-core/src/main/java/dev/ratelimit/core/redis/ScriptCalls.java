@@ -40,15 +40,15 @@ public final class ScriptCalls {
     /**
      * Batches on the wire at once. Up to this many concurrent callers each send their own call, as plain
      * Jedis would; beyond it calls queue and go out together. Twice the cores keeps Redis busy while
-     * leaders parse replies (measured on 2 cores: 1 and 2 leave Redis idle, 16 hardly batches).
+     * leaders parse replies (measured on 2 cores with 1, 2, 4 and 8: fewer leave Redis idle between
+     * batches, more hardly batch; BENCHMARKS.md).
      */
     static final int MAX_LEADERS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
-
-    private final int maxLeaders;
 
     /** Waiters re-check their call this often even without a wake-up, as a guard against a lost one. */
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
+    private final int maxLeaders;
     private final Supplier<UnifiedJedis> redis;
     private final Runnable discardIdleConnections;
     private final long queueBudgetNanos;
