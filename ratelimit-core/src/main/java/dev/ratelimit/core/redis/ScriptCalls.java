@@ -129,11 +129,6 @@ public final class ScriptCalls {
 
     /** Sends what is queued (this caller's call, unless another leader took it) and hands the lead on. */
     private void leadOneBatch() {
-        if (queue.isEmpty()) {
-            leading.decrementAndGet();
-            wakeNextLeader();
-            return;
-        }
         List<Call> batch = drain();
         try {
             runBatch(batch);
@@ -183,6 +178,7 @@ public final class ScriptCalls {
     /** Fills each call's reply or failure; never throws. */
     private void runBatch(List<Call> batch) {
         if (batch.isEmpty()) {
+            // Another leader took the queue between this one's check and its lead.
             return;
         }
         try {
@@ -190,7 +186,10 @@ public final class ScriptCalls {
                 Call c = batch.get(0);
                 c.result(runAlone(c.script, c.keys, c.args));
             } else {
-                pipelineOnLiveConnection(redis.get(), batch);
+                onLiveConnection(() -> {
+                    pipeline(redis.get(), batch);
+                    return null;
+                });
             }
         } catch (RuntimeException e) {
             for (Call c : batch) {
@@ -199,32 +198,24 @@ public final class ScriptCalls {
         }
     }
 
+    private Object runAlone(LuaScript script, List<String> keys, List<String> args) {
+        return onLiveConnection(() -> script.run(redis.get(), keys, args));
+    }
+
     /**
      * A connection that broke at once (reset, closed: Redis restarted) is not Redis' fault now: drop the
      * pool's idle connections, which died with it, and try once more. A timeout is not retried: that
      * would double the wait.
      */
-    private Object runAlone(LuaScript script, List<String> keys, List<String> args) {
+    private <T> T onLiveConnection(Supplier<T> attempt) {
         try {
-            return script.run(redis.get(), keys, args);
+            return attempt.get();
         } catch (JedisConnectionException e) {
             if (isTimeout(e)) {
                 throw e;
             }
             discardIdleConnections.run();
-            return script.run(redis.get(), keys, args);
-        }
-    }
-
-    private void pipelineOnLiveConnection(UnifiedJedis client, List<Call> batch) {
-        try {
-            pipeline(client, batch);
-        } catch (JedisConnectionException e) {
-            if (isTimeout(e)) {
-                throw e;
-            }
-            discardIdleConnections.run();
-            pipeline(redis.get(), batch);
+            return attempt.get();
         }
     }
 
@@ -253,8 +244,13 @@ public final class ScriptCalls {
         }
         if (unknownScript != null) {
             // Redis lost its scripts (restart, SCRIPT FLUSH, failover): the first EVAL loads each again.
+            // A failure here is these calls' alone: the rest of the batch already ran and must not be resent.
             for (Call c : unknownScript) {
-                c.result(c.script.run(client, c.keys, c.args));
+                try {
+                    c.result(c.script.run(client, c.keys, c.args));
+                } catch (JedisException e) {
+                    c.failIfOpen(e);
+                }
             }
         }
     }

@@ -117,15 +117,12 @@ class ScriptCallsTest {
 
     @Test
     void an_interrupted_caller_waits_without_spinning_and_keeps_its_decision_and_interrupt_status() throws Exception {
-        List<Future<Decision>> calls = new ArrayList<>();
         List<Boolean> interruptedAfter = new CopyOnWriteArrayList<>();
         List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "10/1m");
         REDIS.redis().pause();
+        List<Future<Decision>> calls;
         try {
-            for (int i = 0; i < store.scripts().maxLeaders(); i++) {
-                calls.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{first}"), limit, 1)));
-            }
-            Thread.sleep(300);
+            calls = occupyEveryLeader(limit);
             FutureTask<Decision> queued = new FutureTask<>(() -> {
                 Decision d = store.acquire(Algorithm.TOKEN_BUCKET, List.of("t:{interrupted}"), limit, 1);
                 interruptedAfter.add(Thread.currentThread().isInterrupted());
@@ -162,12 +159,7 @@ class ScriptCallsTest {
         List<Future<Decision>> calls = new ArrayList<>();
         REDIS.redis().pause();
         try {
-            List<Future<Decision>> first = new ArrayList<>();
-            for (int i = 0; i < store.scripts().maxLeaders(); i++) {
-                first.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{first}"), limit, 1)));
-            }
-            Thread.sleep(300);
-            assertThat(store.scripts().queued()).as("the first calls are on the wire").isZero();
+            List<Future<Decision>> first = occupyEveryLeader(limit);
             for (int i = 0; i < THREADS; i++) {
                 String key = keyOf.apply(i);
                 calls.add(pool.submit(() -> store.acquire(Algorithm.TOKEN_BUCKET, List.of(key), limit, 1)));
@@ -177,6 +169,17 @@ class ScriptCallsTest {
             REDIS.redis().resume();
         }
         return calls;
+    }
+
+    /** With Redis stopped: as many calls (fixed window) as may be on the wire at once, all sent and stuck. */
+    private List<Future<Decision>> occupyEveryLeader(List<Limit> limit) throws InterruptedException {
+        List<Future<Decision>> first = new ArrayList<>();
+        for (int i = 0; i < store.scripts().maxLeaders(); i++) {
+            first.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{first}"), limit, 1)));
+        }
+        Thread.sleep(300);
+        assertThat(store.scripts().queued()).as("the first calls are on the wire").isZero();
+        return first;
     }
 
     private void awaitQueued(int expected, List<Future<Decision>> first) throws InterruptedException {
