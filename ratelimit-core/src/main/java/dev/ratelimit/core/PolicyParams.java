@@ -18,6 +18,9 @@ public final class PolicyParams {
     public static final String TENANT_HEADER = "tenant-header";
     public static final String POLICY_NAME = "policy-name";
     public static final String CLOSED_STATUS = "closed-status";
+    public static final String CLIENT_ADDRESS_HEADER = "client-address-header";
+    public static final String IPV6_PREFIX = "ipv6-prefix";
+    public static final String ROUTE_PATTERNS = "route-patterns";
 
     /**
      * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,

@@ -70,7 +70,13 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>redis-keystore-password-env</td><td>environment variable holding the key store's password</td><td>none</td></tr>
  * <tr><td>key-prefix</td><td>Redis key prefix; {@code {context}} in it stands for the application's name
  * (context path, {@code ROOT} for the root application)</td><td>ratelimit</td></tr>
- * <tr><td>trusted-proxies</td><td>CIDRs whose X-Forwarded-For is believed</td><td>none</td></tr>
+ * <tr><td>trusted-proxies</td><td>CIDRs whose X-Forwarded-For (or Forwarded) is believed</td><td>none</td></tr>
+ * <tr><td>client-address-header</td><td>header trusted proxies name the client in: {@code X-Forwarded-For} or
+ * {@code Forwarded} (RFC 7239)</td><td>X-Forwarded-For</td></tr>
+ * <tr><td>ipv6-prefix</td><td>IPv6 clients are counted per network of this prefix length (32 to 128; 128 = per
+ * address)</td><td>64</td></tr>
+ * <tr><td>route-patterns</td><td>path patterns such as {@code /orders/{id}, /files/*}; a matching path is counted
+ * under its pattern for key part {@code route}</td><td>none</td></tr>
  * <tr><td>dry-run</td><td>count and log denials but never block</td><td>false</td></tr>
  * <tr><td>cost</td><td>permits one request takes</td><td>1</td></tr>
  * <tr><td>tenant-header</td><td>header naming the tenant for key part {@code tenant}</td><td>none</td></tr>
@@ -96,10 +102,11 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>webhook-encoding</td><td>generic: {@code hex} or {@code base64}</td><td>hex</td></tr>
  * <tr><td>webhook-algorithm</td><td>generic: {@code hmac-sha256} or {@code hmac-sha512}</td><td>hmac-sha256</td></tr>
  * <tr><td>webhook-timestamp-header</td><td>generic: header with the signed unix time; signs {@code time.body}</td><td>none</td></tr>
- * <tr><td>webhook-tolerance</td><td>how far a signed timestamp may be off; how long signatures are remembered</td><td>5m</td></tr>
+ * <tr><td>webhook-tolerance</td><td>how far a signed timestamp may be off (and the default webhook-replay-window)</td><td>5m</td></tr>
  * <tr><td>webhook-max-body</td><td>largest body, e.g. {@code 512KiB}; larger gets 413</td><td>1MiB</td></tr>
  * <tr><td>webhook-bad-signature-limits</td><td>bad signatures allowed per client address before 429</td><td>20/1m</td></tr>
- * <tr><td>webhook-replay-protection</td><td>refuse a copy of an accepted request within the tolerance (409)</td><td>true</td></tr>
+ * <tr><td>webhook-replay-protection</td><td>refuse a copy of an accepted request within the replay window (409)</td><td>true</td></tr>
+ * <tr><td>webhook-replay-window</td><td>how long accepted signatures are remembered</td><td>webhook-tolerance</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -153,6 +160,9 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_BREAKER_OPEN = RedisParams.BREAKER_OPEN;
     public static final String PARAM_BREAKER_PROBES = RedisParams.BREAKER_PROBES;
     public static final String PARAM_CLOSED_STATUS = PolicyParams.CLOSED_STATUS;
+    public static final String PARAM_CLIENT_ADDRESS_HEADER = PolicyParams.CLIENT_ADDRESS_HEADER;
+    public static final String PARAM_IPV6_PREFIX = PolicyParams.IPV6_PREFIX;
+    public static final String PARAM_ROUTE_PATTERNS = PolicyParams.ROUTE_PATTERNS;
     public static final String PARAM_METRICS_JMX = ApplicationParams.METRICS_JMX;
     public static final String PARAM_METRICS_DOMAIN = ApplicationParams.METRICS_DOMAIN;
     public static final String PARAM_METRICS_REGISTRY_ATTRIBUTE = ApplicationParams.METRICS_REGISTRY_ATTRIBUTE;
@@ -170,6 +180,7 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_WEBHOOK_MAX_BODY = WebhookParams.MAX_BODY;
     public static final String PARAM_WEBHOOK_BAD_SIGNATURE_LIMITS = WebhookParams.BAD_SIGNATURE_LIMITS;
     public static final String PARAM_WEBHOOK_REPLAY_PROTECTION = WebhookParams.REPLAY_PROTECTION;
+    public static final String PARAM_WEBHOOK_REPLAY_WINDOW = WebhookParams.REPLAY_WINDOW;
 
     /** Context-params named {@code ratelimit.<param>} give a value to every filter of the application. */
     public static final String CONTEXT_PARAM_PREFIX = "ratelimit.";

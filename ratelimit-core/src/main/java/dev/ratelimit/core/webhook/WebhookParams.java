@@ -31,6 +31,7 @@ public final class WebhookParams {
     public static final String MAX_BODY = "webhook-max-body";
     public static final String BAD_SIGNATURE_LIMITS = "webhook-bad-signature-limits";
     public static final String REPLAY_PROTECTION = "webhook-replay-protection";
+    public static final String REPLAY_WINDOW = "webhook-replay-window";
 
     /** Default {@code webhook-tolerance}: how old a signed timestamp may be, and how long signatures are remembered. */
     public static final long DEFAULT_TOLERANCE_MILLIS = 5 * 60_000;
