@@ -18,6 +18,10 @@ public final class ApplicationParams {
     public static final String METRICS_REGISTRY_ATTRIBUTE = "metrics-registry-attribute";
     public static final String AUDIT_MAX_PER_SECOND = "audit-max-per-second";
 
+    /** Every parameter this class reads. */
+    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+            METRICS_JMX, METRICS_DOMAIN, METRICS_REGISTRY_ATTRIBUTE, AUDIT_MAX_PER_SECOND));
+
     private ApplicationParams() {
     }
 

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * One line per rejection on the logger {@value #LOGGER}, at most {@code maxPerSecond} lines per second
  * for the whole application, so a flood of denied requests cannot fill the disk. Lines over the bound
  * are counted, and the next line written says how many were dropped. (Pair it with a size-capped
- * appender: see etc/logback.xml.)
+ * appender: see etc/logback.xml.) Every value is escaped by {@link LogValues}, so values from a request
+ * can neither break the line nor forge a {@code key=value} field.
  */
 public final class AuditLog {
 
@@ -29,14 +30,14 @@ public final class AuditLog {
         this.maxPerSecond = maxPerSecond;
     }
 
-    /** Key-value pairs, e.g. {@code denied policy=api scope=api route=/x address=… source=redis}. */
+    /** Key-value pairs, e.g. {@code denied policy=api scope=api route=/x address=… source=redis}; keys are ours, values escaped. */
     public void reject(String event, Object... keyValues) {
         if (!LOG.isInfoEnabled() || !permit()) {
             return;
         }
         StringBuilder line = new StringBuilder(event);
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
-            line.append(' ').append(keyValues[i]).append('=').append(keyValues[i + 1]);
+            line.append(' ').append(keyValues[i]).append('=').append(LogValues.escape(keyValues[i + 1]));
         }
         long skipped = dropped.getAndSet(0);
         if (skipped > 0) {

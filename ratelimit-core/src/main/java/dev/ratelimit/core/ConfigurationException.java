@@ -19,6 +19,16 @@ public class ConfigurationException extends IllegalArgumentException {
         this.parameter = parameter;
     }
 
+    private ConfigurationException(String parameter, String message) {
+        super(message);
+        this.parameter = parameter;
+    }
+
+    /** A parameter nobody reads (a typo, most likely): the message says so and names the closest known one. */
+    public static ConfigurationException unknownParameter(String parameter, String message) {
+        return new ConfigurationException(parameter, message);
+    }
+
     private static String message(String parameter, String value, String accepted) {
         String shown = value == null ? "(not set)" : "'" + value + "'";
         return "Invalid value " + shown + " for parameter '" + parameter + "': " + accepted;

@@ -22,6 +22,11 @@ public final class PolicyParams {
     public static final String IPV6_PREFIX = "ipv6-prefix";
     public static final String ROUTE_PATTERNS = "route-patterns";
 
+    /** Every parameter this class reads. */
+    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+            LIMITS, ALGORITHM, KEY, SCOPE, FAILURE_MODE, KEY_PREFIX, TRUSTED_PROXIES, DRY_RUN, COST, TENANT_HEADER,
+            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS));
+
     /**
      * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,
      * {@code ROOT} for the root application): one filter declared for every application, e.g. in Tomcat's

@@ -150,7 +150,7 @@ public final class RateLimiter {
             }
         }
         denyCache.clear();
-        LOG.info("Reset {} key(s) of identity {} under policy {}", deleted, identity, current.name());
+        LOG.info("Reset {} key(s) of identity {} under policy {}", deleted, LogValues.escape(identity), current.name());
         return deleted;
     }
 
@@ -184,7 +184,7 @@ public final class RateLimiter {
                 && lastFailureLog.compareAndSet(last, now)) {
             failuresSinceLog.set(0);
             LOG.warn("Rate-limit store {} failed for policy {} ({} failure(s) since last report); failure mode {}: {}",
-                    store.describe(), current.name(), suppressed, current.failureMode(), e.getMessage());
+                    store.describe(), current.name(), suppressed, current.failureMode(), LogValues.escape(e.getMessage()));
         }
     }
 }

@@ -39,6 +39,25 @@ class AuditLogTest {
     }
 
     @Test
+    void request_values_cannot_break_the_line_or_forge_fields() {
+        AuditLog audit = new AuditLog(100);
+        audit.reject("denied", "route", "/api/x\nINFO denied policy=admin", "address", "1.2.3.4");
+        audit.reject("denied", "route", "/api/x%0Afake-audit-line", "method", "GET\r\n");
+        audit.reject("denied", "route", "/x address=9.9.9.9", "user", "\"bob\" 'o'", "tenant", "café\u2028\u0000");
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "denied route=/api/x%0AINFO%20denied%20policy%3Dadmin address=1.2.3.4",
+                "denied route=/api/x%250Afake-audit-line method=GET%0D%0A",
+                "denied route=/x%20address%3D9.9.9.9 user=%22bob%22%20%27o%27 tenant=caf%C3%A9%E2%80%A8%00");
+    }
+
+    @Test
+    void a_huge_value_is_cut_saying_how_much_was_left_out() {
+        new AuditLog(100).reject("denied", "route", "/" + "a".repeat(10_000));
+        String line = lines.list.get(0).getFormattedMessage();
+        assertThat(line).hasSizeLessThan(LogValues.MAX_LENGTH + 50).endsWith("...(+9745 bytes)");
+    }
+
+    @Test
     void writes_at_most_its_bound_per_second_and_reports_what_it_dropped() throws InterruptedException {
         AuditLog audit = new AuditLog(5);
         for (int i = 0; i < 1_000; i++) {

@@ -4,6 +4,7 @@ import javax.servlet.ServletException;
 
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
@@ -29,8 +30,20 @@ final class FilterSettings {
         this.webhook = webhook;
     }
 
-    /** @throws ServletException naming the filter, the parameter, the value and what is accepted */
-    static FilterSettings read(String filterName, ConfigParams params, String application) throws ServletException {
+    /**
+     * @param initParams    the names of the filter's init-params
+     * @param contextParams the names of the application's context-params
+     * @throws ServletException naming the filter, the parameter, the value and what is accepted; or naming
+     *         an unknown parameter and the closest known one
+     */
+    static FilterSettings read(String filterName, ConfigParams params, String application, Iterable<String> initParams,
+                               Iterable<String> contextParams) throws ServletException {
+        try {
+            ParameterNames.checkAll(initParams, "filter '" + filterName + "'");
+            ParameterNames.checkContextParams(contextParams);
+        } catch (ConfigurationException e) {
+            throw new ServletException(e.getMessage(), e);
+        }
         try {
             Policy policy = PolicyParams.read(params, filterName, application);
             return new FilterSettings(policy, RedisParams.read(params), WebhookParams.read(params, policy.scope()));

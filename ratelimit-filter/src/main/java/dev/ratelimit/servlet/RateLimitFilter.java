@@ -2,6 +2,7 @@ package dev.ratelimit.servlet;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -200,7 +201,8 @@ public class RateLimitFilter implements Filter {
         ConfigParams params = params(config);
         ServletContext servletContext = config.getServletContext();
         String applicationName = JmxNames.applicationName(servletContext.getContextPath());
-        FilterSettings settings = FilterSettings.read(filterName, params, applicationName);
+        FilterSettings settings = FilterSettings.read(filterName, params, applicationName,
+                Collections.list(config.getInitParameterNames()), Collections.list(servletContext.getInitParameterNames()));
         Policy policy = settings.policy;
         RedisSettings redis = settings.redis;
         WebhookSettings webhook = settings.webhook;

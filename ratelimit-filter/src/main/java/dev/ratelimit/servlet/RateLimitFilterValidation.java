@@ -1,5 +1,6 @@
 package dev.ratelimit.servlet;
 
+import java.util.Collections;
 import java.util.Set;
 
 import javax.servlet.FilterRegistration;
@@ -22,7 +23,8 @@ public class RateLimitFilterValidation implements ServletContainerInitializer {
         for (FilterRegistration registration : context.getFilterRegistrations().values()) {
             if (RateLimitFilter.class.getName().equals(registration.getClassName())) {
                 FilterSettings.read(registration.getName(), RateLimitFilter.params(registration::getInitParameter, context),
-                        JmxNames.applicationName(context.getContextPath()));
+                        JmxNames.applicationName(context.getContextPath()), registration.getInitParameters().keySet(),
+                        Collections.list(context.getInitParameterNames()));
             }
         }
     }

@@ -77,6 +77,8 @@ class FilterInitTest {
                             return RateLimitFilter.class.getName();
                         case "getInitParameter":
                             return "limits".equals(args[0]) ? "lots" : null;
+                        case "getInitParameters":
+                            return Map.of("limits", "lots");
                         default:
                             throw new UnsupportedOperationException(method.getName());
                     }
@@ -90,6 +92,28 @@ class FilterInitTest {
                 .hasMessageStartingWith("Rate-limit filter 'lazy': Invalid value 'lots' for parameter 'limits'");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "limts|Unknown parameter 'limts' for filter 'limit': did you mean 'limits'?",
+            "failure-mod|Unknown parameter 'failure-mod' for filter 'limit': did you mean 'failure-mode'?",
+            "trusted-proxy|Unknown parameter 'trusted-proxy' for filter 'limit': did you mean 'trusted-proxies'?",
+    })
+    void fails_on_an_unknown_init_param_naming_the_closest_known_one(String param, String message) {
+        Map<String, String> params = new HashMap<>();
+        params.put("limits", "10/1s");
+        params.put(param, "x");
+        assertThatThrownBy(() -> new RateLimitFilter().init(config(params)))
+                .isInstanceOf(ServletException.class).hasMessage(message);
+    }
+
+    @org.junit.jupiter.api.Test
+    void fails_on_an_unknown_context_param_in_our_namespace() {
+        assertThatThrownBy(() -> new RateLimitFilter().init(config(Map.of("limits", "10/1s"),
+                Map.of("ratelimit.policy.search.limts", "5/1m", "other.app.setting", "x"))))
+                .isInstanceOf(ServletException.class)
+                .hasMessage("Unknown parameter 'ratelimit.policy.search.limts' for policy 'search': did you mean 'limits'?");
+    }
+
     static FilterConfig config(Map<String, String> initParams) {
         return config(initParams, Map.of());
     }
@@ -101,6 +125,8 @@ class FilterInitTest {
                     switch (method.getName()) {
                         case "getInitParameter":
                             return contextParams.get((String) args[0]);
+                        case "getInitParameterNames":
+                            return Collections.enumeration(contextParams.keySet());
                         case "getAttribute":
                             return attributes.get((String) args[0]);
                         case "setAttribute":

@@ -176,6 +176,15 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void fails_the_deployment_on_a_misspelled_init_param_or_context_param() {
+        Context typo = tomcat.deploy("/typo" + APPS.incrementAndGet(), params("limits", "5/1m", "failure-mod", "closed"), Map.of());
+        assertThat(typo.getState().isAvailable()).isFalse();
+        Context contextTypo = tomcat.deploy("/typo" + APPS.incrementAndGet(), params("limits", "5/1m"),
+                Map.of("ratelimit.trusted-proxy", "10.0.0.0/8"));
+        assertThat(contextTypo.getState().isAvailable()).isFalse();
+    }
+
+    @Test
     void redeploying_20_times_leaks_no_threads_and_no_redis_connections() throws Exception {
         Map<String, String> params = params("limits", "100/1h");
         Thread.sleep(200);

@@ -2,6 +2,7 @@ package dev.ratelimit.jaxrs;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -17,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimiter;
 
@@ -130,7 +132,11 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
 
     private synchronized Settings settings() {
         if (settings == null) {
-            settings = new Settings(usable(servletContext));
+            ServletContext context = usable(servletContext);
+            if (context != null) {
+                ParameterNames.checkContextParams(Collections.list(context.getInitParameterNames()));
+            }
+            settings = new Settings(context);
         }
         return settings;
     }

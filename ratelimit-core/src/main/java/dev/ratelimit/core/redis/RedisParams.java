@@ -39,6 +39,13 @@ public final class RedisParams {
     public static final String BREAKER_PROBES = "breaker-probes";
     public static final String PIPELINING = "pipelining";
 
+    /** Every parameter this class reads. */
+    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+            REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_CLUSTER, REDIS_USER, REDIS_PASSWORD_ENV,
+            REDIS_PASSWORD_FILE, REDIS_TRUSTSTORE, REDIS_TRUSTSTORE_PASSWORD_ENV, REDIS_KEYSTORE,
+            REDIS_KEYSTORE_PASSWORD_ENV, TIMEOUT, CONNECT_TIMEOUT, POOL_MAX_TOTAL, POOL_MAX_WAIT, BREAKER_FAILURES,
+            BREAKER_OPEN, BREAKER_PROBES, PIPELINING));
+
     /** System property read for the Redis URL when no parameter sets it. */
     public static final String REDIS_URL_PROPERTY = "ratelimit.redis-url";
     /** Environment variable read for the Redis URL last. */

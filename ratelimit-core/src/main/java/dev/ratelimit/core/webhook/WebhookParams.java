@@ -33,6 +33,11 @@ public final class WebhookParams {
     public static final String REPLAY_PROTECTION = "webhook-replay-protection";
     public static final String REPLAY_WINDOW = "webhook-replay-window";
 
+    /** Every parameter this class reads. */
+    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+            SCHEME, SECRET_ENV, SECRET_PROPERTY, SECRET_FILE, HEADER, ENCODING, ALGORITHM, TIMESTAMP_HEADER, TOLERANCE,
+            MAX_BODY, BAD_SIGNATURE_LIMITS, REPLAY_PROTECTION, REPLAY_WINDOW));
+
     /** Default {@code webhook-tolerance}: how old a signed timestamp may be, and how long signatures are remembered. */
     public static final long DEFAULT_TOLERANCE_MILLIS = 5 * 60_000;
     /** Default {@code webhook-max-body}: 1 MiB. */

@@ -1,0 +1,114 @@
+package dev.ratelimit.core;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+import dev.ratelimit.core.redis.RedisParams;
+import dev.ratelimit.core.webhook.WebhookParams;
+
+/**
+ * Every parameter name the adapters read, so a misspelled one fails the deployment instead of being
+ * silently ignored ({@code failure-mod} would otherwise leave the failure mode at its default).
+ */
+public final class ParameterNames {
+
+    /** Context-params (and system properties) named {@code ratelimit.<param>} apply to every limiter of the application. */
+    public static final String SHARED_PREFIX = "ratelimit.";
+    /** Named policies: {@code ratelimit.policy.<name>.<param>}. */
+    public static final String POLICY_PREFIX = "ratelimit.policy.";
+
+    /** Every parameter of a limiter: policy, Redis, webhook and application-wide ones. */
+    public static final Set<String> ALL;
+
+    static {
+        Set<String> all = new LinkedHashSet<>();
+        all.addAll(PolicyParams.NAMES);
+        all.addAll(RedisParams.NAMES);
+        all.addAll(WebhookParams.NAMES);
+        all.addAll(ApplicationParams.NAMES);
+        ALL = Collections.unmodifiableSet(all);
+    }
+
+    private ParameterNames() {
+    }
+
+    /**
+     * Checks the parameters of one limiter, e.g. a filter's init-params.
+     *
+     * @param owner what they belong to, for the message, e.g. {@code filter 'api'}
+     * @throws ConfigurationException for the first unknown name, with the closest known one
+     */
+    public static void checkAll(Iterable<String> names, String owner) {
+        for (String name : names) {
+            if (!ALL.contains(name)) {
+                throw unknown(name, name, owner);
+            }
+        }
+    }
+
+    /**
+     * Checks an application's context-params in our namespace: {@code ratelimit.<param>} and
+     * {@code ratelimit.policy.<name>.<param>}; other context-params are the application's own business.
+     */
+    public static void checkContextParams(Iterable<String> names) {
+        for (String name : names) {
+            if (!name.startsWith(SHARED_PREFIX)) {
+                continue;
+            }
+            if (name.startsWith(POLICY_PREFIX)) {
+                String rest = name.substring(POLICY_PREFIX.length());
+                int dot = rest.lastIndexOf('.'); // a policy's name may hold dots, a parameter's never does
+                String param = dot < 0 ? "" : rest.substring(dot + 1);
+                if (dot <= 0 || !ALL.contains(param)) {
+                    throw unknown(name, param, dot <= 0 ? "context-param (expected "
+                            + POLICY_PREFIX + "<name>.<param>)" : "policy '" + rest.substring(0, dot) + "'");
+                }
+            } else if (!ALL.contains(name.substring(SHARED_PREFIX.length()))) {
+                throw unknown(name, name.substring(SHARED_PREFIX.length()), "context-param");
+            }
+        }
+    }
+
+    private static ConfigurationException unknown(String given, String param, String owner) {
+        String closest = closest(param);
+        return ConfigurationException.unknownParameter(given, "Unknown parameter '" + LogValues.escape(given) + "' for "
+                + owner + (closest != null ? ": did you mean '" + closest + "'?" : ": known parameters are " + ALL));
+    }
+
+    /** The known name closest to {@code name} by edit distance, or null when none is close. */
+    static String closest(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : ALL) {
+            int distance = editDistance(lower, known);
+            if (distance < bestDistance) {
+                best = known;
+                bestDistance = distance;
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 3) ? best : null;
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}
