@@ -38,6 +38,7 @@ public final class Policy {
     private final TrustedProxies trustedProxies;
     private final String tenantHeader;
     private final int closedStatus;
+    private final RoutePatterns routePatterns;
     private final String keyHead;
     private final List<String> keyTails;
 
@@ -54,6 +55,7 @@ public final class Policy {
         this.trustedProxies = b.trustedProxies;
         this.tenantHeader = b.tenantHeader;
         this.closedStatus = b.closedStatus;
+        this.routePatterns = b.routePatterns;
         this.keyHead = keyPrefix + ':' + scope + ':';
         this.keyTails = RateLimitKeys.tails(algorithm, limits);
     }
@@ -112,6 +114,11 @@ public final class Policy {
         return closedStatus;
     }
 
+    /** The paths counted under a pattern for key part {@code route}. */
+    public RoutePatterns routePatterns() {
+        return routePatterns;
+    }
+
     /** {@code prefix:scope:}, the start of every key of this policy. */
     String keyHead() {
         return keyHead;
@@ -144,6 +151,7 @@ public final class Policy {
         b.trustedProxies = trustedProxies;
         b.tenantHeader = tenantHeader;
         b.closedStatus = closedStatus;
+        b.routePatterns = routePatterns;
         return b;
     }
 
@@ -157,7 +165,8 @@ public final class Policy {
                 + " key=" + key + " failure-mode=" + failureMode
                 + (failureMode == FailureMode.CLOSED ? " closed-status=" + closedStatus : "")
                 + " cost=" + cost + " dry-run=" + dryRun
-                + " trusted-proxies=" + trustedProxies;
+                + " trusted-proxies=" + trustedProxies
+                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns);
     }
 
     /** Builds a {@link Policy}; each setter names the parameter it serves, for error messages. */
@@ -174,6 +183,7 @@ public final class Policy {
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private String tenantHeader;
         private int closedStatus = RateLimitResponse.SERVICE_UNAVAILABLE;
+        private RoutePatterns routePatterns = RoutePatterns.none();
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -253,6 +263,11 @@ public final class Policy {
                 throw new ConfigurationException("closed-status", String.valueOf(closedStatus), "503 or 429");
             }
             this.closedStatus = closedStatus;
+            return this;
+        }
+
+        public Builder routePatterns(RoutePatterns routePatterns) {
+            this.routePatterns = Objects.requireNonNull(routePatterns, "routePatterns");
             return this;
         }
 

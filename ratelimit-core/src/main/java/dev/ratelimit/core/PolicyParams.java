@@ -56,6 +56,7 @@ public final class PolicyParams {
                 .keyPrefix(keyPrefix(params.get(KEY_PREFIX, Policy.DEFAULT_KEY_PREFIX), application))
                 .trustedProxies(TrustedProxies.parse(TRUSTED_PROXIES, params.get(TRUSTED_PROXIES)))
                 .tenantHeader(params.get(TENANT_HEADER))
+                .routePatterns(RoutePatterns.parse(ROUTE_PATTERNS, params.get(ROUTE_PATTERNS)))
                 .dryRun(params.getBoolean(DRY_RUN, false))
                 .cost(params.getLong(COST, 1, 1, Integer.MAX_VALUE))
                 .closedStatus((int) params.getLong(CLOSED_STATUS, RateLimitResponse.SERVICE_UNAVAILABLE, 429, 503));

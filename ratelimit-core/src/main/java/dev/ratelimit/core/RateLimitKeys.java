@@ -58,7 +58,7 @@ public final class RateLimitKeys {
                     tenant = orAbsent(tenant(policy, request));
                     break;
                 case ROUTE:
-                    route = orAbsent(request.route());
+                    route = orAbsent(policy.routePatterns().routeOf(request.route()));
                     break;
                 case METHOD:
                     method = orAbsent(request.method() == null ? null : request.method().toUpperCase(Locale.ROOT));

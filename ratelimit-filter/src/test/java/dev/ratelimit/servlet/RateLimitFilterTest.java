@@ -176,6 +176,16 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void route_patterns_count_every_id_under_one_route() {
+        String app = deploy(tomcat, params("limits", "3/1h", "key", "ip,route", "route-patterns", "/orders/{id}"));
+        assertThat(tomcat.get(app + "/orders/1").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/orders/2").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/orders/random-" + System.nanoTime()).statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/orders/another").statusCode()).as("a new id is no new budget").isEqualTo(429);
+        assertThat(tomcat.get(app + "/other").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void fails_the_deployment_on_a_misspelled_init_param_or_context_param() {
         Context typo = tomcat.deploy("/typo" + APPS.incrementAndGet(), params("limits", "5/1m", "failure-mod", "closed"), Map.of());
         assertThat(typo.getState().isAvailable()).isFalse();

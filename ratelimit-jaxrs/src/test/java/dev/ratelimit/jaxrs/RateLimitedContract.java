@@ -236,6 +236,18 @@ abstract class RateLimitedContract {
         tomcat.undeploy(bad.context);
     }
 
+    @Test
+    void a_misspelled_context_param_fails_the_deployment_naming_the_closest_known_one() throws Exception {
+        Map<String, String> params = contextParams();
+        params.put("ratelimit.policy.search.limts", "5/1m");
+        JaxrsTomcat.Deployment bad = tomcat.deploy("/bad" + APPS.incrementAndGet(), runtime(), TestApplications.Good.class,
+                params, null);
+        assertThat(bad.context.getState().isAvailable()).as("deployed").isFalse();
+        assertThat(messages(bad.failure))
+                .contains("Unknown parameter 'ratelimit.policy.search.limts' for policy 'search': did you mean 'limits'?");
+        tomcat.undeploy(bad.context);
+    }
+
     private static String messages(Throwable failure) {
         StringBuilder all = new StringBuilder();
         for (Throwable t = failure; t != null; t = t.getCause()) {
