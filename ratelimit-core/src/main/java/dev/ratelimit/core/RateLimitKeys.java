@@ -82,12 +82,13 @@ public final class RateLimitKeys {
     }
 
     /**
-     * A key for a store to remember one value under this policy's prefix, scope and the route, e.g. a
-     * webhook signature already seen: {@code prefix:scope:*:route:*:{kind=value}}. The value is escaped
-     * and bounded like every key component and is its own hash tag.
+     * A key for a store to remember one value under this policy, e.g. a webhook signature already seen:
+     * {@code prefix:scope:policy=<name>:{kind=value}}. Nothing of the request but the value is in it, so
+     * the spellings of one route ({@code /hooks/x}, {@code /hooks/x/}) share it. The name and value are
+     * escaped and bounded like every key component; the value is its own hash tag.
      */
-    public static String rememberKey(Policy policy, String route, String kind, String value) {
-        return policy.keyPrefix() + ':' + policy.scope() + ':' + ABSENT + ':' + orAbsent(route) + ':' + ABSENT
+    public static String rememberKey(Policy policy, String kind, String value) {
+        return policy.keyPrefix() + ':' + policy.scope() + ":policy=" + KeyComponent.escape(policy.name())
                 + ":{" + KeyComponent.escape(kind) + '=' + KeyComponent.escape(value) + '}';
     }
 

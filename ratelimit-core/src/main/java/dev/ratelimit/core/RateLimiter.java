@@ -67,11 +67,28 @@ public final class RateLimiter {
         List<String> keys = RateLimitKeys.keysFor(current, request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
-            audit.reject("denied", "policy", current.name(), "scope", current.scope(), "route", request.route(),
-                    "method", request.method(), "address", RateLimitKeys.clientAddress(current, request),
+            audit.reject("denied", "policy", current.name(), "scope", current.scope(),
+                    "route", request.route(), "method", request.method(),
+                    "address", RateLimitKeys.clientAddress(current, request),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
         }
         return current.dryRun() ? decision.asDryRun() : decision;
+    }
+
+    /**
+     * The denial this instance already holds for the request's identity ({@link LocalDenyCache}), without
+     * asking the store; null when it holds none. Only this instance's own denials are known: another
+     * instance learns of an identity over its limit the first time it asks the store itself.
+     */
+    public Decision cachedDenial(RequestView request) {
+        Policy current = policy;
+        Decision cached = denyCache.get(RateLimitKeys.keysFor(current, request).get(0), System.nanoTime());
+        if (cached == null) {
+            return null;
+        }
+        Decision reported = current.dryRun() ? cached.asDryRun() : cached;
+        metrics.record(reported, false, -1);
+        return reported;
     }
 
     private Decision decide(Policy current, List<String> keys) {

@@ -24,9 +24,15 @@ import javax.servlet.http.HttpServletRequestWrapper;
 /**
  * A request whose body was already read (to verify its signature): serves the same bytes through
  * {@link #getInputStream}, {@link #getReader} and, for a form POST, the parameters parsed from them
- * after those of the query string, as the container would have.
+ * after those of the query string, as the container would have, and no more of them than it would.
  */
 final class BufferedBodyRequest extends HttpServletRequestWrapper {
+
+    /**
+     * Parameters kept, query string and form together: Tomcat 9's default {@code maxParameterCount}.
+     * Those past it are dropped, as Tomcat drops them, so a form of tiny pairs cannot cost a map entry each.
+     */
+    static final int MAX_PARAMETERS = 10_000;
 
     private static final String FORM = "application/x-www-form-urlencoded";
 
@@ -78,11 +84,17 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
         if (parameters == null) {
             // The container still parses the query string; it can no longer read the body we consumed.
             Map<String, List<String>> merged = new LinkedHashMap<>();
+            int room = MAX_PARAMETERS;
             for (Map.Entry<String, String[]> e : super.getParameterMap().entrySet()) {
-                Collections.addAll(merged.computeIfAbsent(e.getKey(), k -> new ArrayList<>()), e.getValue());
+                for (String value : e.getValue()) {
+                    if (room > 0) {
+                        merged.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(value);
+                        room--;
+                    }
+                }
             }
             if (isFormPost()) {
-                parseForm(new String(body, StandardCharsets.ISO_8859_1), merged);
+                parseForm(new String(body, StandardCharsets.ISO_8859_1), merged, room);
             }
             Map<String, String[]> result = new LinkedHashMap<>();
             for (Map.Entry<String, List<String>> e : merged.entrySet()) {
@@ -99,22 +111,31 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
                 && type.toLowerCase(Locale.ROOT).startsWith(FORM);
     }
 
-    /** The body is ASCII once percent-encoded; the request's charset (ISO-8859-1 by default) decodes the escapes. */
-    private void parseForm(String form, Map<String, List<String>> into) {
+    /**
+     * The body is ASCII once percent-encoded; the request's charset (ISO-8859-1 by default) decodes the
+     * escapes. Stops after {@code room} parameters.
+     */
+    private void parseForm(String form, Map<String, List<String>> into, int room) {
         String charset = charset().name();
-        for (String pair : form.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
+        int left = room;
+        for (int start = 0; start < form.length() && left > 0; ) {
+            int end = form.indexOf('&', start);
+            if (end < 0) {
+                end = form.length();
             }
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            try {
-                into.computeIfAbsent(URLDecoder.decode(name, charset), k -> new ArrayList<>())
-                        .add(URLDecoder.decode(value, charset));
-            } catch (UnsupportedEncodingException | IllegalArgumentException e) {
-                // a malformed pair is skipped, as containers do
+            if (end > start) {
+                int eq = form.indexOf('=', start);
+                String name = eq < 0 || eq > end ? form.substring(start, end) : form.substring(start, eq);
+                String value = eq < 0 || eq > end ? "" : form.substring(eq + 1, end);
+                left--;
+                try {
+                    into.computeIfAbsent(URLDecoder.decode(name, charset), k -> new ArrayList<>())
+                            .add(URLDecoder.decode(value, charset));
+                } catch (UnsupportedEncodingException | IllegalArgumentException e) {
+                    // a malformed pair is skipped, as containers do
+                }
             }
+            start = end + 1;
         }
     }
 

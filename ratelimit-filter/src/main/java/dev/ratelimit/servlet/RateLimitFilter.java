@@ -261,8 +261,13 @@ public class RateLimitFilter implements Filter {
         request.setAttribute(appliedAttribute, Boolean.TRUE);
         HttpServletResponse http = (HttpServletResponse) response;
         // Verification first, by construction: a forged request never reaches the limiter.
-        if (webhooks != null && (request = webhooks.admit((HttpServletRequest) request, http)) == null) {
-            return;
+        WebhookGuard.Delivery delivery = null;
+        if (webhooks != null) {
+            delivery = webhooks.admit((HttpServletRequest) request, http);
+            if (delivery == null) {
+                return;
+            }
+            request = delivery.request();
         }
         Decision decision = limiter.acquire(new ServletRequestView((HttpServletRequest) request));
         for (Map.Entry<String, String> header : RateLimitResponse.headers(decision).entrySet()) {
@@ -272,7 +277,16 @@ public class RateLimitFilter implements Filter {
             reject(http, decision, limiter.policy());
             return;
         }
-        chain.doFilter(request, response);
+        boolean completed = false;
+        try {
+            chain.doFilter(request, response);
+            completed = true;
+        } finally {
+            // A delivery the application failed will be retried with the same signature: not a replay.
+            if (delivery != null && (!completed || http.getStatus() >= 500)) {
+                webhooks.forget(delivery);
+            }
+        }
     }
 
     private static void reject(HttpServletResponse response, Decision decision, Policy policy) throws IOException {

@@ -1,8 +1,6 @@
 package dev.ratelimit.servlet;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -13,14 +11,17 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.webhook.WebhookBody;
 import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookOutcome;
 import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
- * The Servlet side of webhook verification: buffers the body once (refusing one over
- * {@code webhook-max-body} without reading it all), lets the core {@link WebhookGate} check it, and
- * either answers the rejection or hands on a request that serves the same bytes.
+ * The Servlet side of webhook verification. Refuses at once an address this instance already knows to
+ * be over its bad-signature limit; else buffers the body once (refusing one over
+ * {@code webhook-max-body} without reading it all, and holding only the bytes that really arrived), lets
+ * the core {@link WebhookGate} check it, and either answers the rejection or hands on a request that
+ * serves the same bytes.
  */
 final class WebhookGuard {
 
@@ -28,38 +29,30 @@ final class WebhookGuard {
     private final long maxBodyBytes;
 
     WebhookGuard(WebhookSettings settings, Policy policy, RateLimitStore store, SharedStores shared) {
-        this.gate = new WebhookGate(settings, policy, store, shared.memory(), shared.audit(),
-                shared.metrics().policy(policy.name()));
+        this.gate = new WebhookGate(settings, policy, store, shared.memory(), shared.audit(), shared.metrics());
         this.maxBodyBytes = settings.maxBodyBytes();
     }
 
-    /** @return the request to pass on, its body buffered; null when this guard has already answered */
-    HttpServletRequest admit(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    /** @return the accepted delivery, its body buffered; null when this guard has already answered */
+    Delivery admit(HttpServletRequest request, HttpServletResponse response) throws IOException {
         ServletRequestView view = new ServletRequestView(request);
-        byte[] body = request.getContentLengthLong() > maxBodyBytes ? null : read(request);
-        WebhookOutcome outcome = body == null ? gate.tooLarge(view) : gate.check(view, body);
+        WebhookOutcome outcome = gate.precheck(view);
+        byte[] body = null;
+        if (outcome.isAccepted()) {
+            body = request.getContentLengthLong() > maxBodyBytes ? null
+                    : WebhookBody.readAtMost(request.getInputStream(), maxBodyBytes);
+            outcome = body == null ? gate.tooLarge(view) : gate.check(view, body);
+        }
         if (!outcome.isAccepted()) {
             reject(response, outcome);
             return null;
         }
-        return new BufferedBodyRequest(request, body);
+        return new Delivery(new BufferedBodyRequest(request, body), outcome);
     }
 
-    /** @return the body, or null as soon as it proves longer than the limit */
-    private byte[] read(HttpServletRequest request) throws IOException {
-        long declared = request.getContentLengthLong();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192);
-        byte[] buffer = new byte[8192];
-        InputStream in = request.getInputStream();
-        long total = 0;
-        for (int n; (n = in.read(buffer)) > 0; ) {
-            total += n;
-            if (total > maxBodyBytes) {
-                return null;
-            }
-            out.write(buffer, 0, n);
-        }
-        return out.toByteArray();
+    /** Lets the sender retry a delivery the application failed: its signature is no longer a replay. */
+    void forget(Delivery delivery) {
+        gate.forget(delivery.outcome);
     }
 
     private static void reject(HttpServletResponse response, WebhookOutcome outcome) throws IOException {
@@ -73,5 +66,23 @@ final class WebhookGuard {
         byte[] body = outcome.body().getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
+        // Now, not after the container has drained a body the client may still be sending.
+        response.flushBuffer();
+    }
+
+    /** An accepted webhook request: what to pass down the chain, and what the gate remembered of it. */
+    static final class Delivery {
+        private final HttpServletRequest request;
+        private final WebhookOutcome outcome;
+
+        private Delivery(HttpServletRequest request, WebhookOutcome outcome) {
+            this.request = request;
+            this.outcome = outcome;
+        }
+
+        /** The request serving the buffered body. */
+        HttpServletRequest request() {
+            return request;
+        }
     }
 }

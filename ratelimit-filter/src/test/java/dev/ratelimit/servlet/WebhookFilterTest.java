@@ -216,24 +216,79 @@ class WebhookFilterTest {
 
     @Test
     void a_flood_of_forgeries_leaves_the_senders_quota_intact_and_ends_in_429() {
-        String app = deploy("webhook-bad-signature-limits", "10/1m");
+        String app = deploy("webhook-bad-signature-limits", "10/1m", "trusted-proxies", "127.0.0.1");
+        String[] forger = {"X-Forwarded-For", "203.0.113.66"};
         for (int i = 0; i < 10; i++) {
-            assertInvalidSignature(github(app, "", "forged " + i, GITHUB_SIGNATURE));
+            assertInvalidSignature(github(app, "", "forged " + i, GITHUB_SIGNATURE, forger));
         }
         for (int i = 0; i < 20; i++) {
-            HttpResponse<String> limited = github(app, "", "forged", GITHUB_SIGNATURE);
+            HttpResponse<String> limited = github(app, "", "forged", GITHUB_SIGNATURE, forger);
             assertThat(limited.statusCode()).isEqualTo(429);
             assertThat(limited.headers().firstValue("Retry-After")).isPresent();
             assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
         }
-        assertThat(REDIS.redis().command("EXISTS", SENDER_COUNTER)).as("no quota spent").isEqualTo("0");
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=127.0.0.1}:fw:60000"))
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no quota spent").isEmpty();
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
                 .isEqualTo("10");
 
-        HttpResponse<String> real = github(app, "", GITHUB_PAYLOAD, GITHUB_SIGNATURE);
-        assertThat(real.statusCode()).isEqualTo(200);
+        HttpResponse<String> real = github(app, "", GITHUB_PAYLOAD, GITHUB_SIGNATURE, "X-Forwarded-For", "192.0.2.10");
+        assertThat(real.statusCode()).as("the sender's own address is not the forger's").isEqualTo(200);
         assertThat(real.headers().firstValue("X-RateLimit-Remaining")).hasValue("4");
-        assertThat(REDIS.redis().command("GET", SENDER_COUNTER)).isEqualTo("1");
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook:*:*:*:{ip=192.0.2.10}:fw:3600000")).isEqualTo("1");
+    }
+
+    @Test
+    void a_client_over_its_bad_signature_limit_is_refused_before_its_body_is_read() throws IOException {
+        String app = deploy("webhook-bad-signature-limits", "2/1m", "webhook-max-body", "64MiB");
+        for (int i = 0; i < 2; i++) {
+            assertInvalidSignature(github(app, "", "forged " + i, GITHUB_SIGNATURE));
+        }
+        assertThat(github(app, "", "forged", GITHUB_SIGNATURE).statusCode()).as("over the limit").isEqualTo(429);
+        try (Socket socket = new Socket("127.0.0.1", tomcat.port())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + app + "/hook HTTP/1.1\r\nHost: localhost\r\nContent-Length: 60000000\r\n"
+                    + "X-Hub-Signature-256: " + GITHUB_SIGNATURE + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).as("answered before any of the 60 MB was sent").isEqualTo("HTTP/1.1 429");
+        }
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=127.0.0.1}:fw:60000"))
+                .as("refused from this instance's memory of the denial").isEqualTo("2");
+    }
+
+    @Test
+    void form_parameters_of_a_verified_body_stop_at_10000_as_the_containers_do() {
+        String app = deploy("webhook-replay-protection", "false");
+        StringBuilder form = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            form.append(i == 0 ? "" : "&").append('p').append(i).append('=').append(i);
+        }
+        HttpResponse<String> response = github(app, "?count", form.toString(),
+                "sha256=" + hmacHex(GITHUB_SECRET, form.toString()), "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).as("the query's one parameter and the form's first 9,999")
+                .isEqualTo("count=10000 first=0 last=9998 beyond=null");
+    }
+
+    @Test
+    void a_delivery_the_application_answers_with_a_5xx_is_forgotten_so_the_senders_retry_is_accepted() {
+        String app = deploy();
+        String body = "fail 503";
+        String signature = "sha256=" + hmacHex(GITHUB_SECRET, body);
+        assertThat(github(app, "?fail", body, signature).statusCode()).isEqualTo(503);
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:policy=*")).as("forgotten").isEmpty();
+        assertThat(github(app, "?fail", body, signature).statusCode()).as("the retry reaches the servlet").isEqualTo(503);
+
+        String thrown = "throw";
+        String thrownSignature = "sha256=" + hmacHex(GITHUB_SECRET, thrown);
+        assertThat(github(app, "?throw", thrown, thrownSignature).statusCode()).isEqualTo(500);
+        assertThat(github(app, "?throw", thrown, thrownSignature).statusCode()).as("not 409").isEqualTo(500);
+
+        String ok = "ok";
+        String okSignature = "sha256=" + hmacHex(GITHUB_SECRET, ok);
+        assertThat(github(app, "", ok, okSignature).statusCode()).isEqualTo(200);
+        assertThat(github(app, "", ok, okSignature).statusCode()).as("a 2xx stays remembered").isEqualTo(409);
     }
 
     @Test
@@ -259,7 +314,15 @@ class WebhookFilterTest {
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             String mode = req.getQueryString() == null ? "stream" : req.getQueryString().split("&")[0];
             String answer;
-            if (mode.equals("reader")) {
+            if (mode.equals("fail")) {
+                resp.sendError(503);
+                return;
+            } else if (mode.equals("throw")) {
+                throw new IllegalStateException("the application failed");
+            } else if (mode.equals("count")) {
+                answer = "count=" + req.getParameterMap().size() + " first=" + req.getParameter("p0")
+                        + " last=" + req.getParameter("p9998") + " beyond=" + req.getParameter("p9999");
+            } else if (mode.equals("reader")) {
                 StringBuilder text = new StringBuilder();
                 for (int c; (c = req.getReader().read()) >= 0; ) {
                     text.append((char) c);

@@ -53,6 +53,7 @@ final class AnnotationPolicy {
         putSignatureAttribute(WebhookParams.MAX_BODY, "maxBody");
         putSignatureAttribute(WebhookParams.BAD_SIGNATURE_LIMITS, "badSignatureLimits");
         putSignatureAttribute(WebhookParams.REPLAY_PROTECTION, "replayProtection");
+        putSignatureAttribute(WebhookParams.REPLAY_WINDOW, "replayWindow");
     }
 
     /** Named when no secret is named at all: any of the three would do. */
@@ -190,6 +191,8 @@ final class AnnotationPolicy {
                 return emptyToNull(signature.badSignatureLimits());
             case WebhookParams.REPLAY_PROTECTION:
                 return signature.replayProtection() ? null : "false";
+            case WebhookParams.REPLAY_WINDOW:
+                return emptyToNull(signature.replayWindow());
             default:
                 return null;
         }

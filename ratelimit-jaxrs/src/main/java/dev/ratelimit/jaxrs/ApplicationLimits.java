@@ -70,7 +70,7 @@ final class ApplicationLimits implements AutoCloseable {
      */
     WebhookGuard webhookGuard(WebhookSettings settings, RateLimiter limiter) {
         return new WebhookGuard(new WebhookGate(settings, limiter.policy(), limiter.store(), shared.memory(),
-                shared.audit(), shared.metrics().policy(limiter.policy().name())));
+                shared.audit(), shared.metrics()));
     }
 
     /** Metrics/JMX/audit settings from context-params {@code ratelimit.<name>}, as the Servlet filter reads them. */

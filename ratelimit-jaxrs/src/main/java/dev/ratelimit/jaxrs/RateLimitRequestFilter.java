@@ -27,6 +27,8 @@ import dev.ratelimit.core.webhook.WebhookOutcome;
 final class RateLimitRequestFilter implements ContainerRequestFilter {
 
     static final String DECISION_PROPERTY = RateLimitRequestFilter.class.getName() + ".decision";
+    /** The accepted webhook delivery, a {@link Delivery}, for {@link RateLimitResponseFilter} to forget on a 5xx. */
+    static final String DELIVERY_PROPERTY = RateLimitRequestFilter.class.getName() + ".delivery";
 
     private static final MediaType JSON_UTF8 = MediaType.valueOf(RateLimitResponse.CONTENT_TYPE).withCharset("UTF-8");
 
@@ -56,6 +58,7 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
                 request.abortWith(rejection(outcome));
                 return;
             }
+            request.setProperty(DELIVERY_PROPERTY, new Delivery(webhook, outcome));
         }
         Decision reported = null;
         for (RateLimiter limiter : limiters) {
@@ -90,5 +93,20 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
             return current;
         }
         return candidate.remaining() < current.remaining() ? candidate : current;
+    }
+
+    /** An accepted webhook delivery and the guard that can forget it, so the sender may retry it. */
+    static final class Delivery {
+        private final WebhookGuard guard;
+        private final WebhookOutcome outcome;
+
+        Delivery(WebhookGuard guard, WebhookOutcome outcome) {
+            this.guard = guard;
+            this.outcome = outcome;
+        }
+
+        void forget() {
+            guard.forget(outcome);
+        }
     }
 }

@@ -11,7 +11,9 @@ import dev.ratelimit.core.RateLimitResponse;
 
 /**
  * Adds the rate-limit headers of the decision {@link RateLimitRequestFilter} made, to the resource's
- * response and to the 429 alike (JAX-RS runs response filters on aborted requests too).
+ * response and to the 429 alike (JAX-RS runs response filters on aborted requests too). When the
+ * response to an accepted webhook delivery is a 5xx (an exception mapped to a response included), the
+ * delivery is forgotten, so the sender's retry with the same signature is not refused as a replay.
  */
 final class RateLimitResponseFilter implements ContainerResponseFilter {
 
@@ -22,6 +24,10 @@ final class RateLimitResponseFilter implements ContainerResponseFilter {
             for (Map.Entry<String, String> header : RateLimitResponse.headers((Decision) decision).entrySet()) {
                 response.getHeaders().putSingle(header.getKey(), header.getValue());
             }
+        }
+        Object delivery = request.getProperty(RateLimitRequestFilter.DELIVERY_PROPERTY);
+        if (delivery instanceof RateLimitRequestFilter.Delivery && response.getStatus() >= 500) {
+            ((RateLimitRequestFilter.Delivery) delivery).forget();
         }
     }
 }

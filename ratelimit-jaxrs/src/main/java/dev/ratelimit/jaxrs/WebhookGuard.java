@@ -1,26 +1,24 @@
 package dev.ratelimit.jaxrs;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.core.HttpHeaders;
 
 import dev.ratelimit.core.RequestView;
+import dev.ratelimit.core.webhook.WebhookBody;
 import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookOutcome;
 
 /**
- * The JAX-RS side of webhook verification: reads the body once, at most {@code webhook-max-body} (a
- * larger {@code Content-Length} is refused before reading anything), lets the core {@link WebhookGate}
- * check it, and puts the same bytes back as the entity stream, so the resource method still reads them
- * (String, byte[], InputStream, {@code @FormParam}).
+ * The JAX-RS side of webhook verification. Refuses at once an address this instance already knows to be
+ * over its bad-signature limit; else reads the body once, at most {@code webhook-max-body} (a larger
+ * {@code Content-Length} is refused before reading anything, and the buffer grows only with the bytes
+ * that arrive), lets the core {@link WebhookGate} check it, and puts the same bytes back as the entity
+ * stream, so the resource method still reads them (String, byte[], InputStream, {@code @FormParam}).
  */
 final class WebhookGuard {
-
-    private static final int CHUNK = 8192;
 
     private final WebhookGate gate;
     private final long maxBodyBytes;
@@ -32,7 +30,12 @@ final class WebhookGuard {
 
     /** @return the gate's outcome; when accepted, the request's entity stream serves the body again */
     WebhookOutcome admit(ContainerRequestContext request, RequestView view) throws IOException {
-        byte[] body = declaredLength(request) > maxBodyBytes ? null : readAtMost(request.getEntityStream());
+        WebhookOutcome early = gate.precheck(view);
+        if (!early.isAccepted()) {
+            return early;
+        }
+        byte[] body = declaredLength(request) > maxBodyBytes ? null
+                : WebhookBody.readAtMost(request.getEntityStream(), maxBodyBytes);
         if (body == null) {
             return gate.tooLarge(view);
         }
@@ -43,6 +46,11 @@ final class WebhookGuard {
         return outcome;
     }
 
+    /** Lets the sender retry an accepted delivery the resource failed: its signature is no longer a replay. */
+    void forget(WebhookOutcome accepted) {
+        gate.forget(accepted);
+    }
+
     /** The Content-Length as sent (a long: {@code getLength()} is an int), or -1. */
     private static long declaredLength(ContainerRequestContext request) {
         String value = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
@@ -51,23 +59,5 @@ final class WebhookGuard {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    /** @return the whole stream, or null as soon as it holds more than the limit */
-    private byte[] readAtMost(InputStream in) throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if (in == null) {
-            return body.toByteArray();
-        }
-        byte[] chunk = new byte[CHUNK];
-        long room = maxBodyBytes;
-        for (int n = in.read(chunk); n != -1; n = in.read(chunk)) {
-            if (n > room) {
-                return null;
-            }
-            room -= n;
-            body.write(chunk, 0, n);
-        }
-        return body.toByteArray();
     }
 }

@@ -59,7 +59,7 @@ public @interface WebhookSignature {
     /** Generic scheme: the header with the signed Unix time; the HMAC is then over {@code time.body}. */
     String timestampHeader() default "";
 
-    /** How far a signed timestamp may be off, and how long signatures are remembered; default {@code 5m}. */
+    /** How far a signed timestamp may be off (and the default {@link #replayWindow}); default {@code 5m}. */
     String tolerance() default "";
 
     /** Largest body, e.g. {@code "512KiB"}; a larger one gets 413. Default {@code 1MiB}. */
@@ -69,7 +69,14 @@ public @interface WebhookSignature {
     String badSignatureLimits() default "";
 
     /**
-     * Refuse a copy of an accepted request within the tolerance (409). Only {@code false} is an
+     * How long an accepted signature is remembered, e.g. {@code "1h"}; default the {@link #tolerance}. A
+     * signed timestamp is remembered at least until it is stale; a signature without one (GitHub, generic
+     * without timestamp header) can be replayed once this window has passed.
+     */
+    String replayWindow() default "";
+
+    /**
+     * Refuse a copy of an accepted request within the replay window (409). Only {@code false} is an
      * attribute value; left at {@code true}, the named policy or {@code ratelimit.webhook-replay-protection}
      * may still turn it off.
      */

@@ -56,6 +56,11 @@ final class JaxrsTomcat implements AutoCloseable {
         }
     }
 
+    /** The port Tomcat listens on, for tests that write raw HTTP. */
+    int port() {
+        return port;
+    }
+
     JaxrsTomcat() {
         try {
             File base = Files.createTempDirectory("tomcat").toFile();

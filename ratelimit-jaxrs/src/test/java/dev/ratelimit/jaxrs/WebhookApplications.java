@@ -12,6 +12,7 @@ import javax.ws.rs.Consumes;
 import javax.ws.rs.FormParam;
 import javax.ws.rs.POST;
 import javax.ws.rs.Path;
+import javax.ws.rs.ServiceUnavailableException;
 import javax.ws.rs.core.Application;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.MultivaluedMap;
@@ -58,6 +59,13 @@ final class WebhookApplications {
             return "a=" + form.getFirst("a") + " b=" + form.get("b");
         }
 
+        /** Fails as an application does while its database is down: the runtime maps the exception to 503. */
+        @POST
+        @Path("unavailable")
+        public String unavailable(String payload) {
+            throw new ServiceUnavailableException();
+        }
+
         @POST
         @Path("form-params")
         @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
@@ -76,10 +84,21 @@ final class WebhookApplications {
         }
     }
 
+    /** Remembers accepted signatures for an hour instead of the tolerance. */
+    @Path("/long-memory")
+    public static class LongMemory {
+        @POST
+        @RateLimited(scope = "webhook", limits = "5/1h")
+        @WebhookSignature(scheme = "github", secretProperty = GITHUB_PROPERTY, replayWindow = "1h")
+        public String receive(String payload) {
+            return payload;
+        }
+    }
+
     public static class Webhooks extends Application {
         @Override
         public Set<Class<?>> getClasses() {
-            return new HashSet<>(Arrays.asList(RateLimitFeature.class, GitHub.class, Stripe.class));
+            return new HashSet<>(Arrays.asList(RateLimitFeature.class, GitHub.class, Stripe.class, LongMemory.class));
         }
     }
 

@@ -5,6 +5,9 @@ import static dev.ratelimit.jaxrs.WebhookApplications.STRIPE_PROPERTY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -99,6 +102,7 @@ abstract class WebhookSignatureContract {
         params.put("ratelimit.timeout", "5s");
         params.put("ratelimit.connect-timeout", "5s");
         params.put("ratelimit.pool-max-wait", "5s");
+        params.put("ratelimit.trusted-proxies", "127.0.0.1");
         params.put("ratelimit.policy.stripe.limits", "5/1h");
         params.put("ratelimit.policy.stripe.scope", "webhook");
         params.put("ratelimit.policy.stripe.webhook-scheme", "stripe");
@@ -170,18 +174,57 @@ abstract class WebhookSignatureContract {
 
     @Test
     void a_flood_of_forgeries_ends_in_429_from_their_own_limit_and_leaves_the_senders_quota_intact() {
+        String[] forger = {"X-Forwarded-For", "203.0.113.66"};
         for (int i = 0; i < 10; i++) {
-            assertInvalidSignature(github("/github", "forged " + i, GITHUB_SIGNATURE));
+            assertInvalidSignature(github("/github", "forged " + i, GITHUB_SIGNATURE, forger));
         }
-        HttpResponse<String> limited = github("/github", "forged", GITHUB_SIGNATURE);
+        HttpResponse<String> limited = github("/github", "forged", GITHUB_SIGNATURE, forger);
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(header(limited, "Retry-After")).isNotNull();
         assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
-        assertThat(REDIS.redis().command("EXISTS", SENDER_COUNTER)).isEqualTo("0");
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=127.0.0.1}:fw:60000"))
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no quota spent").isEmpty();
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
                 .as("attempts past the limit are refused, not counted").isEqualTo("10");
 
-        assertThat(header(github("/github", GITHUB_PAYLOAD, GITHUB_SIGNATURE), "X-RateLimit-Remaining")).isEqualTo("4");
+        HttpResponse<String> real = github("/github", GITHUB_PAYLOAD, GITHUB_SIGNATURE, "X-Forwarded-For", "192.0.2.10");
+        assertThat(real.statusCode()).as("the sender's own address is not the forger's").isEqualTo(200);
+        assertThat(header(real, "X-RateLimit-Remaining")).isEqualTo("4");
+    }
+
+    @Test
+    void a_client_over_its_bad_signature_limit_is_refused_before_its_body_is_read() throws IOException {
+        for (int i = 0; i < 10; i++) {
+            assertInvalidSignature(github("/github", "forged " + i, GITHUB_SIGNATURE));
+        }
+        assertThat(github("/github", "forged", GITHUB_SIGNATURE).statusCode()).as("over the limit").isEqualTo(429);
+        try (Socket socket = new Socket("127.0.0.1", tomcat.port())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + app + JaxrsTomcat.REST + "/github HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n"
+                    + "X-Hub-Signature-256: " + GITHUB_SIGNATURE + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).as("answered before any of the body was sent").isEqualTo("HTTP/1.1 429");
+        }
+    }
+
+    @Test
+    void a_delivery_the_resource_fails_with_a_5xx_is_forgotten_so_the_senders_retry_is_accepted() {
+        assertThat(github("/github/unavailable", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode()).isEqualTo(503);
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:policy=*")).as("forgotten").isEmpty();
+        assertThat(github("/github/unavailable", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode())
+                .as("the retry reaches the resource, not 409").isEqualTo(503);
+        assertThat(github("/github", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode()).isEqualTo(200);
+        assertThat(github("/github", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode()).as("a 2xx stays remembered")
+                .isEqualTo(409);
+    }
+
+    @Test
+    void the_replay_window_attribute_sets_how_long_signatures_are_remembered() {
+        assertThat(github("/long-memory", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode()).isEqualTo(200);
+        String key = REDIS.redis().command("KEYS", "ratelimit:webhook:policy=LongMemory*:{replay=*}");
+        assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(3_590_000L, 3_600_000L);
+        assertThat(github("/long-memory", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode()).isEqualTo(409);
     }
 
     @Test
@@ -215,7 +258,7 @@ abstract class WebhookSignatureContract {
     void the_resource_reads_the_verified_body_as_bytes_stream_and_form_entity() {
         String signature = "sha256=" + hmacHex(GITHUB_SECRET, FORM);
         assertThat(github("/github/form", FORM, signature, "Content-Type", FORM_TYPE).body()).isEqualTo("a=1 b=[x y, é]");
-        // The same signature on another route is another delivery: the replay key holds the route.
+        // The same signature on another method is another policy's delivery: the replay key holds the policy.
         assertThat(github("/github/bytes", FORM, signature, "Content-Type", "application/octet-stream").body())
                 .isEqualTo(FORM);
         assertThat(github("/github/stream", FORM, signature, "Content-Type", "application/octet-stream").body())

@@ -134,16 +134,18 @@ public final class SignatureVerifier {
         if (!matched) {
             return Verification.invalid(Rejection.SIGNATURE_MISMATCH);
         }
-        long tolerance = settings.toleranceMillis();
+        long window = settings.replayWindowMillis();
         if (timestamp == null) {
-            return Verification.valid(replayId, tolerance);
+            return Verification.valid(replayId, window);
         }
+        long tolerance = settings.toleranceMillis();
         long signedAt = seconds * 1000;
         if (Math.abs(nowMillis - signedAt) > tolerance) {
             return Verification.invalid(Rejection.STALE_TIMESTAMP);
         }
-        // Past signedAt + tolerance a copy is stale anyway; one second more for the timestamp's rounding.
-        return Verification.valid(replayId, Math.max(1, signedAt + tolerance - nowMillis + 1000));
+        // Until signedAt + tolerance a copy is fresh, so it is remembered at least that long (one second more
+        // for the timestamp's rounding): a window shorter than the tolerance leaves no gap for a replay.
+        return Verification.valid(replayId, Math.max(window, signedAt + tolerance - nowMillis + 1000));
     }
 
     private static long parseSeconds(String text) {

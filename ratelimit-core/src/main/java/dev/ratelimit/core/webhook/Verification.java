@@ -38,7 +38,7 @@ public final class Verification {
         return replayId;
     }
 
-    /** How long a replay of this request must be refused: until its timestamp leaves the tolerance. */
+    /** How long a replay of this request is refused: the replay window, and at least until its timestamp is stale. */
     public long replayTtlMillis() {
         return replayTtlMillis;
     }

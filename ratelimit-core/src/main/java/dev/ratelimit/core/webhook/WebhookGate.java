@@ -16,16 +16,21 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
 import dev.ratelimit.core.StoreUnavailableException;
 import dev.ratelimit.core.metrics.PolicyMetrics;
+import dev.ratelimit.core.metrics.RateLimitMetrics;
 
 /**
  * What a webhook request passes before its policy's limiter sees it: the signature, then replay
  * protection. A bad signature never reaches the limiter, so forgers cannot spend the sender's quota;
- * instead it counts against a per-address limit of its own (scope {@code <scope>-bad-signature}) and
- * past that is answered 429 instead of 401. Every rejection is one line in the audit log
- * ({@code dev.ratelimit.audit}): address, route, reason; never a secret or the body.
+ * instead it counts against a per-address limit of its own (scope {@code <scope>-bad-signature}, its own
+ * {@link RateLimiter}) and past that is answered 429 instead of 401. Once this instance has seen an
+ * address go over that limit, {@link #precheck} refuses the address's next requests before their body
+ * is read or signed, until the limit's window lets it in again. Every rejection is one line in the
+ * audit log ({@code dev.ratelimit.audit}): address, route, reason, each escaped; never a secret or the
+ * body.
  */
 public final class WebhookGate {
 
@@ -40,7 +45,7 @@ public final class WebhookGate {
     private final WebhookSettings settings;
     private final SignatureVerifier verifier;
     private final Policy policy;
-    private final Policy badSignaturePolicy;
+    private final RateLimiter badSignatures;
     private final RateLimitStore store;
     private final RateLimitStore localFallback;
     private final LongSupplier clock;
@@ -53,38 +58,42 @@ public final class WebhookGate {
      * @param localFallback the in-memory store for failure mode {@code local}
      */
     public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback) {
-        this(settings, policy, store, localFallback, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND), PolicyMetrics.none());
+        this(settings, policy, store, localFallback, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND),
+                PolicyMetrics.none(), PolicyMetrics.none(), System::currentTimeMillis);
     }
 
     /**
      * @param audit   the application's bounded audit log, so a flood of forgeries cannot fill the disk
-     * @param metrics the policy's meters; bad signatures mark {@code signature-failures}
+     * @param metrics the application's meters: the policy's {@code signature-failures}, and the
+     *                bad-signature limit's decisions under its own policy name ({@code <name>-bad-signature})
      */
     public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
-                       AuditLog audit, PolicyMetrics metrics) {
-        this(settings, policy, store, localFallback, audit, metrics, System::currentTimeMillis);
+                       AuditLog audit, RateLimitMetrics metrics) {
+        this(settings, policy, store, localFallback, audit, metrics.policy(policy.name()),
+                metrics.policy(policy.name() + BAD_SIGNATURE_SCOPE_SUFFIX), System::currentTimeMillis);
     }
 
     WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
                 AuditLog audit, LongSupplier clock) {
-        this(settings, policy, store, localFallback, audit, PolicyMetrics.none(), clock);
+        this(settings, policy, store, localFallback, audit, PolicyMetrics.none(), PolicyMetrics.none(), clock);
     }
 
     private WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
-                        AuditLog audit, PolicyMetrics metrics, LongSupplier clock) {
+                        AuditLog audit, PolicyMetrics metrics, PolicyMetrics badSignatureMetrics, LongSupplier clock) {
         this.audit = audit;
         this.metrics = metrics;
         this.settings = settings;
         this.verifier = new SignatureVerifier(settings);
         this.policy = policy;
-        // Failure mode open: the request is refused either way; an outage must not turn 401 into 503.
-        this.badSignaturePolicy = Policy.builder(policy.name() + BAD_SIGNATURE_SCOPE_SUFFIX)
+        // Failure mode open unless local: the request is refused either way; an outage must not turn 401 into 503.
+        Policy badSignaturePolicy = Policy.builder(policy.name() + BAD_SIGNATURE_SCOPE_SUFFIX)
                 .scope(policy.scope() + BAD_SIGNATURE_SCOPE_SUFFIX)
                 .limits(settings.badSignatureLimits())
                 .keyPrefix(policy.keyPrefix())
                 .trustedProxies(policy.trustedProxies())
-                .failureMode(FailureMode.OPEN)
+                .failureMode(policy.failureMode() == FailureMode.LOCAL ? FailureMode.LOCAL : FailureMode.OPEN)
                 .build();
+        this.badSignatures = new RateLimiter(badSignaturePolicy, store, localFallback, badSignatureMetrics, audit);
         this.store = store;
         this.localFallback = localFallback;
         this.clock = clock;
@@ -92,6 +101,20 @@ public final class WebhookGate {
 
     public WebhookSettings settings() {
         return settings;
+    }
+
+    /**
+     * Asked before the body is read: refuses (429) an address this instance already knows to be over its
+     * bad-signature limit, without a store call, a body or an HMAC; else accepted, and the adapter reads
+     * the body and calls {@link #check}. Per instance: each instance learns of the address on the first
+     * over-limit forgery it sees itself.
+     */
+    public WebhookOutcome precheck(RequestView request) {
+        Decision denial = badSignatures.cachedDenial(request);
+        if (denial == null || !denial.blocks()) {
+            return WebhookOutcome.accepted();
+        }
+        return tooManyBadSignatures(request, denial);
     }
 
     /** Checks a request whose whole body the adapter has buffered (at most {@code webhook-max-body} bytes). */
@@ -103,7 +126,7 @@ public final class WebhookGate {
         if (!settings.replayProtection()) {
             return WebhookOutcome.accepted();
         }
-        String key = RateLimitKeys.rememberKey(policy, request.route(), REPLAY_KIND, verification.replayId());
+        String key = RateLimitKeys.rememberKey(policy, REPLAY_KIND, verification.replayId());
         Boolean first = rememberOrFailureMode(key, verification.replayTtlMillis());
         if (first == null) {
             Decision closed = Decision.denied(0, 0, clock.getAsLong() + CLOSED_RETRY_AFTER_MILLIS,
@@ -115,7 +138,28 @@ public final class WebhookGate {
             return reject(request, Rejection.REPLAYED, RateLimitResponse.CONFLICT,
                     RateLimitResponse.replayedWebhookBody(), Collections.<String, String>emptyMap());
         }
-        return WebhookOutcome.accepted();
+        return WebhookOutcome.accepted(key);
+    }
+
+    /**
+     * Forgets an accepted delivery's signature, so the sender's retry of it is accepted rather than
+     * refused as a replay: for a delivery the application failed (5xx, exception). Best effort: when
+     * the store cannot answer, the copy stays remembered until its window ends.
+     */
+    public void forget(WebhookOutcome accepted) {
+        String key = accepted.replayKey();
+        if (key == null) {
+            return;
+        }
+        List<String> keys = Collections.singletonList(key);
+        try {
+            store.reset(keys);
+        } catch (StoreUnavailableException e) {
+            LOG.debug("Policy {} could not forget a failed delivery: {}", policy.name(), e.getMessage());
+        }
+        if (localFallback != null && localFallback != store) {
+            localFallback.reset(keys);
+        }
     }
 
     /** The answer to a body over {@code webhook-max-body}, which the adapter saw without reading it all. */
@@ -143,47 +187,26 @@ public final class WebhookGate {
 
     private WebhookOutcome badSignature(RequestView request, Rejection reason) {
         metrics.signatureFailure();
-        Decision decision = countBadSignature(request);
-        if (decision != null && !decision.allowed()) {
-            String retryAfter = RateLimitResponse.headers(decision).get("Retry-After");
-            return reject(request, Rejection.BAD_SIGNATURE_LIMIT, RateLimitResponse.TOO_MANY_REQUESTS,
-                    RateLimitResponse.body(decision), Collections.singletonMap("Retry-After", retryAfter));
+        Decision decision = badSignatures.acquire(request);
+        if (decision.blocks()) {
+            return tooManyBadSignatures(request, decision);
         }
         return reject(request, reason, RateLimitResponse.UNAUTHORIZED, RateLimitResponse.invalidSignatureBody(),
                 Collections.<String, String>emptyMap());
     }
 
-    /** @return the bad-signature limit's decision, or null when no store could count */
-    private Decision countBadSignature(RequestView request) {
-        List<String> keys = RateLimitKeys.keysFor(badSignaturePolicy, request);
-        try {
-            return store.acquire(badSignaturePolicy.algorithm(), keys, badSignaturePolicy.limits(), 1);
-        } catch (StoreUnavailableException e) {
-            return policy.failureMode() == FailureMode.LOCAL
-                    ? localFallback.acquire(badSignaturePolicy.algorithm(), keys, badSignaturePolicy.limits(), 1)
-                    : null;
-        }
+    private WebhookOutcome tooManyBadSignatures(RequestView request, Decision denial) {
+        String retryAfter = RateLimitResponse.headers(denial).get("Retry-After");
+        return reject(request, Rejection.BAD_SIGNATURE_LIMIT, RateLimitResponse.TOO_MANY_REQUESTS,
+                RateLimitResponse.body(denial), Collections.singletonMap("Retry-After", retryAfter));
     }
 
     private WebhookOutcome reject(RequestView request, Rejection reason, int status, String body,
                                   Map<String, String> headers) {
         audit.reject("webhook rejected", "policy", policy.name(), "scope", policy.scope(),
-                "route", printable(request.route()), "method", printable(request.method()),
+                "route", request.route(), "method", request.method(),
                 "address", RateLimitKeys.clientAddress(policy, request), "scheme", settings.scheme(),
                 "reason", reason, "status", status);
         return WebhookOutcome.rejected(reason, status, body, headers);
-    }
-
-    /** Control characters from a request must not forge audit lines. */
-    private static String printable(String value) {
-        if (value == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder(value.length());
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            out.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return out.toString();
     }
 }

@@ -38,8 +38,10 @@ public final class WebhookParams {
             SCHEME, SECRET_ENV, SECRET_PROPERTY, SECRET_FILE, HEADER, ENCODING, ALGORITHM, TIMESTAMP_HEADER, TOLERANCE,
             MAX_BODY, BAD_SIGNATURE_LIMITS, REPLAY_PROTECTION, REPLAY_WINDOW));
 
-    /** Default {@code webhook-tolerance}: how old a signed timestamp may be, and how long signatures are remembered. */
+    /** Default {@code webhook-tolerance}: how old a signed timestamp may be, and the default {@code webhook-replay-window}. */
     public static final long DEFAULT_TOLERANCE_MILLIS = 5 * 60_000;
+    /** Longest {@code webhook-tolerance} and {@code webhook-replay-window}. */
+    public static final long MAX_WINDOW_MILLIS = 24 * 3_600_000L;
     /** Default {@code webhook-max-body}: 1 MiB. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     /** Largest {@code webhook-max-body}: the body is held in memory. */
@@ -69,8 +71,10 @@ public final class WebhookParams {
             return null;
         }
         WebhookScheme scheme = WebhookScheme.parse(SCHEME, params.get(SCHEME));
+        long tolerance = params.getMillis(TOLERANCE, DEFAULT_TOLERANCE_MILLIS, 1000, MAX_WINDOW_MILLIS);
         WebhookSettings.Builder builder = WebhookSettings.builder(scheme)
-                .tolerance(params.getMillis(TOLERANCE, DEFAULT_TOLERANCE_MILLIS, 1000, 24 * 3_600_000L))
+                .tolerance(tolerance)
+                .replayWindow(params.getMillis(REPLAY_WINDOW, tolerance, 1000, MAX_WINDOW_MILLIS))
                 .maxBodyBytes(ByteSizes.parse(MAX_BODY, params.get(MAX_BODY, ByteSizes.format(DEFAULT_MAX_BODY_BYTES)),
                         1, MAX_MAX_BODY_BYTES))
                 .badSignatureLimits(Limit.parseAll(BAD_SIGNATURE_LIMITS,

@@ -26,6 +26,7 @@ public final class WebhookSettings {
     private final long maxBodyBytes;
     private final List<Limit> badSignatureLimits;
     private final boolean replayProtection;
+    private final long replayWindowMillis;
 
     private WebhookSettings(Builder b) {
         this.scheme = b.scheme;
@@ -37,6 +38,7 @@ public final class WebhookSettings {
         this.maxBodyBytes = b.maxBodyBytes;
         this.badSignatureLimits = b.badSignatureLimits;
         this.replayProtection = b.replayProtection;
+        this.replayWindowMillis = b.replayWindowMillis > 0 ? b.replayWindowMillis : b.toleranceMillis;
         List<SecretKeySpec> keys = new ArrayList<>();
         for (byte[] secret : b.secrets.secrets()) {
             keys.add(algorithm.key(secret));
@@ -92,6 +94,14 @@ public final class WebhookSettings {
         return replayProtection;
     }
 
+    /**
+     * How long an accepted signature is remembered ({@code webhook-replay-window}, default the tolerance).
+     * A signature with a timestamp is remembered at least until that timestamp is stale.
+     */
+    public long replayWindowMillis() {
+        return replayWindowMillis;
+    }
+
     /** One line for the startup log; names where the secrets are, never what they are. */
     public String describe() {
         return "webhook-scheme=" + scheme + " header=" + header
@@ -99,7 +109,8 @@ public final class WebhookSettings {
                 + " timestamp-header=" + (timestampHeader == null ? "none" : timestampHeader) : "")
                 + " secrets=" + secretSources + " tolerance=" + Durations.format(toleranceMillis)
                 + " max-body=" + ByteSizes.format(maxBodyBytes) + " bad-signature-limits=" + badSignatureLimits
-                + " replay-protection=" + replayProtection;
+                + " replay-protection=" + replayProtection
+                + (replayProtection ? " replay-window=" + Durations.format(replayWindowMillis) : "");
     }
 
     /** Builds {@link WebhookSettings}; the scheme fixes header, encoding and algorithm unless it is generic. */
@@ -115,6 +126,8 @@ public final class WebhookSettings {
         private List<Limit> badSignatureLimits = Limit.parseAll(WebhookParams.BAD_SIGNATURE_LIMITS,
                 WebhookParams.DEFAULT_BAD_SIGNATURE_LIMITS);
         private boolean replayProtection = true;
+        /** 0: the tolerance. */
+        private long replayWindowMillis;
 
         private Builder(WebhookScheme scheme) {
             this.scheme = scheme;
@@ -151,6 +164,12 @@ public final class WebhookSettings {
 
         Builder replayProtection(boolean replayProtection) {
             this.replayProtection = replayProtection;
+            return this;
+        }
+
+        /** @param replayWindowMillis 0 for the tolerance */
+        Builder replayWindow(long replayWindowMillis) {
+            this.replayWindowMillis = replayWindowMillis;
             return this;
         }
 

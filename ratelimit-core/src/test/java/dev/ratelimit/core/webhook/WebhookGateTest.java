@@ -45,7 +45,7 @@ class WebhookGateTest {
     static final TestRedisExtension REDIS = new TestRedisExtension();
 
     private static final String GITHUB_REPLAY_KEY =
-            "ratelimit:webhook:*:/webhooks/github:*:{replay=" + GITHUB_SIGNATURE.substring(7) + "}";
+            "ratelimit:webhook:policy=hooks:{replay=" + GITHUB_SIGNATURE.substring(7) + "}";
 
     private static RedisClients clients;
     private static RedisStore redis;
@@ -108,17 +108,53 @@ class WebhookGateTest {
         assertThat(REDIS.redis().command("KEYS", "*")).isEmpty();
     }
 
+    private WebhookGate stripeAt(long nowMillis, String... params) {
+        Map<String, String> map = map("webhook-scheme", "stripe", "webhook-secret-env", "S");
+        map.putAll(map(params));
+        return new WebhookGate(settings(map, map("S", STRIPE_SECRET)), policy(null), redis, memory,
+                new dev.ratelimit.core.AuditLog(100), () -> nowMillis);
+    }
+
+    private static long stripeReplayTtl() {
+        String key = REDIS.redis().command("KEYS", "ratelimit:webhook:policy=hooks:{replay=*}");
+        return Long.parseLong(REDIS.redis().command("PTTL", key));
+    }
+
     @Test
-    void remembers_a_stripe_signature_until_its_timestamp_leaves_the_tolerance() {
-        WebhookGate gate = new WebhookGate(settings(map("webhook-scheme", "stripe", "webhook-secret-env", "S"),
-                map("S", STRIPE_SECRET)), policy(null), redis, memory, new dev.ratelimit.core.AuditLog(100),
-                () -> STRIPE_TIMESTAMP * 1000 + 60_000);
+    void remembers_a_stripe_signature_for_the_replay_window_which_defaults_to_the_tolerance() {
+        WebhookGate gate = stripeAt(STRIPE_TIMESTAMP * 1000 + 60_000);
         Webhooks.Request request = new Webhooks.Request("203.0.113.9", "/webhooks/stripe",
                 "Stripe-Signature", "t=" + STRIPE_TIMESTAMP + ",v1=" + STRIPE_V1);
         assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).isAccepted()).isTrue();
-        String key = REDIS.redis().command("KEYS", "ratelimit:webhook:*:/webhooks/stripe:*:{replay=*}");
-        assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(230_000L, 241_000L);
+        assertThat(stripeReplayTtl()).isBetween(295_000L, 300_000L);
         assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).status()).isEqualTo(409);
+    }
+
+    @Test
+    void a_replay_window_shorter_than_the_tolerance_still_remembers_until_the_timestamp_is_stale() {
+        WebhookGate gate = stripeAt(STRIPE_TIMESTAMP * 1000 + 60_000, "webhook-replay-window", "1m");
+        Webhooks.Request request = new Webhooks.Request("203.0.113.9", "/webhooks/stripe",
+                "Stripe-Signature", "t=" + STRIPE_TIMESTAMP + ",v1=" + STRIPE_V1);
+        assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).isAccepted()).isTrue();
+        assertThat(stripeReplayTtl()).as("signed 60 s ago, stale 240 s from now: no gap").isBetween(235_000L, 241_000L);
+    }
+
+    @Test
+    void webhook_replay_window_sets_how_long_a_signature_without_timestamp_is_remembered() {
+        assertThat(send(github(null, "webhook-replay-window", "1h"), "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
+        assertThat(Long.parseLong(REDIS.redis().command("PTTL", GITHUB_REPLAY_KEY))).isBetween(3_590_000L, 3_600_000L);
+    }
+
+    @Test
+    void replay_memory_does_not_depend_on_how_the_route_is_spelled() {
+        WebhookGate gate = github(null);
+        assertThat(gate.check(new Webhooks.Request("203.0.113.9", "/webhooks/github", "X-Hub-Signature-256",
+                GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD)).isAccepted()).isTrue();
+        for (String route : new String[] {"/webhooks/github/", "/webhooks//github", "/webhooks/github;x=1"}) {
+            WebhookOutcome copy = gate.check(new Webhooks.Request("203.0.113.9", route, "X-Hub-Signature-256",
+                    GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD));
+            assertThat(copy.status()).as(route).isEqualTo(409);
+        }
     }
 
     @Test
@@ -186,12 +222,82 @@ class WebhookGateTest {
         }
         assertThat(lines.list).hasSize(2);
         String first = lines.list.get(0).getFormattedMessage();
-        assertThat(first).isEqualTo("webhook rejected policy=hooks scope=webhook route=/webhooks/github?fake line method=POST"
-                + " address=203.0.113.5 scheme=github reason=signature-mismatch status=401");
+        assertThat(first).isEqualTo("webhook rejected policy=hooks scope=webhook route=/webhooks/github%0Afake%20line"
+                + " method=POST address=203.0.113.5 scheme=github reason=signature-mismatch status=401");
         assertThat(lines.list.get(1).getFormattedMessage()).contains("reason=body-too-large status=413");
         for (ILoggingEvent line : lines.list) {
             assertThat(line.getFormattedMessage()).doesNotContain(GITHUB_SECRET, GITHUB_PAYLOAD);
         }
+    }
+
+    @Test
+    void audit_lines_past_the_bad_signature_limit_escape_the_route_too() {
+        Logger audit = (Logger) LoggerFactory.getLogger("dev.ratelimit.audit");
+        Level level = audit.getLevel();
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        audit.addAppender(lines);
+        audit.setLevel(Level.INFO);
+        try {
+            WebhookGate gate = github(null, "webhook-bad-signature-limits", "1/1m");
+            for (int i = 0; i < 3; i++) {
+                gate.check(new Webhooks.Request("203.0.113.5", "/hook\r\nlevel=ERROR forged", "X-Hub-Signature-256",
+                        "sha256=" + "00".repeat(32)), utf8(GITHUB_PAYLOAD));
+            }
+        } finally {
+            audit.detachAppender(lines);
+            audit.setLevel(level);
+        }
+        assertThat(lines.list).hasSizeGreaterThanOrEqualTo(3);
+        for (ILoggingEvent line : lines.list) {
+            assertThat(line.getFormattedMessage()).contains("route=/hook%0D%0Alevel%3DERROR%20forged")
+                    .doesNotContain("\r", "\n", "level=ERROR");
+        }
+    }
+
+    @Test
+    void precheck_refuses_an_address_this_instance_saw_over_its_bad_signature_limit_without_a_store_call() {
+        WebhookGate gate = github(null, "webhook-bad-signature-limits", "2/1m");
+        Webhooks.Request forger = new Webhooks.Request("203.0.113.66", "/webhooks/github", "X-Hub-Signature-256",
+                "sha256=" + "ab".repeat(32));
+        assertThat(gate.precheck(forger).isAccepted()).as("nothing known yet").isTrue();
+        gate.check(forger, utf8("forged"));
+        gate.check(forger, utf8("forged"));
+        assertThat(gate.precheck(forger).isAccepted()).as("at the limit, not over it").isTrue();
+        assertThat(gate.check(forger, utf8("forged")).status()).isEqualTo(429);
+
+        long callsBefore = redisCalls();
+        WebhookOutcome refused = gate.precheck(forger);
+        assertThat(redisCalls()).as("no script call").isEqualTo(callsBefore);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.rejection()).isEqualTo(Rejection.BAD_SIGNATURE_LIMIT);
+        assertThat(Long.parseLong(refused.headers().get("Retry-After"))).isBetween(1L, 60L);
+        assertThat(gate.precheck(new Webhooks.Request("203.0.113.67", "/webhooks/github")).isAccepted())
+                .as("another address").isTrue();
+        assertThat(github(null, "webhook-bad-signature-limits", "2/1m").precheck(forger).isAccepted())
+                .as("another instance has not seen the denial yet").isTrue();
+    }
+
+    @Test
+    void forget_deletes_an_accepted_signature_so_the_same_delivery_is_accepted_again() {
+        WebhookGate gate = github(null);
+        WebhookOutcome accepted = send(gate, "203.0.113.9", GITHUB_SIGNATURE);
+        assertThat(accepted.isAccepted()).isTrue();
+        gate.forget(accepted);
+        assertThat(REDIS.redis().command("EXISTS", GITHUB_REPLAY_KEY)).isEqualTo("0");
+        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).as("the retry").isTrue();
+        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).status()).as("remembered again").isEqualTo(409);
+    }
+
+    /** Script calls Redis has executed so far (INFO commandstats): how the bad-signature limit asks the store. */
+    private static long redisCalls() {
+        String stats = REDIS.redis().command("INFO", "commandstats");
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:")) {
+                return Long.parseLong(line.replaceAll(".*calls=(\\d+).*", "$1"));
+            }
+        }
+        return 0;
     }
 
     @Test

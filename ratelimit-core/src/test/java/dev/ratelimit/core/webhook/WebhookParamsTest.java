@@ -31,10 +31,22 @@ class WebhookParamsTest {
         assertThat(settings.maxBodyBytes()).isEqualTo(1_048_576);
         assertThat(settings.badSignatureLimits()).hasToString("[20/1m]");
         assertThat(settings.replayProtection()).isTrue();
+        assertThat(settings.replayWindowMillis()).as("the tolerance").isEqualTo(300_000);
         assertThat(settings.header()).isEqualTo("X-Hub-Signature-256");
         assertThat(settings.describe())
                 .contains("webhook-scheme=github", "secrets=[environment variable SECRET]", "max-body=1MiB")
                 .doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void the_replay_window_defaults_to_the_tolerance_and_may_be_set_apart() {
+        assertThat(settings(map("webhook-scheme", "github", "webhook-secret-env", "SECRET", "webhook-tolerance", "10m"),
+                ENV).replayWindowMillis()).isEqualTo(600_000);
+        WebhookSettings set = settings(map("webhook-scheme", "github", "webhook-secret-env", "SECRET",
+                "webhook-replay-window", "1h"), ENV);
+        assertThat(set.replayWindowMillis()).isEqualTo(3_600_000);
+        assertThat(set.toleranceMillis()).isEqualTo(300_000);
+        assertThat(set.describe()).contains("replay-window=1h");
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -47,6 +59,9 @@ class WebhookParamsTest {
             "webhook-max-body|65MiB|from 1B to 64MiB",
             "webhook-bad-signature-limits|many|one or more comma-separated N/duration",
             "webhook-replay-protection|yes|'true' or 'false'",
+            "webhook-replay-window|forever|a whole number followed by ms, s, m, h or d",
+            "webhook-replay-window|500ms|from 1s to 1d",
+            "webhook-replay-window|2d|from 1s to 1d",
             "webhook-header|X-Other|only with webhook-scheme 'generic' (the github scheme fixes it)",
             "webhook-encoding|base64|only with webhook-scheme 'generic'",
     })
