@@ -94,6 +94,9 @@ class RedisSettingsTest {
                 .satisfies(e -> assertNoSecret(e, "s3cr3t")).hasMessageContaining("'redis-sentinels'");
         assertThatThrownBy(() -> RedisSettings.cluster("redis-cluster", "n1:6379,rediss://u:p@ss,w@n2:6379"))
                 .satisfies(e -> assertNoSecret(e, "p@ss,w")).hasMessageContaining("'redis-cluster'");
+        assertThatThrownBy(() -> Topologies.settings(Topologies.params("redis-url", "redis://a:6379",
+                "redis-cluster", "rediss://u:s3cr3t@n1:6379"), Map.of()))
+                .satisfies(e -> assertNoSecret(e, "s3cr3t")).hasMessageContaining("exactly one");
     }
 
     @Test
