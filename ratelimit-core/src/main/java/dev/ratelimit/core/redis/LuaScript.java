@@ -55,6 +55,11 @@ final class LuaScript {
         return sha1;
     }
 
+    /** The script's text, for the EVAL that loads it again. */
+    String source() {
+        return source;
+    }
+
     @Override
     public String toString() {
         return name + " (" + sha1 + ")";

@@ -143,7 +143,8 @@ public final class RedisClients implements AutoCloseable {
             // Waiting for the batch on the wire replaces waiting for a pooled connection: same bound. With
             // pool-max-wait 0 (never wait) calls are not pipelined.
             this.scripts = new ScriptCalls(client::client, client::discardIdleConnections,
-                    settings.poolMaxWaitMillis(), settings.pipelining() && settings.poolMaxWaitMillis() > 0,
+                    settings.poolMaxWaitMillis(), 2 * (settings.connectTimeoutMillis() + settings.timeoutMillis()),
+                    settings.pipelining() && settings.poolMaxWaitMillis() > 0,
                     settings.poolMaxTotal());
         }
     }

@@ -99,7 +99,7 @@ public final class RedisParams {
             }
         }
         if (given.size() > 1) {
-            throw new ConfigurationException(given.get(1), params.get(given.get(1)), "exactly one of " + REDIS_URL
+            throw new ConfigurationException(given.get(1), RedisSettings.mask(params.get(given.get(1))), "exactly one of " + REDIS_URL
                     + " (one node), " + REDIS_SENTINELS + " (Sentinel) or " + REDIS_CLUSTER + " (Cluster); both '"
                     + given.get(0) + "' and '" + given.get(1) + "' are set");
         }

@@ -1,13 +1,18 @@
 package dev.ratelimit.core.redis;
 
-import java.io.UnsupportedEncodingException;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.StoreCircuitBreaker;
@@ -19,6 +24,9 @@ import dev.ratelimit.core.StoreCircuitBreaker;
 public final class RedisSettings {
 
     public static final String URL_ACCEPTED = "redis://[user:password@]host[:port][/database] or rediss://… for TLS";
+    /** Why a URL with a password in it often fails to parse, and the cure. */
+    private static final String ENCODE_HINT = "percent-encode '%', '@', '/', ':', '?', '#' and spaces in the"
+            + " user and password, e.g. %40 for '@'";
     public static final String NODES_ACCEPTED = "a comma-separated list of host:port, e.g. 'redis-1:26379, redis-2:26379'"
             + " (each may start with redis:// or rediss:// for TLS)";
 
@@ -41,6 +49,8 @@ public final class RedisSettings {
         CLUSTER
     }
 
+    private static final Pattern SCHEME = Pattern.compile("\\s*[A-Za-z][A-Za-z0-9+.-]*://");
+
     private final Fields f;
 
     private RedisSettings(Fields fields) {
@@ -55,11 +65,16 @@ public final class RedisSettings {
         try {
             uri = new URI(url.trim());
         } catch (URISyntaxException e) {
-            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED, e);
+            // Not attached as the cause: its message is the whole URL, password included.
+            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (" + e.getReason() + " at index "
+                    + e.getIndex() + "; " + ENCODE_HINT + ")");
         }
         String scheme = uri.getScheme();
         if (!"redis".equals(scheme) && !"rediss".equals(scheme) || uri.getHost() == null) {
-            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED);
+            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (" + ENCODE_HINT + ")");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (no '?' or '#' part; " + ENCODE_HINT + ")");
         }
         Fields f = new Fields(Topology.STANDALONE, parameter);
         f.nodes = Collections.singletonList(uri.getHost() + ":" + (uri.getPort() == -1 ? 6379 : uri.getPort()));
@@ -67,8 +82,8 @@ public final class RedisSettings {
         if (uri.getRawUserInfo() != null) {
             String info = uri.getRawUserInfo();
             int colon = info.indexOf(':');
-            f.user = colon < 0 ? null : decode(info.substring(0, colon));
-            f.password = decode(colon < 0 ? info : info.substring(colon + 1));
+            f.user = colon < 0 ? null : decode(parameter, url, info.substring(0, colon));
+            f.password = decode(parameter, url, colon < 0 ? info : info.substring(colon + 1));
             if (f.user != null && f.user.isEmpty()) {
                 f.user = null;
             }
@@ -121,10 +136,10 @@ public final class RedisSettings {
             int colon = node.lastIndexOf(':');
             if (colon <= 0 || !node.substring(colon + 1).matches("\\d{1,5}")
                     || Integer.parseInt(node.substring(colon + 1)) > 65_535 || !node.substring(0, colon).matches("[A-Za-z0-9._\\-\\[\\]:]+")) {
-                throw new ConfigurationException(parameter, list, NODES_ACCEPTED);
+                throw new ConfigurationException(parameter, mask(list), NODES_ACCEPTED);
             }
             if (tls != null && tls != secure) {
-                throw new ConfigurationException(parameter, list, NODES_ACCEPTED + "; either all entries use rediss:// or none");
+                throw new ConfigurationException(parameter, mask(list), NODES_ACCEPTED + "; either all entries use rediss:// or none");
             }
             tls = secure;
             if (!nodes.contains(node)) {
@@ -134,7 +149,7 @@ public final class RedisSettings {
         f.nodes = Collections.unmodifiableList(nodes);
         f.tls = tls != null && tls;
         f.tlsParameter = parameter;
-        f.tlsValue = list;
+        f.tlsValue = mask(list);
         return f;
     }
 
@@ -192,17 +207,61 @@ public final class RedisSettings {
         return new RedisSettings(f);
     }
 
-    private static String decode(String s) {
+    /**
+     * RFC 3986 percent-decoding of the user or password, as UTF-8. Unlike form decoding, {@code +} stays
+     * {@code +}. Messages never show the text: it is a secret.
+     */
+    private static String decode(String parameter, String url, String text) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '%') {
+                int high = i + 2 < text.length() ? Character.digit(text.charAt(i + 1), 16) : -1;
+                int low = high < 0 ? -1 : Character.digit(text.charAt(i + 2), 16);
+                if (low < 0) {
+                    throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (" + ENCODE_HINT + ")");
+                }
+                bytes.write(high * 16 + low);
+                i += 2;
+            } else {
+                int next = text.indexOf('%', i);
+                String plain = text.substring(i, next < 0 ? text.length() : next);
+                byte[] encoded = plain.getBytes(StandardCharsets.UTF_8);
+                bytes.write(encoded, 0, encoded.length);
+                i += plain.length() - 1;
+            }
+        }
         try {
-            return URLDecoder.decode(s, "UTF-8");
-        } catch (UnsupportedEncodingException e) {
-            throw new IllegalStateException(e);
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (user and password percent-encoded as UTF-8)");
         }
     }
 
-    /** The URL with any password replaced by {@code ***}, safe for logs and messages. */
-    static String mask(String url) {
-        return url == null ? null : url.replaceAll("(rediss?://[^:@/]*:)[^@/]*@", "$1***@");
+    /**
+     * The text (a URL, or a list of nodes) with every password replaced by {@code ***}, safe for logs and
+     * messages. A password may hold {@code / @ : #}: everything from the scheme's {@code //} (or the start)
+     * to the last {@code @} is user info, of which only the user before the first {@code :} is kept.
+     */
+    static String mask(String text) {
+        if (text == null) {
+            return null;
+        }
+        int end = text.lastIndexOf('@');
+        if (end < 0) {
+            return text;
+        }
+        Matcher scheme = SCHEME.matcher(text);
+        int start = scheme.lookingAt() ? scheme.end() : 0;
+        if (end < start) {
+            return text;
+        }
+        String info = text.substring(start, end);
+        int colon = info.indexOf(':');
+        String user = colon < 0 ? "" : info.substring(0, colon);
+        String shown = colon < 0 || user.indexOf('@') >= 0 || user.indexOf('/') >= 0 ? "***" : user + ":***";
+        return text.substring(0, start) + shown + text.substring(end);
     }
 
     public Topology topology() {

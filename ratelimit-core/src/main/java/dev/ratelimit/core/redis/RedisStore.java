@@ -101,19 +101,30 @@ public final class RedisStore implements RateLimitStore {
     }
 
     private Object call(LuaScript script, List<String> keys, List<String> args) {
+        return throughBreaker(() -> scripts.run(script, keys, args));
+    }
+
+    /**
+     * Runs one Redis call if the breaker lets it, and tells the breaker how it went, whatever it throws:
+     * a permit taken and never given back would keep a half-open breaker from ever closing.
+     */
+    private <T> T throughBreaker(Supplier<T> redisCall) {
         if (!breaker.tryAcquire()) {
             throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
         }
+        boolean answered = false;
         try {
-            Object reply = scripts.run(script, keys, args);
-            breaker.recordSuccess();
+            T reply = redisCall.get();
+            answered = true;
             return reply;
         } catch (JedisException e) {
-            breaker.recordFailure();
             throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            breaker.recordFailure();
-            throw e;
+        } finally {
+            if (answered) {
+                breaker.recordSuccess();
+            } else {
+                breaker.recordFailure();
+            }
         }
     }
 
@@ -143,20 +154,7 @@ public final class RedisStore implements RateLimitStore {
      */
     @Override
     public boolean remember(String key, long ttlMillis) {
-        if (!breaker.tryAcquire()) {
-            throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
-        }
-        try {
-            String reply = redis.get().set(key, "1", SetParams.setParams().nx().px(ttlMillis));
-            breaker.recordSuccess();
-            return reply != null;
-        } catch (JedisException e) {
-            breaker.recordFailure();
-            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            breaker.recordFailure();
-            throw e;
-        }
+        return throughBreaker(() -> redis.get().set(key, "1", SetParams.setParams().nx().px(ttlMillis)) != null);
     }
 
     @Override

@@ -2,9 +2,12 @@ package dev.ratelimit.core.redis;
 
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -28,9 +31,15 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * which is what saturates it first. Each EVALSHA is still atomic, so no limit is ever loosened.
  *
  * <p>Waiting for the batch on the wire takes the place of waiting for a pooled connection, and has the
- * same bound: a call not sent within {@code pool-max-wait} leaves the queue and fails as a timeout; once
- * sent, the connect and socket timeouts bound it as they bound a lone call. Redis Cluster clients are
- * never pipelined here (a pipeline does not follow MOVED redirections during resharding).
+ * same bound: a call not sent within {@code pool-max-wait} leaves the queue and fails as a timeout. Once
+ * another caller has taken it into a batch, it waits for that batch's reply at most the reply budget
+ * (2 × (connect-timeout + timeout): a lone call's worst case), then fails as a timeout too: whether Redis
+ * ran it is unknown, so its failure mode decides; the leader's later reply for it is dropped.
+ *
+ * <p>A pipeline is sent again only when it provably never reached Redis (its connection could not be
+ * had); once written, a broken connection fails its calls instead, since Redis may have counted them.
+ * Redis Cluster clients are never pipelined here (a pipeline does not follow MOVED redirections during
+ * resharding).
  */
 public final class ScriptCalls {
 
@@ -52,6 +61,7 @@ public final class ScriptCalls {
     private final Supplier<UnifiedJedis> redis;
     private final Runnable discardIdleConnections;
     private final long queueBudgetNanos;
+    private final long replyBudgetNanos;
     private final LongAdder pipelinedCalls = new LongAdder();
     private final boolean pipelining;
     private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
@@ -59,15 +69,17 @@ public final class ScriptCalls {
 
     /**
      * @param queueBudgetMillis how long a call may wait to be sent ({@code pool-max-wait})
+     * @param replyBudgetMillis how long a call sent by another caller may then wait for its reply
      * @param pipelining        false: every call on its own pooled connection, as Jedis does alone
      * @param poolMaxTotal      connections in the pool: no more leaders than that
      */
     ScriptCalls(Supplier<UnifiedJedis> redis, Runnable discardIdleConnections, long queueBudgetMillis,
-                boolean pipelining, int poolMaxTotal) {
+                long replyBudgetMillis, boolean pipelining, int poolMaxTotal) {
         this.maxLeaders = Math.min(MAX_LEADERS, poolMaxTotal);
         this.redis = redis;
         this.discardIdleConnections = discardIdleConnections;
         this.queueBudgetNanos = TimeUnit.MILLISECONDS.toNanos(queueBudgetMillis);
+        this.replyBudgetNanos = TimeUnit.MILLISECONDS.toNanos(replyBudgetMillis);
         this.pipelining = pipelining;
     }
 
@@ -90,9 +102,9 @@ public final class ScriptCalls {
         }
         Call call = new Call(script, keys, args);
         queue.add(call);
-        long deadline = System.nanoTime() + queueBudgetNanos;
+        long sendBy = System.nanoTime() + queueBudgetNanos;
         try {
-            awaitOrLead(call, deadline);
+            awaitOrLead(call, sendBy, sendBy + replyBudgetNanos);
         } finally {
             if (call.interrupted) {
                 // The wait is bounded anyway; the caller's interrupt status is given back, not lost.
@@ -102,24 +114,30 @@ public final class ScriptCalls {
         return call.outcome();
     }
 
-    private void awaitOrLead(Call call, long deadline) {
+    private void awaitOrLead(Call call, long sendBy, long answerBy) {
         while (!call.isDone()) {
-            long left = MAX_PARK_NANOS;
+            long left;
             if (!call.taken) {
                 int leaders = leading.get();
                 if (leaders < maxLeaders && leading.compareAndSet(leaders, leaders + 1)) {
                     leadOneBatch();
                     continue;
                 }
-                left = deadline - System.nanoTime();
+                left = sendBy - System.nanoTime();
                 if (left <= 0 && queue.remove(call)) {
                     wakeNextLeader();
-                    throw new JedisConnectionException("waited " + TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos)
-                            + " ms to be sent to Redis behind other calls", new SocketTimeoutException());
+                    throw timeout("waited " + TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos)
+                            + " ms to be sent to Redis behind other calls");
+                }
+            } else {
+                left = answerBy - System.nanoTime();
+                if (left <= 0 && call.abandon()) {
+                    throw timeout("sent to Redis with other calls; no reply within "
+                            + TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos + replyBudgetNanos)
+                            + " ms (whether Redis ran it is unknown)");
                 }
             }
-            // Woken when a lead frees up, or (taken) when the leader has its batch's replies: the socket
-            // timeout bounds that.
+            // Woken when a lead frees up, or (taken) when the leader has its batch's replies.
             LockSupport.parkNanos(this, Math.max(1, Math.min(left, MAX_PARK_NANOS)));
             if (Thread.interrupted()) {
                 call.interrupted = true;
@@ -137,6 +155,10 @@ public final class ScriptCalls {
             wakeNextLeader();
             complete(batch);
         }
+    }
+
+    private static JedisConnectionException timeout(String message) {
+        return new JedisConnectionException(message, new SocketTimeoutException());
     }
 
     private List<Call> drain() {
@@ -186,10 +208,12 @@ public final class ScriptCalls {
                 Call c = batch.get(0);
                 c.result(runAlone(c.script, c.keys, c.args));
             } else {
-                onLiveConnection(() -> {
-                    pipeline(redis.get(), batch);
-                    return null;
-                });
+                pipelinedCalls.add(batch.size());
+                List<Call> unknownScript = pipeline(batch, false);
+                if (!unknownScript.isEmpty()) {
+                    // Redis lost its scripts (restart, SCRIPT FLUSH, failover): these calls did not run.
+                    pipeline(unknownScript, true);
+                }
             }
         } catch (RuntimeException e) {
             for (Call c : batch) {
@@ -219,39 +243,64 @@ public final class ScriptCalls {
         }
     }
 
-    private void pipeline(UnifiedJedis client, List<Call> batch) {
-        pipelinedCalls.add(batch.size());
-        List<Response<Object>> replies = new ArrayList<>(batch.size());
-        try (AbstractPipeline pipeline = client.pipelined()) {
-            for (Call c : batch) {
-                replies.add(pipeline.evalsha(c.script.sha1(), c.keys, c.args));
+    /**
+     * Sends the calls as one pipeline and fills each one's reply or failure. With {@code loadScripts},
+     * the first call of each script is an EVAL, which loads it for the EVALSHAs after it.
+     *
+     * @return the calls whose script Redis did not know (not run)
+     * @throws JedisException when the pipeline broke: every call in it whose reply is missing fails
+     */
+    private List<Call> pipeline(List<Call> calls, boolean loadScripts) {
+        // Nothing is written before the connection is had: a dead pooled connection found here is retried.
+        AbstractPipeline pipeline = onLiveConnection(() -> redis.get().pipelined());
+        List<Response<Object>> replies = new ArrayList<>(calls.size());
+        boolean synced = false;
+        try {
+            Set<LuaScript> loaded = new HashSet<>();
+            for (Call c : calls) {
+                replies.add(loadScripts && loaded.add(c.script) ? pipeline.eval(c.script.source(), c.keys, c.args)
+                        : pipeline.evalsha(c.script.sha1(), c.keys, c.args));
             }
             pipeline.sync();
+            synced = true;
+        } catch (JedisConnectionException e) {
+            // Written, perhaps run: never sent again (that could count these calls twice). The pool's idle
+            // connections probably broke with this one.
+            if (!isTimeout(e)) {
+                discardIdleConnections.run();
+            }
+            throw e;
+        } finally {
+            close(pipeline, synced);
         }
-        List<Call> unknownScript = null;
-        for (int i = 0; i < batch.size(); i++) {
-            Call c = batch.get(i);
+        List<Call> unknownScript = new ArrayList<>(0);
+        for (int i = 0; i < calls.size(); i++) {
+            Call c = calls.get(i);
             try {
                 c.result(replies.get(i).get());
             } catch (JedisNoScriptException e) {
-                if (unknownScript == null) {
-                    unknownScript = new ArrayList<>();
+                if (loadScripts) {
+                    c.failIfOpen(e);
+                } else {
+                    unknownScript.add(c);
                 }
-                unknownScript.add(c);
             } catch (JedisException e) {
                 c.failIfOpen(e);
             }
         }
-        if (unknownScript != null) {
-            // Redis lost its scripts (restart, SCRIPT FLUSH, failover): the first EVAL loads each again.
-            // A failure here is these calls' alone: the rest of the batch already ran and must not be resent.
-            for (Call c : unknownScript) {
-                try {
-                    c.result(c.script.run(client, c.keys, c.args));
-                } catch (JedisException e) {
-                    c.failIfOpen(e);
-                }
-            }
+        return unknownScript;
+    }
+
+    /** Gives the connection back; after a failed sync (closing would read again), without a second failure. */
+    private static void close(AbstractPipeline pipeline, boolean synced) {
+        if (synced) {
+            pipeline.close();
+            return;
+        }
+        try {
+            pipeline.close();
+        } catch (RuntimeException e) {
+            // the connection is broken: the pool drops it
         }
     }
 
@@ -277,6 +326,8 @@ public final class ScriptCalls {
         boolean interrupted;
         private Object reply;
         private RuntimeException failure;
+        /** Set once, by whichever comes first: the leader publishing, or the caller giving up. */
+        private final AtomicBoolean settled = new AtomicBoolean();
         private volatile boolean done;
 
         Call(LuaScript script, List<String> keys, List<String> args) {
@@ -297,15 +348,22 @@ public final class ScriptCalls {
             }
         }
 
-        /** Makes the outcome visible to the caller and wakes it. */
+        /** Makes the outcome visible to the caller and wakes it, unless the caller has given up. */
         void publish() {
             if (reply == null && failure == null) {
                 failure = new JedisConnectionException("no reply from Redis for this call");
             }
-            done = true;
-            if (thread != Thread.currentThread()) {
-                LockSupport.unpark(thread);
+            if (settled.compareAndSet(false, true)) {
+                done = true;
+                if (thread != Thread.currentThread()) {
+                    LockSupport.unpark(thread);
+                }
             }
+        }
+
+        /** The caller stops waiting; false when the outcome was published first. */
+        boolean abandon() {
+            return settled.compareAndSet(false, true);
         }
 
         boolean isDone() {

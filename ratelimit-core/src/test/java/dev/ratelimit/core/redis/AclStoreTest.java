@@ -192,4 +192,17 @@ class AclStoreTest extends StoreContract {
             assertThat(viaEnv.health().up()).isTrue();
         }
     }
+
+    @Test
+    void authenticates_with_plus_at_sign_and_percent_in_the_url_password() {
+        createUser("url-user", "a+b@c/d%e", "~test:*", MINIMAL_COMMANDS);
+        String hostAndPort = REDIS.url().substring("redis://".length());
+        for (String password : List.of("a+b%40c%2Fd%25e", "a%2Bb%40c%2Fd%25e")) {
+            try (RedisClients own = new RedisClients()) {
+                RedisStore store = own.open(RedisSettings.fromUrl("redis-url", "redis://url-user:" + password + "@" + hostAndPort)
+                        .withTimeouts(2_000, 2_000));
+                assertThat(store.health().up()).as(password).isTrue();
+            }
+        }
+    }
 }

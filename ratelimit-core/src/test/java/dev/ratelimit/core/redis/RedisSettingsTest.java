@@ -3,7 +3,13 @@ package dev.ratelimit.core.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ratelimit.core.ConfigurationException;
+
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class RedisSettingsTest {
 
@@ -40,5 +46,73 @@ class RedisSettingsTest {
                 .hasMessageContaining("'redis-url'").hasMessageContaining("redis://");
         assertThatThrownBy(() -> RedisSettings.fromUrl("redis-url", "redis://u:secret@host/x"))
                 .hasMessageContaining("***").hasMessageNotContaining("secret");
+    }
+
+    /** URL and the password in it: malformed escapes, '/', '@', '#', '?', spaces, no user, no colon. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "redis://:p%zz@host|p%zz",
+            "redis://u:p%zzsecret@host:6379/0|p%zzsecret",
+            "redis://u:p/a@ss@host:6379|p/a@ss",
+            "redis://:p@ss@host|p@ss",
+            "redis://u:pa ss word@host|pa ss word",
+            "redis://u:pass#word@host|pass#word",
+            "redis://u:pass?word@host|pass?word",
+            "redis://u:pa:ss@host/notadb|pa:ss",
+            "redis://passwordonly@host/x|passwordonly",
+            "rediss://u:s3cr3t@host:port|s3cr3t",
+            "rediss://u:s3cr3t@|s3cr3t",
+            "http://u:s3cr3t@host|s3cr3t",
+            "redis://u:s%FFcr%FEt@host|s%FFcr%FEt",
+            "redis://u:p%40ss%2Fw%25rd@host:6379/db|p%40ss%2Fw%25rd",
+    })
+    void never_shows_the_password_of_a_url_it_refuses(String url, String password) {
+        String decoded = password.replace("%40", "@").replace("%2F", "/").replace("%25", "%");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-url", url)).satisfies(e -> {
+            assertThat(e).isInstanceOf(ConfigurationException.class).hasMessageContaining("'redis-url'");
+            assertNoSecret(e, password, decoded);
+        });
+        assertThatThrownBy(() -> Topologies.settings(Topologies.params(), Map.of(RedisParams.REDIS_URL_ENV, url)))
+                .satisfies(e -> assertNoSecret(e, password, decoded));
+    }
+
+    static void assertNoSecret(Throwable failure, String... secrets) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            for (String secret : secrets) {
+                assertThat(String.valueOf(t.getMessage())).doesNotContain(secret);
+                assertThat(t.toString()).doesNotContain(secret);
+                for (Throwable s : t.getSuppressed()) {
+                    assertNoSecret(s, secrets);
+                }
+            }
+        }
+    }
+
+    @Test
+    void never_shows_a_password_given_in_a_node_list() {
+        assertThatThrownBy(() -> RedisSettings.sentinel("redis-sentinels", "redis://:s3cr3t@s1:26379, s2:26379", "m"))
+                .satisfies(e -> assertNoSecret(e, "s3cr3t")).hasMessageContaining("'redis-sentinels'");
+        assertThatThrownBy(() -> RedisSettings.cluster("redis-cluster", "n1:6379,rediss://u:p@ss,w@n2:6379"))
+                .satisfies(e -> assertNoSecret(e, "p@ss,w")).hasMessageContaining("'redis-cluster'");
+        assertThatThrownBy(() -> Topologies.settings(Topologies.params("redis-url", "redis://a:6379",
+                "redis-cluster", "rediss://u:s3cr3t@n1:6379"), Map.of()))
+                .satisfies(e -> assertNoSecret(e, "s3cr3t")).hasMessageContaining("exactly one");
+    }
+
+    @Test
+    void decodes_the_password_by_rfc_3986_keeping_plus_as_plus() {
+        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:a+b@host").password()).isEqualTo("a+b");
+        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:a%2Bb@host").password()).isEqualTo("a+b");
+        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:a%40b%2F%25%3A@host").password()).isEqualTo("a@b/%:");
+        assertThat(RedisSettings.fromUrl("redis-url", "redis://us%2Ber:pw@host").user()).isEqualTo("us+er");
+        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:%C3%A9t%C3%A9@host").password()).isEqualTo("\u00e9t\u00e9");
+    }
+
+    @Test
+    void masks_passwords_with_slashes_and_at_signs_keeping_the_user_and_host() {
+        assertThat(RedisSettings.mask("redis://u:p/a@ss@host:6379")).isEqualTo("redis://u:***@host:6379");
+        assertThat(RedisSettings.mask("redis://:p@ss@host")).isEqualTo("redis://:***@host");
+        assertThat(RedisSettings.mask("redis://secret@host/0")).isEqualTo("redis://***@host/0");
+        assertThat(RedisSettings.mask("redis://host:6379/0")).isEqualTo("redis://host:6379/0");
     }
 }

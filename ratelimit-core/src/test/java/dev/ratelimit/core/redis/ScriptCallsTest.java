@@ -98,6 +98,63 @@ class ScriptCallsTest {
     }
 
     @Test
+    void a_batch_that_redis_forgot_the_scripts_of_is_sent_again_as_one_pipeline_and_counted_once() throws Exception {
+        REDIS.redis().command("SCRIPT", "FLUSH");
+        List<Limit> shared = Limit.parseAll(PolicyParams.LIMITS, "1000/1h");
+        List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "10/1m");
+        List<Future<Decision>> calls = new ArrayList<>();
+        long writesBefore = redisWrites();
+        REDIS.redis().pause();
+        try {
+            List<Future<Decision>> first = occupyEveryLeader(limit);
+            // Both scripts in one batch: every other call on one shared fixed-window counter.
+            for (int i = 0; i < THREADS; i++) {
+                String key = "t:{k" + i + "}";
+                boolean onShared = i % 2 == 0;
+                calls.add(pool.submit(() -> onShared
+                        ? store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{shared}"), shared, 1)
+                        : store.acquire(Algorithm.TOKEN_BUCKET, List.of(key), limit, 1)));
+            }
+            awaitQueued(THREADS, first);
+        } finally {
+            REDIS.redis().resume();
+        }
+        List<Long> sharedRemaining = new ArrayList<>();
+        for (int i = 0; i < THREADS; i++) {
+            Decision d = calls.get(i).get(10, TimeUnit.SECONDS);
+            assertThat(d.allowed()).isTrue();
+            if (i % 2 == 0) {
+                sharedRemaining.add(d.remaining());
+            } else {
+                assertThat(d.remaining()).as("a token bucket counted once").isEqualTo(9);
+            }
+        }
+        // Each admission counted exactly once: the shared counter's remaining values are 999, 998, ... once each.
+        List<Long> expected = new ArrayList<>();
+        for (int k = 1; k <= THREADS / 2; k++) {
+            expected.add(1000L - k);
+        }
+        assertThat(sharedRemaining).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(REDIS.redis().command("GET", "t:{shared}")).isEqualTo(Integer.toString(THREADS / 2));
+        // Replies Redis wrote (a round trip each): the INFO before; for each first call its new connection's
+        // CLIENT SETNAME, its EVALSHA and EVAL (NOSCRIPT); the batch's pipeline (perhaps on a new connection)
+        // and its one reload pipeline; two to spare. Not one per queued call.
+        long roundTrips = redisWrites() - writesBefore;
+        assertThat(roundTrips).as("round trips after SCRIPT FLUSH for %d queued calls", THREADS)
+                .isLessThanOrEqualTo(1 + 3L * store.scripts().maxLeaders() + 3 + 2);
+    }
+
+    private static long redisWrites() {
+        String info = REDIS.redis().command("INFO", "stats");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("total_writes_processed:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new AssertionError("no total_writes_processed in INFO stats: " + info);
+    }
+
+    @Test
     void a_call_that_fails_in_redis_fails_alone_and_its_batch_goes_through() throws Exception {
         REDIS.redis().command("HSET", "t:{wrong-type}", "f", "v");
         List<Future<Decision>> calls = queueBehindAPausedRedis(i -> i == 7 ? "t:{wrong-type}" : "t:{k" + i + "}");
