@@ -68,7 +68,7 @@ public final class RateLimiter {
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
             audit.reject("denied", "policy", current.name(), "scope", current.scope(), "route", request.route(),
-                    "method", request.method(), "address", RateLimitKeys.clientAddress(current, request),
+                    "method", request.method(), "address", LogValues.escape(RateLimitKeys.clientAddress(current, request)),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
         }
         return current.dryRun() ? decision.asDryRun() : decision;

@@ -12,6 +12,7 @@ import dev.ratelimit.core.AuditLog;
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.FailureMode;
+import dev.ratelimit.core.LogValues;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RateLimitResponse;
@@ -169,7 +170,7 @@ public final class WebhookGate {
                                   Map<String, String> headers) {
         audit.reject("webhook rejected", "policy", policy.name(), "scope", policy.scope(),
                 "route", printable(request.route()), "method", printable(request.method()),
-                "address", RateLimitKeys.clientAddress(policy, request), "scheme", settings.scheme(),
+                "address", LogValues.escape(RateLimitKeys.clientAddress(policy, request)), "scheme", settings.scheme(),
                 "reason", reason, "status", status);
         return WebhookOutcome.rejected(reason, status, body, headers);
     }
