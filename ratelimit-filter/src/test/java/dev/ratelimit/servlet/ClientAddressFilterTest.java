@@ -2,12 +2,6 @@ package dev.ratelimit.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.ratelimit.testing.TestHttp;
 import dev.ratelimit.testing.TestRedisExtension;
 
 /**
@@ -65,24 +60,8 @@ class ClientAddressFilterTest {
         return path;
     }
 
-    /** Sends GET with the given header lines, in order, exactly as written; returns the status code. */
-    private static int rawGet(String path, String... headerLines) throws IOException {
-        StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\n")
-                .append("Host: 127.0.0.1\r\n");
-        for (String line : headerLines) {
-            request.append(line).append("\r\n");
-        }
-        request.append("Connection: close\r\n\r\n");
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), tomcat.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            String statusLine = response.substring(0, response.indexOf("\r\n"));
-            return Integer.parseInt(statusLine.split(" ")[1]);
-        }
+    private static int rawGet(String path, String... headerLines) {
+        return TestHttp.rawGet(tomcat.port(), path, headerLines);
     }
 
     private static List<String> keys() {
@@ -90,7 +69,7 @@ class ClientAddressFilterTest {
     }
 
     @Test
-    void a_forged_first_forwarded_for_line_does_not_change_the_identity() throws IOException {
+    void a_forged_first_forwarded_for_line_does_not_change_the_identity() {
         String app = deploy();
         assertThat(rawGet(app + "/", "X-Forwarded-For: 203.0.113.1", "X-Forwarded-For: 198.51.100.7")).isEqualTo(200);
         assertThat(rawGet(app + "/", "X-Forwarded-For: 203.0.113.2", "X-Forwarded-For: 198.51.100.7"))
@@ -99,10 +78,31 @@ class ClientAddressFilterTest {
     }
 
     @Test
-    void a_forwarded_for_hop_with_a_port_is_counted_as_its_address() throws IOException {
+    void a_forwarded_for_hop_with_a_port_is_counted_as_its_address() {
         String app = deploy();
         assertThat(rawGet(app + "/", "X-Forwarded-For: 198.51.100.8:50001")).isEqualTo(200);
         assertThat(rawGet(app + "/", "X-Forwarded-For: 198.51.100.8:50002")).isEqualTo(429);
         assertThat(rawGet(app + "/", "X-Forwarded-For: 198.51.100.9:50001")).as("another client").isEqualTo(200);
+    }
+
+    @Test
+    void forwarded_names_the_client_and_an_ipv6_client_is_counted_per_64_bit_network() {
+        String app = deploy("client-address-header", "Forwarded");
+        assertThat(rawGet(app + "/", "Forwarded: for=203.0.113.9", "Forwarded: for=\"[2001:db8:1:2::a]:443\";proto=https"))
+                .isEqualTo(200);
+        assertThat(rawGet(app + "/", "Forwarded: for=\"[2001:db8:1:2:ffff::b]:443\""))
+                .as("another address of the same /64").isEqualTo(429);
+        assertThat(rawGet(app + "/", "Forwarded: for=\"[2001:db8:1:3::a]\"")).as("another /64").isEqualTo(200);
+        assertThat(keys()).containsExactlyInAnyOrder(
+                "ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:3600000",
+                "ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A3%3A%3A/64}:fw:3600000");
+    }
+
+    @Test
+    void an_entry_the_proxy_wrote_that_is_no_address_is_its_own_client_not_the_proxy() {
+        String app = deploy();
+        assertThat(rawGet(app + "/", "X-Forwarded-For: client-a")).isEqualTo(200);
+        assertThat(rawGet(app + "/", "X-Forwarded-For: client-b")).as("not lumped with client-a or the proxy").isEqualTo(200);
+        assertThat(rawGet(app + "/", "X-Forwarded-For: client-a")).isEqualTo(429);
     }
 }

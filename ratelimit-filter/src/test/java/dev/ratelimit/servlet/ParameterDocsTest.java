@@ -41,12 +41,12 @@ class ParameterDocsTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         String section = readme.substring(readme.indexOf("## Parameters"));
         section = section.substring(0, section.indexOf("\n## ", 3));
-        assertThat(matches(section, "^\\| `([a-z-]+)` \\|")).isEqualTo(parametersInCode());
+        assertThat(matches(section, "^\\| `([a-z0-9-]+)` \\|")).isEqualTo(parametersInCode());
     }
 
     @Test
     void filter_javadoc_documents_every_parameter_and_no_other() throws IOException, IllegalAccessException {
         String source = Files.readString(Path.of("src/main/java/dev/ratelimit/servlet/RateLimitFilter.java"));
-        assertThat(matches(source, "^ \\* <tr><td>([a-z-]+)</td>")).isEqualTo(parametersInCode());
+        assertThat(matches(source, "^ \\* <tr><td>([a-z0-9-]+)</td>")).isEqualTo(parametersInCode());
     }
 }
