@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -186,6 +187,28 @@ class ClientAddressesTest {
         assertThat(lines.list.get(0).getLevel().toString()).isEqualTo("WARN");
         assertThat(lines.list.get(0).getFormattedMessage()).contains("'bad%0AINFO%20forged%3Dline'")
                 .contains("policy 'clients'").doesNotContain("\n");
+    }
+
+    @Test
+    void the_audit_line_of_a_denial_shows_a_token_escaped() {
+        Logger audit = (Logger) LoggerFactory.getLogger(AuditLog.LOGGER);
+        Level level = audit.getLevel();
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        audit.addAppender(lines);
+        audit.setLevel(Level.INFO);
+        try {
+            RateLimiter limiter = new RateLimiter(trusting("10.0.0.0/8"), new dev.ratelimit.core.memory.InMemoryStore(), null);
+            Request request = new Request("10.0.0.5").with("X-Forwarded-For", "x\nINFO denied address=1.2.3.4");
+            limiter.acquire(request);
+            limiter.acquire(request);
+        } finally {
+            audit.detachAppender(lines);
+            audit.setLevel(level);
+        }
+        assertThat(lines.list).hasSize(1);
+        assertThat(lines.list.get(0).getFormattedMessage())
+                .contains(" address=x%0AINFO%20denied%20address%3D1.2.3.4 ").doesNotContain("\n");
     }
 
     @Test
