@@ -21,6 +21,14 @@ public final class Policy {
     public static final Algorithm DEFAULT_ALGORITHM = Algorithm.FIXED_WINDOW;
     /** Default {@code key}: the client address. */
     public static final String DEFAULT_KEY = "ip";
+    /** Default {@code client-address-header}. */
+    public static final ClientAddressHeader DEFAULT_CLIENT_ADDRESS_HEADER = ClientAddressHeader.X_FORWARDED_FOR;
+    /** Default {@code ipv6-prefix}: one client per /64, the smallest network a site is usually given. */
+    public static final int DEFAULT_IPV6_PREFIX = 64;
+    /** The smallest accepted {@code ipv6-prefix}. */
+    public static final int MIN_IPV6_PREFIX = 32;
+    /** The largest accepted {@code ipv6-prefix}: one client per address. */
+    public static final int MAX_IPV6_PREFIX = 128;
     /** The request attribute an application sets to name the tenant. */
     public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
 
@@ -36,6 +44,9 @@ public final class Policy {
     private final boolean dryRun;
     private final String keyPrefix;
     private final TrustedProxies trustedProxies;
+    private final ClientAddressHeader clientAddressHeader;
+    private final int ipv6Prefix;
+    private final ClientAddresses clientAddresses;
     private final String tenantHeader;
     private final int closedStatus;
     private final RoutePatterns routePatterns;
@@ -53,6 +64,9 @@ public final class Policy {
         this.dryRun = b.dryRun;
         this.keyPrefix = b.keyPrefix;
         this.trustedProxies = b.trustedProxies;
+        this.clientAddressHeader = b.clientAddressHeader;
+        this.ipv6Prefix = b.ipv6Prefix;
+        this.clientAddresses = new ClientAddresses(name, trustedProxies, clientAddressHeader, ipv6Prefix);
         this.tenantHeader = b.tenantHeader;
         this.closedStatus = b.closedStatus;
         this.routePatterns = b.routePatterns;
@@ -104,6 +118,21 @@ public final class Policy {
         return trustedProxies;
     }
 
+    /** The header in which trusted proxies name the client. */
+    public ClientAddressHeader clientAddressHeader() {
+        return clientAddressHeader;
+    }
+
+    /** IPv6 clients are counted per network of this many leading bits (128: per address). */
+    public int ipv6Prefix() {
+        return ipv6Prefix;
+    }
+
+    /** How this policy finds a request's client. */
+    ClientAddresses clientAddresses() {
+        return clientAddresses;
+    }
+
     /** The header naming the tenant, or null. */
     public String tenantHeader() {
         return tenantHeader;
@@ -149,6 +178,8 @@ public final class Policy {
         b.dryRun = dryRun;
         b.keyPrefix = keyPrefix;
         b.trustedProxies = trustedProxies;
+        b.clientAddressHeader = clientAddressHeader;
+        b.ipv6Prefix = ipv6Prefix;
         b.tenantHeader = tenantHeader;
         b.closedStatus = closedStatus;
         b.routePatterns = routePatterns;
@@ -165,7 +196,8 @@ public final class Policy {
                 + " key=" + key + " failure-mode=" + failureMode
                 + (failureMode == FailureMode.CLOSED ? " closed-status=" + closedStatus : "")
                 + " cost=" + cost + " dry-run=" + dryRun
-                + " trusted-proxies=" + trustedProxies
+                + " trusted-proxies=" + trustedProxies + " client-address-header=" + clientAddressHeader
+                + " ipv6-prefix=" + ipv6Prefix
                 + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns);
     }
 
@@ -181,6 +213,8 @@ public final class Policy {
         private boolean dryRun;
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private TrustedProxies trustedProxies = TrustedProxies.none();
+        private ClientAddressHeader clientAddressHeader = DEFAULT_CLIENT_ADDRESS_HEADER;
+        private int ipv6Prefix = DEFAULT_IPV6_PREFIX;
         private String tenantHeader;
         private int closedStatus = RateLimitResponse.SERVICE_UNAVAILABLE;
         private RoutePatterns routePatterns = RoutePatterns.none();
@@ -247,6 +281,20 @@ public final class Policy {
 
         public Builder trustedProxies(TrustedProxies trustedProxies) {
             this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
+            return this;
+        }
+
+        public Builder clientAddressHeader(ClientAddressHeader clientAddressHeader) {
+            this.clientAddressHeader = Objects.requireNonNull(clientAddressHeader, "clientAddressHeader");
+            return this;
+        }
+
+        public Builder ipv6Prefix(int ipv6Prefix) {
+            if (ipv6Prefix < MIN_IPV6_PREFIX || ipv6Prefix > MAX_IPV6_PREFIX) {
+                throw new ConfigurationException("ipv6-prefix", String.valueOf(ipv6Prefix),
+                        "a whole number from " + MIN_IPV6_PREFIX + " to " + MAX_IPV6_PREFIX + " (128: one client per address)");
+            }
+            this.ipv6Prefix = ipv6Prefix;
             return this;
         }
 

@@ -55,6 +55,10 @@ public final class PolicyParams {
                 .keyParts(KeyPart.parseAll(KEY, params.get(KEY, Policy.DEFAULT_KEY)))
                 .keyPrefix(keyPrefix(params.get(KEY_PREFIX, Policy.DEFAULT_KEY_PREFIX), application))
                 .trustedProxies(TrustedProxies.parse(TRUSTED_PROXIES, params.get(TRUSTED_PROXIES)))
+                .clientAddressHeader(ClientAddressHeader.parse(CLIENT_ADDRESS_HEADER,
+                        params.get(CLIENT_ADDRESS_HEADER, Policy.DEFAULT_CLIENT_ADDRESS_HEADER.headerName())))
+                .ipv6Prefix((int) params.getLong(IPV6_PREFIX, Policy.DEFAULT_IPV6_PREFIX,
+                        Policy.MIN_IPV6_PREFIX, Policy.MAX_IPV6_PREFIX))
                 .tenantHeader(params.get(TENANT_HEADER))
                 .routePatterns(RoutePatterns.parse(ROUTE_PATTERNS, params.get(ROUTE_PATTERNS)))
                 .dryRun(params.getBoolean(DRY_RUN, false))

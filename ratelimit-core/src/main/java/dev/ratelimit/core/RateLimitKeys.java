@@ -46,7 +46,7 @@ public final class RateLimitKeys {
     static String baseKey(Policy policy, RequestView request) {
         if (policy.keyParts().size() == 1 && policy.keyParts().get(0).kind() == KeyPart.Kind.IP) {
             // The default key, on every request: no set, no join.
-            return policy.keyHead() + "*:*:*:{" + identityPart("ip", clientAddress(policy, request)) + '}';
+            return policy.keyHead() + "*:*:*:{" + identityPart("ip", clientIdentity(policy, request)) + '}';
         }
         String tenant = ABSENT;
         String route = ABSENT;
@@ -64,7 +64,7 @@ public final class RateLimitKeys {
                     method = orAbsent(request.method() == null ? null : request.method().toUpperCase(Locale.ROOT));
                     break;
                 case IP:
-                    identity.add(identityPart("ip", clientAddress(policy, request)));
+                    identity.add(identityPart("ip", clientIdentity(policy, request)));
                     break;
                 case USER:
                     identity.add(identityPartOrAddress("user", request.user(), policy, request));
@@ -92,11 +92,21 @@ public final class RateLimitKeys {
                 + ":{" + KeyComponent.escape(kind) + '=' + KeyComponent.escape(value) + '}';
     }
 
-    /** The client's address, believing X-Forwarded-For only from trusted proxies. */
+    /**
+     * The client's full address in canonical form (or the token a trusted proxy wrote in its place),
+     * believing {@code X-Forwarded-For} / {@code Forwarded} only from trusted proxies: for audit lines and
+     * address lists. A value from the request: escape it ({@link LogValues#escape}) before logging it.
+     */
     public static String clientAddress(Policy policy, RequestView request) {
-        TrustedProxies proxies = policy.trustedProxies();
-        String forwarded = proxies.isEmpty() ? null : request.header("X-Forwarded-For");
-        return proxies.clientAddress(request.remoteAddress(), forwarded);
+        return policy.clientAddresses().resolve(request).text();
+    }
+
+    /**
+     * What the key part {@code ip} counts (unescaped): the client address, an IPv6 client as its network
+     * of {@code ipv6-prefix} bits, e.g. {@code 2001:db8:1:2::/64}.
+     */
+    public static String clientIdentity(Policy policy, RequestView request) {
+        return policy.clientAddresses().identity(request);
     }
 
     private static String tenant(Policy policy, RequestView request) {
@@ -114,7 +124,7 @@ public final class RateLimitKeys {
     /** A request without the value (anonymous, header missing) is counted by its client address instead. */
     private static String identityPartOrAddress(String label, String value, Policy policy, RequestView request) {
         if (value == null || value.isEmpty()) {
-            return identityPart("ip", clientAddress(policy, request));
+            return identityPart("ip", clientIdentity(policy, request));
         }
         return identityPart(label, value);
     }

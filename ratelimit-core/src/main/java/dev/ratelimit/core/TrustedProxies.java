@@ -5,8 +5,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The proxies whose {@code X-Forwarded-For} is believed. The client is the right-most address in the
- * chain that is not a trusted proxy, so a client cannot choose its identity by sending its own header.
+ * The proxies whose {@code X-Forwarded-For} or {@code Forwarded} is believed (see {@link ClientAddresses}
+ * for how the chain is read). IPv4-mapped blocks such as {@code ::ffff:10.0.0.0/104} are the IPv4 block.
  */
 public final class TrustedProxies {
 
@@ -43,39 +43,8 @@ public final class TrustedProxies {
         return blocks.isEmpty();
     }
 
-    /**
-     * @param remoteAddress  the connection's peer address
-     * @param forwardedFor   the {@code X-Forwarded-For} header, or null
-     * @return the client's address in canonical form (or the remote address as given when it is not an IP)
-     */
-    public String clientAddress(String remoteAddress, String forwardedFor) {
-        if (forwardedFor == null || blocks.isEmpty()) {
-            String canonical = remoteAddress == null ? null : IpAddresses.canonical(remoteAddress);
-            return canonical != null ? canonical : remoteAddress == null ? "unknown" : remoteAddress;
-        }
-        byte[] peer = IpAddresses.parse(remoteAddress);
-        if (peer == null) {
-            return remoteAddress == null ? "unknown" : remoteAddress;
-        }
-        if (forwardedFor == null || !isTrusted(peer)) {
-            return IpAddresses.canonical(peer);
-        }
-        String[] hops = forwardedFor.split(",");
-        byte[] client = peer;
-        for (int i = hops.length - 1; i >= 0; i--) {
-            byte[] hop = IpAddresses.parse(hops[i]);
-            if (hop == null) {
-                break; // garbage in the chain: stop at the last address we could verify
-            }
-            client = hop;
-            if (!isTrusted(hop)) {
-                break;
-            }
-        }
-        return IpAddresses.canonical(client);
-    }
-
-    private boolean isTrusted(byte[] address) {
+    /** Whether the address (4 or 16 bytes, as {@link IpAddresses#parse} gives it) is one of the proxies. */
+    boolean contains(byte[] address) {
         for (Cidr block : blocks) {
             if (block.contains(address)) {
                 return true;
@@ -102,23 +71,26 @@ public final class TrustedProxies {
 
         static Cidr parse(String text) {
             int slash = text.indexOf('/');
-            byte[] address = IpAddresses.parse(slash < 0 ? text : text.substring(0, slash));
+            String literal = slash < 0 ? text : text.substring(0, slash);
+            byte[] address = IpAddresses.parse(literal);
             if (address == null) {
                 return null;
             }
-            int max = address.length * 8;
+            // An IPv4-mapped literal is read as IPv4; its prefix counts the 96 bits of the mapping too.
+            int mappingBits = address.length == 4 && literal.indexOf(':') >= 0 ? 96 : 0;
+            int max = address.length * 8 + mappingBits;
             int prefix = max;
             if (slash >= 0) {
                 String bits = text.substring(slash + 1);
-                if (!bits.matches("\\d{1,3}")) {
+                if (!bits.matches("[0-9]{1,3}")) {
                     return null;
                 }
                 prefix = Integer.parseInt(bits);
-                if (prefix > max) {
+                if (prefix > max || prefix < mappingBits) {
                     return null;
                 }
             }
-            return new Cidr(address, prefix, text);
+            return new Cidr(address, prefix - mappingBits, text);
         }
 
         boolean contains(byte[] address) {

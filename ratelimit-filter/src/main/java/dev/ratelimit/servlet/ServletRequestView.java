@@ -1,6 +1,9 @@
 package dev.ratelimit.servlet;
 
 import java.security.Principal;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
 
 import javax.servlet.http.HttpServletRequest;
 
@@ -37,6 +40,12 @@ final class ServletRequestView implements RequestView {
     @Override
     public String header(String name) {
         return request.getHeader(name);
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        Enumeration<String> lines = request.getHeaders(name);
+        return lines == null ? Collections.<String>emptyList() : Collections.list(lines);
     }
 
     @Override

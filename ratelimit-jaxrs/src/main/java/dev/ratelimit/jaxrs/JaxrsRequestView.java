@@ -1,6 +1,8 @@
 package dev.ratelimit.jaxrs;
 
 import java.security.Principal;
+import java.util.Collections;
+import java.util.List;
 
 import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.container.ContainerRequestContext;
@@ -40,6 +42,12 @@ final class JaxrsRequestView implements RequestView {
     @Override
     public String header(String name) {
         return request.getHeaders().getFirst(name);
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        List<String> lines = request.getHeaders().get(name);
+        return lines == null ? Collections.<String>emptyList() : lines;
     }
 
     @Override

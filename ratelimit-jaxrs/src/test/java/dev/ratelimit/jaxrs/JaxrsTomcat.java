@@ -129,6 +129,11 @@ final class JaxrsTomcat implements AutoCloseable {
         return send("GET", pathAndQuery, HttpRequest.BodyPublishers.noBody(), headers);
     }
 
+    /** A GET whose header lines are sent exactly as given, e.g. one header as two lines; the status code. */
+    int rawGet(String pathAndQuery, String... headerLines) {
+        return TestHttp.rawGet(port, pathAndQuery, headerLines);
+    }
+
     HttpResponse<String> post(String pathAndQuery, byte[] body, String... headers) {
         return send("POST", pathAndQuery, HttpRequest.BodyPublishers.ofByteArray(body), headers);
     }

@@ -73,6 +73,7 @@ abstract class RateLimitedContract {
         params.put("ratelimit.timeout", "5s");
         params.put("ratelimit.connect-timeout", "5s");
         params.put("ratelimit.pool-max-wait", "5s");
+        params.put("ratelimit.trusted-proxies", "127.0.0.0/8");
         params.put("ratelimit.policy.search.limits", "2/1h");
         params.put("ratelimit.policy.search.scope", "searching");
         params.put("ratelimit.policy.broken.limits", "often");
@@ -150,6 +151,17 @@ abstract class RateLimitedContract {
             assertThat(free.headers().map().keySet()).noneMatch(name -> name.toLowerCase().startsWith("x-ratelimit"));
         }
         assertThat(REDIS.redis().command("DBSIZE")).isEqualTo("0");
+    }
+
+    @Test
+    void reads_every_forwarded_for_line_so_a_forged_first_line_does_not_change_the_client() {
+        for (String forged : new String[] {"203.0.113.1", "203.0.113.2"}) {
+            assertThat(tomcat.rawGet(app + "/rest/search", "X-Forwarded-For: " + forged, "X-Forwarded-For: 198.51.100.7"))
+                    .isEqualTo(200);
+        }
+        assertThat(tomcat.rawGet(app + "/rest/search", "X-Forwarded-For: 203.0.113.3", "X-Forwarded-For: 198.51.100.7"))
+                .as("the proxy's line names the same client").isEqualTo(429);
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:searching:*")).contains("{ip=198.51.100.7}");
     }
 
     @Test

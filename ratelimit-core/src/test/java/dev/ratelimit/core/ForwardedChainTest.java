@@ -1,0 +1,58 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import dev.ratelimit.core.RateLimitKeysTest.FakeRequest;
+
+/** How the client is found in the chain of addresses that trusted proxies wrote. */
+class ForwardedChainTest {
+
+    private static Policy trusting(String proxies) {
+        return Policy.builder("p").limits(Limit.parseAll("limits", "1/1s"))
+                .trustedProxies(TrustedProxies.parse("trusted-proxies", proxies)).build();
+    }
+
+    private static FakeRequest behindProxy(String forwardedFor) {
+        FakeRequest request = new FakeRequest();
+        request.remoteAddress = "10.0.0.5";
+        request.headers.put("X-Forwarded-For", forwardedFor);
+        return request;
+    }
+
+    @Test
+    void an_ipv4_hop_with_a_port_is_the_address_without_its_port() {
+        FakeRequest request = behindProxy("6.6.6.6, 198.51.100.9:54321, 10.0.0.4");
+        assertThat(RateLimitKeys.clientAddress(trusting("10.0.0.0/8"), request)).isEqualTo("198.51.100.9");
+    }
+
+    @Test
+    void a_bracketed_ipv6_hop_with_a_port_is_the_address_without_its_port() {
+        FakeRequest request = behindProxy("[2001:db8::1]:443");
+        assertThat(RateLimitKeys.clientAddress(trusting("10.0.0.0/8"), request)).isEqualTo("2001:db8::1");
+    }
+
+    @Test
+    void a_quoted_hop_is_the_address_inside_the_quotes() {
+        FakeRequest request = behindProxy("\"[2001:db8::2]:8443\"");
+        assertThat(RateLimitKeys.clientAddress(trusting("10.0.0.0/8"), request)).isEqualTo("2001:db8::2");
+    }
+
+    @Test
+    void an_unparseable_hop_a_trusted_proxy_wrote_is_its_own_identity_never_the_proxys() {
+        Policy policy = trusting("10.0.0.0/8");
+        FakeRequest one = behindProxy("6.6.6.6, client-one, 10.0.0.4");
+        FakeRequest two = behindProxy("6.6.6.6, client-two, 10.0.0.4");
+        assertThat(RateLimitKeys.clientAddress(policy, one)).isEqualTo("client-one");
+        assertThat(RateLimitKeys.keysFor(policy, one).get(0)).isEqualTo("ratelimit:api:*:*:*:{ip=client-one}:fw:1000");
+        assertThat(RateLimitKeys.keysFor(policy, two).get(0)).isEqualTo("ratelimit:api:*:*:*:{ip=client-two}:fw:1000");
+    }
+
+    @Test
+    void an_unparseable_hop_is_escaped_in_the_key() {
+        FakeRequest request = behindProxy("6.6.6.6, evil}:{x y, 10.0.0.4");
+        assertThat(RateLimitKeys.keysFor(trusting("10.0.0.0/8"), request).get(0))
+                .isEqualTo("ratelimit:api:*:*:*:{ip=evil%7D%3A%7Bx%20y}:fw:1000");
+    }
+}
