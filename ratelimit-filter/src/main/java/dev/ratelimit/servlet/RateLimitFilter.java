@@ -226,9 +226,10 @@ public class RateLimitFilter implements Filter {
                 throw FilterSettings.invalid(filterName, e);
             }
         }
-        RateLimitStore effective = store != null ? store : shared.memory();
+        RateLimitStore effective = store != null ? store : shared.memory(policy.name());
         limiter = shared.limiter(policy, effective);
-        webhooks = webhook == null ? null : new WebhookGuard(webhook, policy, effective, shared);
+        webhooks = webhook == null ? null
+                : new WebhookGuard(webhook, policy, store != null ? store : shared.replayMemory(policy.name()), shared);
         LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName,
                 policy.describe() + (webhook == null ? "" : " " + webhook.describe()), effective.describe());
     }

@@ -28,7 +28,7 @@ final class WebhookGuard {
     private final long maxBodyBytes;
 
     WebhookGuard(WebhookSettings settings, Policy policy, RateLimitStore store, SharedStores shared) {
-        this.gate = new WebhookGate(settings, policy, store, shared.memory(), shared.audit(),
+        this.gate = new WebhookGate(settings, policy, store, shared.replayMemory(policy.name()), shared.audit(),
                 shared.metrics().policy(policy.name()));
         this.maxBodyBytes = settings.maxBodyBytes();
     }
