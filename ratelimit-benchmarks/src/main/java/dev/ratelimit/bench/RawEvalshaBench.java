@@ -14,9 +14,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitKeys;
+import dev.ratelimit.core.redis.RedisStore;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -50,12 +50,7 @@ public class RawEvalshaBench {
         for (BenchRequest request : requests) {
             keys.add(RateLimitKeys.keysFor(policy, request));
         }
-        args = new ArrayList<>();
-        args.add("1");
-        for (Limit limit : policy.limits()) {
-            args.add(Long.toString(limit.permits()));
-            args.add(Long.toString(limit.windowMillis()));
-        }
+        args = RedisStore.scriptArgs(policy.algorithm(), policy.limits(), policy.cost());
     }
 
     @Benchmark

@@ -1,5 +1,6 @@
 package dev.ratelimit.core;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,10 +14,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LocalDenyCache {
 
-    /** Bound on remembered keys; when full and nothing has expired, new denials are simply not cached. */
+    /**
+     * Bound on remembered keys. When full, a new denial replaces the oldest one still remembered: forgetting
+     * a live denial only costs that key one Redis call.
+     */
     static final int MAX_ENTRIES = 10_000;
 
+    /** Read without locks on every request; written under this object's lock. */
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+    /**
+     * Every entry of the map, in the order written: slot {@code next} holds the oldest, and the next
+     * write drops it from the map (unless that key was written again since). So the map never holds
+     * more than {@link #MAX_ENTRIES}, and a write costs the same however full the cache is.
+     */
+    private final Entry[] written = new Entry[MAX_ENTRIES];
+    private int next;
 
     /** The cached denial with its retry-after brought up to date, or null. */
     Decision get(String key, long nowNanos) {
@@ -34,22 +47,24 @@ final class LocalDenyCache {
     }
 
     /** @param sentAtNanos {@link System#nanoTime()} taken before the store was asked */
-    void put(String key, Decision denial, long sentAtNanos) {
-        if (entries.size() >= MAX_ENTRIES) {
-            entries.values().removeIf(e -> e.untilNanos - System.nanoTime() <= 0);
-            if (entries.size() >= MAX_ENTRIES) {
-                return;
-            }
+    synchronized void put(String key, Decision denial, long sentAtNanos) {
+        Entry entry = new Entry(key, denial, sentAtNanos + denial.retryAfterMillis() * 1_000_000);
+        Entry oldest = written[next];
+        if (oldest != null) {
+            entries.remove(oldest.key, oldest);
         }
-        entries.put(key, new Entry(denial, sentAtNanos + denial.retryAfterMillis() * 1_000_000));
+        written[next] = entry;
+        next = (next + 1) % MAX_ENTRIES;
+        entries.put(key, entry);
     }
 
     void remove(String key) {
         entries.remove(key);
     }
 
-    void clear() {
+    synchronized void clear() {
         entries.clear();
+        Arrays.fill(written, null);
     }
 
     int size() {
@@ -57,10 +72,12 @@ final class LocalDenyCache {
     }
 
     private static final class Entry {
+        final String key;
         final Decision decision;
         final long untilNanos;
 
-        Entry(Decision decision, long untilNanos) {
+        Entry(String key, Decision decision, long untilNanos) {
+            this.key = key;
             this.decision = decision;
             this.untilNanos = untilNanos;
         }

@@ -1,6 +1,8 @@
 package dev.ratelimit.core;
 
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -22,8 +24,10 @@ import dev.ratelimit.core.redis.RedisStore;
 import dev.ratelimit.core.redis.ScriptCalls;
 
 /**
- * What every limiter of one web application shares: the Redis clients (one pool per URL), one
- * in-memory store, the metrics (and their JMX reporter), the audit log and the control MBean.
+ * What every limiter of one web application shares: the Redis clients (one pool per URL), the
+ * in-memory stores (one per policy and one per policy's webhook replay memory, so that a flood on one
+ * cannot evict the counters of another), the metrics (and their JMX reporter), the audit log and the
+ * control MBean.
  * Adapters keep one instance per application under {@link #ATTRIBUTE} (a ServletContext attribute),
  * {@link #lease()} it when a filter starts and {@link #release()} it when the filter stops; the last
  * release closes everything and unregisters every MBean, so a redeploy leaves nothing behind.
@@ -37,7 +41,8 @@ public final class SharedStores {
 
     private final RateLimitMetrics metrics;
     private final RedisClients redis;
-    private final InMemoryStore memory = new InMemoryStore();
+    private final Map<String, InMemoryStore> memories = new HashMap<>();
+    private final Map<String, InMemoryStore> replayMemories = new HashMap<>();
     private final AuditLog audit;
     private final RateLimitControl control;
     private final ObjectName controlName;
@@ -156,14 +161,18 @@ public final class SharedStores {
             }
         }
         redis.close();
-        memory.close();
+        closeAll(memories);
+        closeAll(replayMemories);
         metrics.close();
         return true;
     }
 
-    /** A limiter for the policy on the given store, with this application's metrics, audit log and control. */
+    /**
+     * A limiter for the policy on the given store, with this application's metrics, audit log and
+     * control; its {@code local} fallback is the policy's own in-memory store.
+     */
     public RateLimiter limiter(Policy policy, RateLimitStore store) {
-        RateLimiter limiter = new RateLimiter(policy, store, memory, metrics.policy(policy.name()), audit);
+        RateLimiter limiter = new RateLimiter(policy, store, memory(policy.name()), metrics.policy(policy.name()), audit);
         control.register(limiter);
         return limiter;
     }
@@ -177,8 +186,33 @@ public final class SharedStores {
         return redis;
     }
 
-    public InMemoryStore memory() {
-        return memory;
+    /**
+     * The policy's own in-memory store (counting without Redis, or while Redis is away), with its own
+     * bound of {@value InMemoryStore#DEFAULT_MAX_ENTRIES} keys; created on first use, closed with the last lease.
+     */
+    public synchronized InMemoryStore memory(String policyName) {
+        return storeFor(memories, policyName);
+    }
+
+    /** Where the policy's webhook deliveries are remembered for replay protection without Redis: apart from its counters. */
+    public synchronized InMemoryStore replayMemory(String policyName) {
+        return storeFor(replayMemories, policyName);
+    }
+
+    private static InMemoryStore storeFor(Map<String, InMemoryStore> stores, String policyName) {
+        InMemoryStore store = stores.get(policyName);
+        if (store == null) {
+            store = new InMemoryStore();
+            stores.put(policyName, store);
+        }
+        return store;
+    }
+
+    private static void closeAll(Map<String, InMemoryStore> stores) {
+        for (InMemoryStore store : stores.values()) {
+            store.close();
+        }
+        stores.clear();
     }
 
     public RateLimitMetrics metrics() {

@@ -29,6 +29,23 @@ class ConfigParsingTest {
     }
 
     @Test
+    void reads_the_largest_limit_and_the_longest_window() {
+        assertThat(Limit.parseAll("limits", "1000000000/1h")).containsExactly(new Limit(1_000_000_000L, 3_600_000));
+        assertThat(Limit.parseAll("limits", "5/366d")).containsExactly(new Limit(5, 366L * 86_400_000));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1000000001/1h", "99999999999999999999/1h", "5/367d", "5/8785h", "5/999999999d"})
+    void rejects_a_limit_over_the_bounds_naming_both_maxima(String text) {
+        assertThatThrownBy(() -> Limit.parseAll("limits", text))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'limits'")
+                .hasMessageContaining("'" + text + "'")
+                .hasMessageContaining("1000000000")
+                .hasMessageContaining("366d");
+    }
+
+    @Test
     void reads_durations() {
         assertThat(Durations.parseMillis("250ms")).isEqualTo(250);
         assertThat(Durations.parseMillis("30s")).isEqualTo(30_000);

@@ -28,4 +28,34 @@ class LocalDenyCacheTest {
         }
         assertThat(cache.size()).isEqualTo(LocalDenyCache.MAX_ENTRIES);
     }
+
+    @Test
+    void keeps_the_newest_denials_when_full() {
+        long now = System.nanoTime();
+        int total = 3 * LocalDenyCache.MAX_ENTRIES;
+        for (int i = 0; i < total; i++) {
+            cache.put("k" + i, Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now);
+            assertThat(cache.size()).isLessThanOrEqualTo(LocalDenyCache.MAX_ENTRIES);
+        }
+        // Evicting a live denial only costs one Redis call; forgetting the newest would keep a flood's
+        // latest identities off the cache for the whole window.
+        for (int i = total - LocalDenyCache.MAX_ENTRIES; i < total; i++) {
+            assertThat(cache.get("k" + i, now)).as("denial %d", i).isNotNull();
+        }
+        assertThat(cache.get("k0", now)).as("the oldest went first").isNull();
+    }
+
+    @Test
+    void stays_bounded_when_the_same_keys_are_denied_again() {
+        long now = System.nanoTime();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < LocalDenyCache.MAX_ENTRIES; i++) {
+                cache.put("k" + (i % 100), Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now);
+            }
+        }
+        assertThat(cache.size()).isEqualTo(100);
+        for (int i = 0; i < 100; i++) {
+            assertThat(cache.get("k" + i, now)).isNotNull();
+        }
+    }
 }

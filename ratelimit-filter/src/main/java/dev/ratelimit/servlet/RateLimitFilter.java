@@ -52,7 +52,7 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <table>
  * <caption>init-params</caption>
  * <tr><th>param</th><th>meaning</th><th>default</th></tr>
- * <tr><td>limits</td><td>one or more N/duration: {@code 100/1m}, {@code 10/1s, 1000/1h}</td><td>(required)</td></tr>
+ * <tr><td>limits</td><td>one or more N/duration: {@code 100/1m}, {@code 10/1s, 1000/1h}; N at most 1,000,000,000, duration at most {@code 366d}</td><td>(required)</td></tr>
  * <tr><td>algorithm</td><td>{@code fixed-window} or {@code token-bucket}</td><td>fixed-window</td></tr>
  * <tr><td>key</td><td>parts of the key: ip, user, header:NAME, tenant, route, method</td><td>ip</td></tr>
  * <tr><td>scope</td><td>{@code api}, {@code webhook}, {@code admin} or another word; part of the key</td><td>api</td></tr>
@@ -228,9 +228,10 @@ public class RateLimitFilter implements Filter {
                 throw FilterSettings.invalid(filterName, e);
             }
         }
-        RateLimitStore effective = store != null ? store : shared.memory();
+        RateLimitStore effective = store != null ? store : shared.memory(policy.name());
         limiter = shared.limiter(policy, effective);
-        webhooks = webhook == null ? null : new WebhookGuard(webhook, policy, effective, shared);
+        webhooks = webhook == null ? null
+                : new WebhookGuard(webhook, policy, store != null ? store : shared.replayMemory(policy.name()), shared);
         LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName,
                 policy.describe() + (webhook == null ? "" : " " + webhook.describe()), effective.describe());
     }

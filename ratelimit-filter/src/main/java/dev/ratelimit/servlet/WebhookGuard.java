@@ -29,7 +29,8 @@ final class WebhookGuard {
     private final long maxBodyBytes;
 
     WebhookGuard(WebhookSettings settings, Policy policy, RateLimitStore store, SharedStores shared) {
-        this.gate = new WebhookGate(settings, policy, store, shared.memory(), shared.audit(), shared.metrics());
+        this.gate = new WebhookGate(settings, policy, store, shared.replayMemory(policy.name()), shared.audit(),
+                shared.metrics());
         this.maxBodyBytes = settings.maxBodyBytes();
     }
 

@@ -13,6 +13,7 @@ import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookSettings;
@@ -53,7 +54,7 @@ final class ApplicationLimits implements AutoCloseable {
             }
             if (read.redis == null) {
                 shared.warnPerInstanceOnce(read.policy.name());
-                store = shared.memory();
+                store = shared.memory(read.policy.name());
             } else {
                 store = shared.redis().open(read.redis);
                 stores.add(store);
@@ -65,11 +66,14 @@ final class ApplicationLimits implements AutoCloseable {
     }
 
     /**
-     * Verification for the webhook policy of {@code limiter}: on its store, with the application's
-     * in-memory fallback, audit log and the policy's metrics.
+     * Verification for the webhook policy of {@code limiter}: on its Redis store (without one, in the
+     * policy's own replay memory, apart from its counters), with that replay memory as fallback, the
+     * application's audit log and the policy's metrics.
      */
     WebhookGuard webhookGuard(WebhookSettings settings, RateLimiter limiter) {
-        return new WebhookGuard(new WebhookGate(settings, limiter.policy(), limiter.store(), shared.memory(),
+        String name = limiter.policy().name();
+        RateLimitStore store = limiter.store() instanceof InMemoryStore ? shared.replayMemory(name) : limiter.store();
+        return new WebhookGuard(new WebhookGate(settings, limiter.policy(), store, shared.replayMemory(name),
                 shared.audit(), shared.metrics()));
     }
 

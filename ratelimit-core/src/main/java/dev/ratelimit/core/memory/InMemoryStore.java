@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import dev.ratelimit.core.Algorithm;
@@ -15,21 +15,33 @@ import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.StoreHealth;
+import dev.ratelimit.core.TokenBucketArithmetic;
 
 /**
  * Counters in this JVM's memory, with the same decisions as the Redis scripts: for development, and
- * as the {@code local} fallback while Redis is away. Limits hold per instance only. The number of keys
- * is bounded: when full, expired entries go first, then those closest to expiring.
+ * as the {@code local} fallback while Redis is away. Limits hold per instance only.
+ *
+ * <p>The keys are split over stripes by their hash tag (all keys of one request share it), each stripe
+ * a map of its own guarded by its own lock: every read, update, reset and eviction of a key happens
+ * under that key's stripe lock, so no update is lost to another thread. The bound on keys is split
+ * evenly over the stripes; a full stripe makes room at once, in constant time: it drops the expired
+ * entries among the few least recently used, or else the least recently used one (for a token bucket
+ * also the fullest bucket, the cheapest to forget).
  */
 public final class InMemoryStore implements RateLimitStore {
 
     /** Default bound on the number of counters kept. */
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
 
-    private static final int STRIPES = 64;
+    private static final int MAX_STRIPES = 64;
 
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-    private final Object[] locks = new Object[STRIPES];
+    /** Small stores get fewer stripes, so that a stripe's share of the bound stays useful. */
+    private static final int MIN_ENTRIES_PER_STRIPE = 1024;
+
+    /** How many of the least recently used entries a full stripe looks at for expired ones. */
+    private static final int EXPIRED_SCAN = 16;
+
+    private final Stripe[] stripes;
     private final int maxEntries;
     private final Clock clock;
 
@@ -41,31 +53,37 @@ public final class InMemoryStore implements RateLimitStore {
         if (maxEntries < 1) {
             throw new IllegalArgumentException("maxEntries must be positive, was " + maxEntries);
         }
+        int count = 1;
+        while (count < MAX_STRIPES && (long) count * 2 * MIN_ENTRIES_PER_STRIPE <= maxEntries) {
+            count *= 2;
+        }
+        this.stripes = new Stripe[count];
+        for (int i = 0; i < count; i++) {
+            stripes[i] = new Stripe(maxEntries / count);
+        }
         this.maxEntries = maxEntries;
         this.clock = clock;
-        for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new Object();
-        }
     }
 
     @Override
     public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
-        // All keys of one request share their base (up to the hash tag), so one stripe guards them all.
-        synchronized (locks[stripe(keys.get(0))]) {
-            double nowMillis = nowMicros() / 1000.0;
+        // All keys of one request share their base (up to the hash tag), so one stripe holds them all.
+        Stripe stripe = stripes[stripe(keys.get(0))];
+        synchronized (stripe) {
+            long nowMicros = nowMicros();
             return algorithm == Algorithm.FIXED_WINDOW
-                    ? fixedWindow(keys, limits, cost, (long) Math.floor(nowMillis))
-                    : tokenBucket(keys, limits, cost, nowMillis);
+                    ? fixedWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000))
+                    : tokenBucket(stripe, keys, limits, cost, nowMicros);
         }
     }
 
-    private Decision fixedWindow(List<String> keys, List<Limit> limits, long cost, long now) {
+    private Decision fixedWindow(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
         int n = keys.size();
         long[] counts = new long[n];
         long[] ttls = new long[n];
         boolean allowed = true;
         for (int i = 0; i < n; i++) {
-            Entry e = live(keys.get(i), now);
+            Entry e = stripe.live(keys.get(i), now);
             Limit limit = limits.get(i);
             counts[i] = e == null ? 0 : e.count;
             ttls[i] = e == null ? limit.windowMillis() : e.expiresAt - now;
@@ -75,10 +93,10 @@ public final class InMemoryStore implements RateLimitStore {
         }
         if (allowed) {
             for (int i = 0; i < n; i++) {
-                Entry e = live(keys.get(i), now);
+                Entry e = stripe.live(keys.get(i), now);
                 if (e == null) {
                     e = new Entry(now + ttls[i]);
-                    put(keys.get(i), e, now);
+                    stripe.put(keys.get(i), e, now);
                 }
                 e.count += cost;
                 counts[i] = e.count;
@@ -105,69 +123,42 @@ public final class InMemoryStore implements RateLimitStore {
                 : Decision.denied(permits, bindRemaining, now + bindTtl, bindTtl, DecisionSource.MEMORY);
     }
 
-    private Decision tokenBucket(List<String> keys, List<Limit> limits, long cost, double now) {
+    /** The twin of {@code token-bucket.lua}: the same integers, see {@link TokenBucketArithmetic}. */
+    private Decision tokenBucket(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
         int n = keys.size();
-        double[] tokens = new double[n];
-        double[] rates = new double[n];
+        long[] costs = new long[n];
+        long[] debts = new long[n];
         boolean allowed = true;
-        long nowWhole = (long) Math.floor(now);
+        long nowMillis = Math.floorDiv(now, 1000);
         for (int i = 0; i < n; i++) {
-            Limit limit = limits.get(i);
-            rates[i] = (double) limit.permits() / limit.windowMillis();
-            Entry e = live(keys.get(i), nowWhole);
-            tokens[i] = e == null ? limit.permits()
-                    : Math.min(limit.permits(), e.tokens + Math.max(0, now - e.at) * rates[i]);
-            if (tokens[i] < cost) {
+            Entry e = stripe.live(keys.get(i), nowMillis);
+            costs[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
+            debts[i] = e == null ? 0 : Math.max(0, e.fullAtMicros - now);
+            if (debts[i] + costs[i] > TokenBucketArithmetic.windowMicros(limits.get(i))) {
                 allowed = false;
             }
         }
         if (allowed) {
             for (int i = 0; i < n; i++) {
-                tokens[i] -= cost;
-                long ttl = (long) Math.ceil((limits.get(i).permits() - tokens[i]) / rates[i]) + 1;
-                Entry e = new Entry(nowWhole + ttl);
-                e.tokens = tokens[i];
-                e.at = now;
-                put(keys.get(i), e, nowWhole);
+                debts[i] += costs[i];
+                // As the script's PX: the entry outlives the debt by a millisecond, then the bucket is full.
+                Entry e = new Entry(nowMillis + TokenBucketArithmetic.ceilMillis(debts[i]) + 1);
+                e.fullAtMicros = now + debts[i];
+                stripe.put(keys.get(i), e, nowMillis);
             }
         }
-        int bind = -1;
-        long bindRemaining = 0;
-        long bindFull = 0;
-        long wait = 0;
-        for (int i = 0; i < n; i++) {
-            long remaining = (long) Math.floor(tokens[i]);
-            long full = (long) Math.ceil((limits.get(i).permits() - tokens[i]) / rates[i]);
-            if (allowed) {
-                if (bind < 0 || remaining < bindRemaining || (remaining == bindRemaining && full > bindFull)) {
-                    bind = i;
-                    bindRemaining = remaining;
-                    bindFull = full;
-                }
-            } else if (tokens[i] < cost) {
-                long w = (long) Math.ceil((cost - tokens[i]) / rates[i]);
-                if (bind < 0 || w > wait) {
-                    bind = i;
-                    bindRemaining = remaining;
-                    bindFull = full;
-                    wait = w;
-                }
-            }
-        }
-        long permits = limits.get(bind).permits();
-        return allowed
-                ? Decision.allowed(permits, bindRemaining, nowWhole + bindFull, DecisionSource.MEMORY)
-                : Decision.denied(permits, bindRemaining, nowWhole + bindFull, wait, DecisionSource.MEMORY);
+        return TokenBucketArithmetic.decide(limits, costs, debts, allowed, now, DecisionSource.MEMORY);
     }
 
     @Override
     public boolean remember(String key, long ttlMillis) {
-        synchronized (locks[stripe(key)]) {
-            long now = nowMicros() / 1000;
-            if (live(key, now) != null) {
+        Stripe stripe = stripes[stripe(key)];
+        synchronized (stripe) {
+            long now = Math.floorDiv(nowMicros(), 1000);
+            if (stripe.live(key, now) != null) {
                 return false;
             }
-            put(key, new Entry(now + ttlMillis), now);
+            stripe.put(key, new Entry(now + ttlMillis), now);
             return true;
         }
     }
@@ -175,7 +166,10 @@ public final class InMemoryStore implements RateLimitStore {
     @Override
     public void reset(List<String> keys) {
         for (String key : keys) {
-            entries.remove(key);
+            Stripe stripe = stripes[stripe(key)];
+            synchronized (stripe) {
+                stripe.entries.remove(key);
+            }
         }
     }
 
@@ -190,22 +184,32 @@ public final class InMemoryStore implements RateLimitStore {
         }
         Pattern compiled = Pattern.compile(regex.toString());
         List<String> keys = new ArrayList<>();
-        for (String key : entries.keySet()) {
-            if (compiled.matcher(key).matches()) {
-                keys.add(key);
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                for (String key : stripe.entries.keySet()) {
+                    if (compiled.matcher(key).matches()) {
+                        keys.add(key);
+                    }
+                }
             }
         }
         return keys;
     }
 
-    /** How many counters are held now, expired ones included until they are swept. */
+    /** How many counters are held now, expired ones included until they are dropped. */
     public int size() {
-        return entries.size();
+        int size = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                size += stripe.entries.size();
+            }
+        }
+        return size;
     }
 
     @Override
     public StoreHealth health() {
-        return new StoreHealth(true, 0, "none", entries.size() + " keys");
+        return new StoreHealth(true, 0, "none", size() + " keys");
     }
 
     @Override
@@ -215,7 +219,11 @@ public final class InMemoryStore implements RateLimitStore {
 
     @Override
     public void close() {
-        entries.clear();
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                stripe.entries.clear();
+            }
+        }
     }
 
     private long nowMicros() {
@@ -223,57 +231,65 @@ public final class InMemoryStore implements RateLimitStore {
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
-    private Entry live(String key, long now) {
-        Entry e = entries.get(key);
-        if (e != null && e.expiresAt <= now) {
-            entries.remove(key, e);
-            return null;
-        }
-        return e;
-    }
-
-    private void put(String key, Entry entry, long now) {
-        if (entries.size() >= maxEntries && !entries.containsKey(key)) {
-            makeRoom(now);
-        }
-        entries.put(key, entry);
-    }
-
-    /** Sweeps expired entries; if that is not enough, drops the ones expiring soonest, down to 90 %. */
-    private void makeRoom(long now) {
-        entries.values().removeIf(e -> e.expiresAt <= now);
-        int target = maxEntries - Math.max(1, maxEntries / 10);
-        while (entries.size() > target) {
-            String soonest = null;
-            long soonestAt = Long.MAX_VALUE;
-            Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-            for (int scanned = 0; it.hasNext() && scanned < 64; scanned++) {
-                Map.Entry<String, Entry> candidate = it.next();
-                if (candidate.getValue().expiresAt < soonestAt) {
-                    soonestAt = candidate.getValue().expiresAt;
-                    soonest = candidate.getKey();
-                }
-            }
-            if (soonest == null) {
-                return;
-            }
-            entries.remove(soonest);
-        }
-    }
-
-    private static int stripe(String key) {
+    /** The stripe of a key: the hash of its base up to the hash tag's end. */
+    int stripe(String key) {
         int brace = key.indexOf('{');
         int end = key.indexOf('}', brace + 1);
         String tag = brace >= 0 && end > brace ? key.substring(0, end) : key;
-        return (tag.hashCode() & 0x7fffffff) % STRIPES;
+        int h = tag.hashCode();
+        return (h ^ (h >>> 16)) & (stripes.length - 1);
     }
 
-    /** A fixed-window counter or a token bucket's state; only touched under its stripe's lock. */
+    /** One share of the keys, in least-recently-used order; only touched under its own lock. */
+    private static final class Stripe {
+        final Map<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+        final int capacity;
+
+        Stripe(int capacity) {
+            this.capacity = capacity;
+        }
+
+        /** The entry under key unless it has expired (an expired one is dropped); counts as a use. */
+        Entry live(String key, long now) {
+            Entry e = entries.get(key);
+            if (e != null && e.expiresAt <= now) {
+                entries.remove(key);
+                return null;
+            }
+            return e;
+        }
+
+        void put(String key, Entry entry, long now) {
+            if (entries.size() >= capacity && !entries.containsKey(key)) {
+                makeRoom(now);
+            }
+            entries.put(key, entry);
+        }
+
+        /** Drops the expired entries among the least recently used few, or else the least recently used one. */
+        private void makeRoom(long now) {
+            boolean dropped = false;
+            Iterator<Entry> oldest = entries.values().iterator();
+            for (int looked = 0; looked < EXPIRED_SCAN && oldest.hasNext(); looked++) {
+                if (oldest.next().expiresAt <= now) {
+                    oldest.remove();
+                    dropped = true;
+                }
+            }
+            if (!dropped) {
+                Iterator<Entry> first = entries.values().iterator();
+                first.next();
+                first.remove();
+            }
+        }
+    }
+
+    /** A fixed-window counter, a token bucket's state or a remembered key; only touched under its stripe's lock. */
     private static final class Entry {
         final long expiresAt;
         long count;
-        double tokens;
-        double at;
+        /** Token bucket: the time (µs) at which the bucket is full again. */
+        long fullAtMicros;
 
         Entry(long expiresAt) {
             this.expiresAt = expiresAt;

@@ -16,6 +16,7 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.core.TokenBucketArithmetic;
 import redis.clients.jedis.CommandObjects;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
@@ -64,39 +65,63 @@ public final class RedisStore implements RateLimitStore {
 
     @Override
     public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
-        LuaScript script = algorithm == Algorithm.FIXED_WINDOW ? FIXED_WINDOW : TOKEN_BUCKET;
-        return toDecision(call(script, keys, scriptArgs(limits, cost)), limits);
+        ScriptArgs args = cachedArgs(algorithm, limits, cost);
+        if (algorithm == Algorithm.FIXED_WINDOW) {
+            return fixedWindowDecision(call(FIXED_WINDOW, keys, args.args), limits);
+        }
+        return tokenBucketDecision(call(TOKEN_BUCKET, keys, args.args), limits, args.costMicros);
     }
 
     /**
      * The script's arguments for these limits and cost. A store usually serves one policy, whose limits
      * list is the same object on every request: its arguments are built once, not per decision.
      */
-    private List<String> scriptArgs(List<Limit> limits, long cost) {
+    private ScriptArgs cachedArgs(Algorithm algorithm, List<Limit> limits, long cost) {
         ScriptArgs last = lastArgs;
-        if (last != null && last.limits == limits && last.cost == cost) {
-            return last.args;
+        if (last != null && last.algorithm == algorithm && last.limits == limits && last.cost == cost) {
+            return last;
         }
-        List<String> args = new ArrayList<>(1 + 2 * limits.size());
-        args.add(Long.toString(cost));
-        for (Limit limit : limits) {
-            args.add(Long.toString(limit.permits()));
-            args.add(Long.toString(limit.windowMillis()));
-        }
-        List<String> fixed = Collections.unmodifiableList(args);
-        lastArgs = new ScriptArgs(limits, cost, fixed);
-        return fixed;
+        ScriptArgs built = new ScriptArgs(algorithm, limits, cost);
+        lastArgs = built;
+        return built;
+    }
+
+    /**
+     * What the script of the algorithm reads in ARGV (each script documents its own): for the fixed
+     * window the cost, then permits and window (ms) per limit; for the token bucket the window and the
+     * request's cost, both in µs, per limit.
+     */
+    public static List<String> scriptArgs(Algorithm algorithm, List<Limit> limits, long cost) {
+        return new ScriptArgs(algorithm, limits, cost).args;
     }
 
     private static final class ScriptArgs {
+        final Algorithm algorithm;
         final List<Limit> limits;
         final long cost;
+        final long[] costMicros;
         final List<String> args;
 
-        ScriptArgs(List<Limit> limits, long cost, List<String> args) {
+        ScriptArgs(Algorithm algorithm, List<Limit> limits, long cost) {
+            this.algorithm = algorithm;
             this.limits = limits;
             this.cost = cost;
-            this.args = args;
+            this.costMicros = new long[limits.size()];
+            List<String> built = new ArrayList<>(1 + 2 * limits.size());
+            if (algorithm == Algorithm.FIXED_WINDOW) {
+                built.add(Long.toString(cost));
+                for (Limit limit : limits) {
+                    built.add(Long.toString(limit.permits()));
+                    built.add(Long.toString(limit.windowMillis()));
+                }
+            } else {
+                for (int i = 0; i < limits.size(); i++) {
+                    costMicros[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
+                    built.add(Long.toString(TokenBucketArithmetic.windowMicros(limits.get(i))));
+                    built.add(Long.toString(costMicros[i]));
+                }
+            }
+            this.args = Collections.unmodifiableList(built);
         }
     }
 
@@ -128,11 +153,8 @@ public final class RedisStore implements RateLimitStore {
         }
     }
 
-    private Decision toDecision(Object reply, List<Limit> limits) {
-        if (!(reply instanceof List) || ((List<?>) reply).size() != 6) {
-            throw new StoreUnavailableException("Unexpected reply from Redis script: " + reply, null);
-        }
-        List<?> values = (List<?>) reply;
+    private Decision fixedWindowDecision(Object reply, List<Limit> limits) {
+        List<?> values = reply(reply, 6);
         boolean allowed = number(values, 0) == 1;
         Limit binding = limits.get((int) number(values, 1) - 1);
         long remaining = number(values, 2);
@@ -142,6 +164,23 @@ public final class RedisStore implements RateLimitStore {
         return allowed
                 ? Decision.allowed(binding.permits(), remaining, now + untilReset, DecisionSource.REDIS)
                 : Decision.denied(binding.permits(), remaining, now + untilReset, wait, DecisionSource.REDIS);
+    }
+
+    private Decision tokenBucketDecision(Object reply, List<Limit> limits, long[] costMicros) {
+        List<?> values = reply(reply, 2 + limits.size());
+        long[] debts = new long[limits.size()];
+        for (int i = 0; i < debts.length; i++) {
+            debts[i] = number(values, 2 + i);
+        }
+        return TokenBucketArithmetic.decide(limits, costMicros, debts, number(values, 0) == 1, number(values, 1),
+                DecisionSource.REDIS);
+    }
+
+    private static List<?> reply(Object reply, int size) {
+        if (!(reply instanceof List) || ((List<?>) reply).size() != size) {
+            throw new StoreUnavailableException("Unexpected reply from Redis script: " + reply, null);
+        }
+        return (List<?>) reply;
     }
 
     private static long number(List<?> values, int index) {

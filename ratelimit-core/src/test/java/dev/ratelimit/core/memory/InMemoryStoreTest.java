@@ -6,10 +6,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Limit;
@@ -68,6 +77,72 @@ class InMemoryStoreTest extends StoreContract {
         clock.advance(Duration.ofMillis(350));
         assertThat(store.acquire(Algorithm.TOKEN_BUCKET, List.of("tb:{a}"), limit, 3).remaining()).isZero();
         assertThat(store.acquire(Algorithm.TOKEN_BUCKET, List.of("tb:{a}"), limit, 1).allowed()).isFalse();
+    }
+
+    /**
+     * 16 threads spend the permits of 64 identities while 16 others flood the store with new identities,
+     * so it evicts all the time. The flood stays out of the tracked identities' stripe: evicting there
+     * would be legitimate (the least recently used entry goes), so only a flood that reaches across
+     * stripes, or an update lost to a concurrent eviction, can let an identity past its limit.
+     */
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void a_flood_of_new_identities_never_lets_a_tracked_identity_past_its_limit(Algorithm algorithm) throws Exception {
+        InMemoryStore store = new InMemoryStore(20_000, Clock.systemUTC());
+        // One permit an hour: every bucket, tracked or flooding, is then equally empty after its request.
+        List<Limit> limits = Limit.parseAll("limits", "1/1h");
+        String[] tracked = new String[64];
+        int trackedStripe = store.stripe(identityKey("tracked-0"));
+        for (int i = 0, candidate = 0; i < tracked.length; candidate++) {
+            String key = identityKey("tracked-" + candidate);
+            if (store.stripe(key) == trackedStripe) {
+                tracked[i++] = key;
+            }
+        }
+        AtomicIntegerArray admitted = new AtomicIntegerArray(tracked.length);
+        AtomicBoolean flooding = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Future<?>> hammers = new ArrayList<>();
+        List<Future<?>> floods = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            hammers.add(pool.submit(() -> {
+                while (flooding.get()) {
+                    for (int i = 0; i < tracked.length; i++) {
+                        if (store.acquire(algorithm, List.of(tracked[i]), limits, 1).allowed()) {
+                            admitted.incrementAndGet(i);
+                        }
+                    }
+                }
+            }));
+            int thread = t;
+            floods.add(pool.submit(() -> {
+                for (int n = 0; n < 5_000; n++) {
+                    String key = identityKey("flood-" + thread + "-" + n);
+                    if (store.stripe(key) != trackedStripe) {
+                        store.acquire(algorithm, List.of(key), limits, 1);
+                    }
+                }
+            }));
+        }
+        try {
+            for (Future<?> flood : floods) {
+                flood.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            flooding.set(false);
+            for (Future<?> hammer : hammers) {
+                hammer.get(120, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+        }
+        assertThat(store.size()).isLessThanOrEqualTo(20_000);
+        for (int i = 0; i < tracked.length; i++) {
+            assertThat(admitted.get(i)).as("admissions of %s", tracked[i]).isEqualTo(1);
+        }
+    }
+
+    private static String identityKey(String identity) {
+        return "ratelimit:api:*:*:*:{ip=" + identity + "}:x:3600000";
     }
 
     static final class MutableClock extends Clock {

@@ -111,6 +111,18 @@ class RedisStoreTest extends StoreContract {
     }
 
     @Test
+    void repairs_a_counter_at_its_limit_that_lost_its_ttl_when_a_multi_limit_request_is_denied() {
+        String perMinute = key("immortal-multi");
+        String perDay = perMinute.replace("}", "}:day");
+        REDIS.redis().command("SET", perMinute, "3");
+        Decision denied = store.acquire(Algorithm.FIXED_WINDOW, List.of(perMinute, perDay), limits("3/1m, 100/1d"), 1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(Long.parseLong(REDIS.redis().command("PTTL", perMinute)))
+                .as("a counter without TTL at its limit would deny forever").isBetween(1L, 60_000L);
+        assertThat(REDIS.redis().command("EXISTS", perDay)).as("a denial creates nothing").isEqualTo("0");
+    }
+
+    @Test
     void expires_counters_in_redis_after_the_window() throws InterruptedException {
         String key = key("expiry");
         store.acquire(Algorithm.FIXED_WINDOW, List.of(key), limits("3/200ms"), 1);

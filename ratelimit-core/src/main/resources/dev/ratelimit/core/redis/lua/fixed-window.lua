@@ -34,8 +34,10 @@ for i = 1, n do
   local window = tonumber(ARGV[2 * i + 1])
   local count = tonumber(redis.call('GET', KEYS[i]) or '0')
   local ttl = redis.call('PTTL', KEYS[i])
-  -- -2: no counter yet; -1: a counter without TTL (never written by us), repaired below.
-  fresh[i] = ttl < 0
+  -- -1: a counter without TTL (never written by us): its window starts now, allowed or not (at its
+  -- limit it would otherwise deny forever). -2: no counter yet, given its TTL when first counted below.
+  if ttl == -1 then redis.call('PEXPIRE', KEYS[i], window) end
+  fresh[i] = ttl == -2
   if ttl < 0 then ttl = window end
   counts[i], ttls[i] = count, ttl
   if count + cost > permits then allowed = 0 end

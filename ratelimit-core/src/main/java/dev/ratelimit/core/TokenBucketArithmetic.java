@@ -1,0 +1,91 @@
+package dev.ratelimit.core;
+
+import java.math.BigInteger;
+import java.util.List;
+
+/**
+ * The token bucket in whole microseconds, shared by the Redis script's caller and the in-memory store
+ * so that both decide alike. A bucket is the time at which it is full again; its debt is how far that
+ * lies ahead of now (0 for a full bucket, at most the window). A request of {@code cost} tokens adds
+ * {@link #costMicros} to the debt and passes when the debt stays within the window. The check and the
+ * update use that one integer, so a full bucket always admits any cost up to its capacity.
+ */
+public final class TokenBucketArithmetic {
+
+    private TokenBucketArithmetic() {
+    }
+
+    public static long windowMicros(Limit limit) {
+        return limit.windowMillis() * 1000;
+    }
+
+    /**
+     * What {@code cost} tokens add to the debt: cost × window / capacity, rounded down (so a burst of
+     * exactly the capacity passes), and at least 1 µs. Rounding down gives each request up to 1 µs:
+     * only when a token lasts less than the capacity in µs (capacity² above the window in µs) does the
+     * bucket refill measurably early.
+     */
+    public static long costMicros(Limit limit, long cost) {
+        return Math.max(1, multiplyThenDivide(cost, windowMicros(limit), limit.permits()));
+    }
+
+    /** Whole tokens left at this debt: (window − debt) × capacity / window, rounded down, never negative. */
+    public static long remaining(Limit limit, long debtMicros) {
+        long window = windowMicros(limit);
+        long left = window - debtMicros;
+        return left <= 0 ? 0 : multiplyThenDivide(left, limit.permits(), window);
+    }
+
+    /** {@code a × b / c} rounded down, for non-negative a and b and positive c, without overflow. */
+    static long multiplyThenDivide(long a, long b, long c) {
+        if (b == 0 || a <= Long.MAX_VALUE / b) {
+            return a * b / c;
+        }
+        return BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divide(BigInteger.valueOf(c)).longValueExact();
+    }
+
+    /**
+     * The decision for these debts, as both stores report it.
+     *
+     * @param costMicros {@link #costMicros} of the request, per limit
+     * @param debtMicros per limit: after this request when it was allowed, as found when it was denied
+     * @param nowMicros  the store's time of the decision
+     */
+    public static Decision decide(List<Limit> limits, long[] costMicros, long[] debtMicros, boolean allowed,
+                                  long nowMicros, DecisionSource source) {
+        // The binding limit: when allowed, the one with fewest tokens left (ties: the one full last);
+        // when denied, among the limits that lack tokens the one that makes the client wait longest.
+        int bind = -1;
+        long bindRemaining = 0;
+        long bindFullMillis = 0;
+        long waitMillis = 0;
+        for (int i = 0; i < limits.size(); i++) {
+            Limit limit = limits.get(i);
+            long remaining = remaining(limit, debtMicros[i]);
+            long fullMillis = ceilMillis(debtMicros[i]);
+            long shortMicros = debtMicros[i] + costMicros[i] - windowMicros(limit);
+            if (allowed) {
+                if (bind < 0 || remaining < bindRemaining || (remaining == bindRemaining && fullMillis > bindFullMillis)) {
+                    bind = i;
+                    bindRemaining = remaining;
+                    bindFullMillis = fullMillis;
+                }
+            } else if (shortMicros > 0 && (bind < 0 || ceilMillis(shortMicros) > waitMillis)) {
+                bind = i;
+                bindRemaining = remaining;
+                bindFullMillis = fullMillis;
+                waitMillis = ceilMillis(shortMicros);
+            }
+        }
+        long permits = limits.get(bind).permits();
+        long resetAt = Math.floorDiv(nowMicros, 1000) + bindFullMillis;
+        return allowed
+                ? Decision.allowed(permits, bindRemaining, resetAt, source)
+                : Decision.denied(permits, bindRemaining, resetAt, waitMillis, source);
+    }
+
+    /** Whole milliseconds, rounded up (time still to wait). */
+    public static long ceilMillis(long micros) {
+        return micros <= 0 ? 0 : (micros + 999) / 1000;
+    }
+}

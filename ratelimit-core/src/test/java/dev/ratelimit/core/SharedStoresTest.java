@@ -1,0 +1,59 @@
+package dev.ratelimit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.ratelimit.core.RateLimitKeysTest.FakeRequest;
+import dev.ratelimit.core.memory.InMemoryStore;
+
+class SharedStoresTest {
+
+    private static FakeRequest from(String address) {
+        FakeRequest request = new FakeRequest();
+        request.remoteAddress = address;
+        return request;
+    }
+
+    @Test
+    void a_flood_on_one_policy_does_not_evict_the_counters_of_another() {
+        SharedStores shared = new SharedStores().lease();
+        try {
+            Policy api = Policy.builder("api").scope("api").limits(Limit.parseAll("limits", "5/1h")).build();
+            Policy login = Policy.builder("login").scope("login").limits(Limit.parseAll("limits", "1/1h")).build();
+            RateLimiter flooded = shared.limiter(api, shared.memory("api"));
+            RateLimiter kept = shared.limiter(login, shared.memory("login"));
+            List<FakeRequest> blocked = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                FakeRequest client = from("198.51." + (i / 256) + "." + (i % 256));
+                assertThat(kept.acquire(client).allowed()).isTrue();
+                assertThat(kept.acquire(client).allowed()).isFalse();
+                blocked.add(client);
+            }
+            for (int i = 0; i < InMemoryStore.DEFAULT_MAX_ENTRIES + 20_000; i++) {
+                flooded.acquire(from("10." + (i >> 16) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff)));
+            }
+            for (FakeRequest client : blocked) {
+                assertThat(kept.acquire(client).allowed()).as("%s is still blocked on login", client.remoteAddress)
+                        .isFalse();
+            }
+        } finally {
+            shared.release();
+        }
+    }
+
+    @Test
+    void gives_every_policy_and_the_replay_memory_their_own_store_until_the_last_release() {
+        SharedStores shared = new SharedStores().lease();
+        InMemoryStore api = shared.memory("api");
+        assertThat(shared.memory("api")).isSameAs(api);
+        assertThat(shared.memory("login")).isNotSameAs(api);
+        assertThat(shared.replayMemory("api")).isNotSameAs(api).isSameAs(shared.replayMemory("api"));
+        api.acquire(Algorithm.FIXED_WINDOW, List.of("k:{a}"), Limit.parseAll("limits", "1/1h"), 1);
+        shared.release();
+        assertThat(api.size()).as("closed with the last lease").isZero();
+    }
+}

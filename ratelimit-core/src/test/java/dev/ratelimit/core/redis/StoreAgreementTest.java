@@ -1,0 +1,93 @@
+package dev.ratelimit.core.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.testing.TestRedis;
+
+/**
+ * Redis and the in-memory twin admit the same requests for any sequence of requests from a few
+ * identities, with any costs, under one or two limits. The windows are an hour or longer, so the few
+ * milliseconds a try takes do not refill a single token.
+ */
+class StoreAgreementTest {
+
+    private static TestRedis redis;
+    private static RedisClients clients;
+    private static RedisStore store;
+
+    @BeforeContainer
+    static void startRedis() {
+        redis = TestRedis.start();
+        clients = new RedisClients();
+        store = clients.open(RedisSettings.fromUrl("redis-url", redis.url()).withTimeouts(2_000, 2_000));
+    }
+
+    @AfterContainer
+    static void stopRedis() {
+        store.close();
+        clients.close();
+        redis.close();
+    }
+
+    record Step(int identity, long cost) {
+    }
+
+    record Run(List<Limit> limits, List<Step> steps) {
+    }
+
+    @Provide
+    Arbitrary<Run> runs() {
+        Arbitrary<List<Limit>> limits = Arbitraries.oneOf(
+                limit(3_600_000L).map(List::of),
+                Combinators.combine(limit(3_600_000L), limit(86_400_000L)).as(List::of));
+        return limits.flatMap(chosen -> {
+            long smallest = chosen.stream().mapToLong(Limit::permits).min().getAsLong();
+            Arbitrary<Step> step = Combinators.combine(Arbitraries.integers().between(0, 2),
+                    Arbitraries.longs().between(1, smallest)).as(Step::new);
+            return step.list().ofMinSize(1).ofMaxSize(30).map(steps -> new Run(chosen, steps));
+        });
+    }
+
+    private static Arbitrary<Limit> limit(long windowMillis) {
+        return Arbitraries.integers().between(1, 20).map(permits -> new Limit(permits, windowMillis));
+    }
+
+    @Property(tries = 100)
+    void redis_and_memory_admit_the_same_requests(@ForAll Algorithm algorithm, @ForAll("runs") Run run) {
+        InMemoryStore memory = new InMemoryStore();
+        String prefix = "agree:" + UUID.randomUUID();
+        List<String> inRedis = new ArrayList<>();
+        List<String> inMemory = new ArrayList<>();
+        for (Step step : run.steps()) {
+            inRedis.add(summary(store.acquire(algorithm, keys(prefix, step, run), run.limits(), step.cost())));
+            inMemory.add(summary(memory.acquire(algorithm, keys("m", step, run), run.limits(), step.cost())));
+        }
+        assertThat(inRedis).isEqualTo(inMemory);
+    }
+
+    private static List<String> keys(String prefix, Step step, Run run) {
+        String first = prefix + ":{id" + step.identity() + "}";
+        return run.limits().size() == 1 ? List.of(first) : List.of(first, first + ":2");
+    }
+
+    private static String summary(Decision d) {
+        return d.allowed() + "/" + d.limit() + "/" + d.remaining();
+    }
+}
