@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -22,9 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ReplyFaultProxy implements AutoCloseable {
 
     enum Fault { CUT, DRIP }
-
-    /** What each of our scripts returns, in RESP2: an array of six integers. */
-    private static final byte[] SCRIPT_REPLY = "*6\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final String redisHost;
     private final int redisPort;
@@ -117,16 +113,14 @@ final class ReplyFaultProxy implements AutoCloseable {
         out.write(buffer, i, n - i);
     }
 
+    /** Script replies in the chunk: RESP arrays of integers, each starting a line with {@code *<n>}. */
     private static int count(byte[] buffer, int n) {
         int found = 0;
-        outer:
-        for (int i = 0; i + SCRIPT_REPLY.length <= n; i++) {
-            for (int j = 0; j < SCRIPT_REPLY.length; j++) {
-                if (buffer[i + j] != SCRIPT_REPLY[j]) {
-                    continue outer;
-                }
+        for (int i = 0; i + 1 < n; i++) {
+            boolean lineStart = i == 0 || (i >= 2 && buffer[i - 1] == '\n' && buffer[i - 2] == '\r');
+            if (lineStart && buffer[i] == '*' && buffer[i + 1] >= '1' && buffer[i + 1] <= '9') {
+                found++;
             }
-            found++;
         }
         return found;
     }
