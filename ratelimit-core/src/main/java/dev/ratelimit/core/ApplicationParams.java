@@ -1,5 +1,8 @@
 package dev.ratelimit.core;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.Function;
 
 import com.codahale.metrics.MetricRegistry;
@@ -19,7 +22,7 @@ public final class ApplicationParams {
     public static final String AUDIT_MAX_PER_SECOND = "audit-max-per-second";
 
     /** Every parameter this class reads. */
-    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+    public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             METRICS_JMX, METRICS_DOMAIN, METRICS_REGISTRY_ATTRIBUTE, AUDIT_MAX_PER_SECOND));
 
     private ApplicationParams() {

@@ -7,11 +7,12 @@ import java.nio.charset.StandardCharsets;
  * nor add a {@code key=value} field. Bytes outside printable ASCII, and space, {@code "}, {@code '},
  * {@code =}, {@code \} and {@code %} itself, are percent-encoded (UTF-8), so the escaping is reversible
  * and {@code %0A} sent by a client shows as {@code %250A}, never as a line break. Values longer than
- * {@value #MAX_LENGTH} characters are cut, saying how much was left out, so no header fills the disk.
+ * {@value #MAX_LENGTH} characters are cut, ending in {@code ...(+N_bytes)} (no space: the line stays
+ * one token per field), so no header fills the disk.
  */
 public final class LogValues {
 
-    /** Longest escaped value written; the rest is summarised as {@code …(+N bytes)}. */
+    /** Longest escaped value written; the rest is summarised as {@code ...(+N_bytes)}. */
     public static final int MAX_LENGTH = 256;
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
@@ -34,7 +35,7 @@ public final class LogValues {
             int c = bytes[i] & 0xFF;
             int width = isSafe(c) ? 1 : 3;
             if (out.length() + width > MAX_LENGTH) {
-                return out.append("...(+").append(bytes.length - i).append(" bytes)").toString();
+                return out.append("...(+").append(bytes.length - i).append("_bytes)").toString();
             }
             if (width == 1) {
                 out.append((char) c);

@@ -1,5 +1,9 @@
 package dev.ratelimit.core;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
 /**
  * The parameter vocabulary shared by every adapter (Servlet init-params, JAX-RS annotation attributes
  * and named policies): reads a {@link Policy} from {@link ConfigParams}.
@@ -23,7 +27,7 @@ public final class PolicyParams {
     public static final String ROUTE_PATTERNS = "route-patterns";
 
     /** Every parameter this class reads. */
-    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+    public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             LIMITS, ALGORITHM, KEY, SCOPE, FAILURE_MODE, KEY_PREFIX, TRUSTED_PROXIES, DRY_RUN, COST, TENANT_HEADER,
             POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS));
 

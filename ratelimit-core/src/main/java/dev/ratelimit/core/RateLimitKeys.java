@@ -95,7 +95,8 @@ public final class RateLimitKeys {
     /**
      * The client's full address in canonical form (or the token a trusted proxy wrote in its place),
      * believing {@code X-Forwarded-For} / {@code Forwarded} only from trusted proxies: for audit lines and
-     * address lists. A value from the request: escape it ({@link LogValues#escape}) before logging it.
+     * address lists. A value from the request: {@link AuditLog} escapes it; a direct log call must escape it
+     * with {@link LogValues#escape}.
      */
     public static String clientAddress(Policy policy, RequestView request) {
         return policy.clientAddresses().resolve(request).text();

@@ -140,7 +140,8 @@ public final class RateLimiter {
     /**
      * Forgets every counter of one identity under this policy, whatever its tenant, route or method.
      *
-     * @param identity as it appears in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
+     * @param identity as it appears in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1};
+     *        an IPv6 address stands for its network of {@code ipv6-prefix} bits, as it is counted
      * @return how many keys were deleted
      */
     public long resetIdentity(String identity) {
@@ -148,8 +149,14 @@ public final class RateLimiter {
         if (eq <= 0) {
             throw new IllegalArgumentException("identity must look like ip=203.0.113.7, user=alice or h.x-api-key=k1, was " + identity);
         }
-        String part = identity.substring(0, eq) + '=' + KeyComponent.escape(identity.substring(eq + 1));
         Policy current = policy;
+        String label = identity.substring(0, eq);
+        String value = identity.substring(eq + 1);
+        byte[] address = label.equals("ip") ? IpAddresses.parse(value) : null;
+        if (address != null) {
+            value = ClientAddress.of(address).identity(current.ipv6Prefix());
+        }
+        String part = label + '=' + KeyComponent.escape(value);
         String scan = current.keyPrefix() + ':' + current.scope() + ":*" + part + "*";
         Pattern exact = Pattern.compile(Pattern.quote(current.keyPrefix() + ':' + current.scope() + ':')
                 + "[^{]*\\{(?:[^}]*\\+)?" + Pattern.quote(part) + "(?:\\+[^}]*)?\\}.*");
@@ -201,7 +208,7 @@ public final class RateLimiter {
                 && lastFailureLog.compareAndSet(last, now)) {
             failuresSinceLog.set(0);
             LOG.warn("Rate-limit store {} failed for policy {} ({} failure(s) since last report); failure mode {}: {}",
-                    store.describe(), current.name(), suppressed, current.failureMode(), LogValues.escape(e.getMessage()));
+                    store.describe(), current.name(), suppressed, current.failureMode(), e.getMessage());
         }
     }
 }

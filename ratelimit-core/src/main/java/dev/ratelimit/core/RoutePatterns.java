@@ -1,6 +1,7 @@
 package dev.ratelimit.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -46,12 +47,18 @@ public final class RoutePatterns {
         return patterns.isEmpty();
     }
 
-    /** The first pattern the path matches, or the path itself. */
+    /**
+     * The first pattern the path matches, or the path itself. One trailing slash is ignored when matching
+     * ({@code /orders/7/} is {@code /orders/{id}}), since applications commonly serve both spellings.
+     */
     public String routeOf(String path) {
         if (path == null || patterns.isEmpty()) {
             return path;
         }
         String[] segments = segments(path);
+        if (segments.length > 1 && segments[segments.length - 1].isEmpty()) {
+            segments = Arrays.copyOf(segments, segments.length - 1);
+        }
         for (Pattern pattern : patterns) {
             if (pattern.matches(segments)) {
                 return pattern.text;
@@ -69,7 +76,7 @@ public final class RoutePatterns {
         return texts.isEmpty() ? "none" : texts.toString();
     }
 
-    /** {@code /a/b/} → [a, b, ""]: a trailing slash is a segment of its own, so {@code /orders/} is not {@code /orders/{id}}. */
+    /** {@code /a/b/} → [a, b, ""]: an empty segment never matches a {name}, so {@code /orders//} is not {@code /orders/{id}}. */
     private static String[] segments(String path) {
         String trimmed = path.startsWith("/") ? path.substring(1) : path;
         return trimmed.split("/", -1);

@@ -22,6 +22,8 @@ import dev.ratelimit.core.redis.RedisConnection;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
 import dev.ratelimit.core.redis.ScriptCalls;
+import dev.ratelimit.core.webhook.WebhookGate;
+import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
  * What every limiter of one web application shares: the Redis clients (one pool per URL), the
@@ -175,6 +177,20 @@ public final class SharedStores {
         RateLimiter limiter = new RateLimiter(policy, store, memory(policy.name()), metrics.policy(policy.name()), audit);
         control.register(limiter);
         return limiter;
+    }
+
+    /**
+     * Verification for a webhook policy: replays and bad signatures in Redis when {@code redis} is given,
+     * else each in an in-memory store of its own (the policy's replay memory, and the bad-signature
+     * limit's store), which are also the fallbacks for failure mode {@code local}.
+     *
+     * @param redis the policy's Redis store, or null when it counts in memory
+     */
+    public WebhookGate webhookGate(WebhookSettings settings, Policy policy, RateLimitStore redis) {
+        InMemoryStore replays = replayMemory(policy.name());
+        InMemoryStore badSignatures = memory(policy.name() + WebhookGate.BAD_SIGNATURE_SCOPE_SUFFIX);
+        return new WebhookGate(settings, policy, redis != null ? redis : replays, replays,
+                redis != null ? redis : badSignatures, badSignatures, audit, metrics);
     }
 
     /** Stops listing the limiter in the control MBean (its filter is going away). */

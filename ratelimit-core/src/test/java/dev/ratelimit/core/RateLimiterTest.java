@@ -114,6 +114,21 @@ class RateLimiterTest {
     }
 
     @Test
+    void resets_an_ipv6_client_by_any_address_of_its_network_as_it_is_counted() {
+        Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
+        RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);
+        RateLimitKeysTest.FakeRequest v6 = new RateLimitKeysTest.FakeRequest();
+        v6.remoteAddress = "2001:db8:1:2::7";
+        RateLimitKeysTest.FakeRequest mapped = new RateLimitKeysTest.FakeRequest();
+        mapped.remoteAddress = "198.51.100.4";
+        limiter.acquire(v6);
+        limiter.acquire(mapped);
+        assertThat(limiter.resetIdentity("ip=2001:db8:1:2:0:0:0:5")).isEqualTo(1);
+        assertThat(limiter.resetIdentity("ip=::ffff:198.51.100.4")).isEqualTo(1);
+        assertThat(limiter.acquire(v6).allowed()).isTrue();
+    }
+
+    @Test
     void changes_limits_for_the_next_request() {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);

@@ -24,6 +24,9 @@ class RoutePatternsTest {
             "/files/a/b/c.txt, /files/*",
             "/orders, /orders",
             "/orders/, /orders/",
+            "/orders/7/, /orders/{id}",
+            "/orders//, /orders//",
+            "/files/, /files/*",
             "/orders/1/other, /orders/1/other",
             "/api/x, /api/x",
     })

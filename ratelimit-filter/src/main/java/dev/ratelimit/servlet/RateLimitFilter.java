@@ -23,6 +23,7 @@ import dev.ratelimit.core.ApplicationParams;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimitResponse;
@@ -184,7 +185,7 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_WEBHOOK_REPLAY_WINDOW = WebhookParams.REPLAY_WINDOW;
 
     /** Context-params named {@code ratelimit.<param>} give a value to every filter of the application. */
-    public static final String CONTEXT_PARAM_PREFIX = "ratelimit.";
+    public static final String CONTEXT_PARAM_PREFIX = ParameterNames.SHARED_PREFIX;
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
@@ -230,8 +231,7 @@ public class RateLimitFilter implements Filter {
         }
         RateLimitStore effective = store != null ? store : shared.memory(policy.name());
         limiter = shared.limiter(policy, effective);
-        webhooks = webhook == null ? null
-                : new WebhookGuard(webhook, policy, store != null ? store : shared.replayMemory(policy.name()), shared);
+        webhooks = webhook == null ? null : new WebhookGuard(shared.webhookGate(webhook, policy, store));
         LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName,
                 policy.describe() + (webhook == null ? "" : " " + webhook.describe()), effective.describe());
     }
@@ -275,6 +275,10 @@ public class RateLimitFilter implements Filter {
             http.setHeader(header.getKey(), header.getValue());
         }
         if (decision.blocks()) {
+            if (delivery != null) {
+                // Refused before the application saw it: the sender's retry of it is no replay either.
+                webhooks.forget(delivery);
+            }
             reject(http, decision, limiter.policy());
             return;
         }

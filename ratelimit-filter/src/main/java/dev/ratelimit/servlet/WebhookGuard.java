@@ -7,14 +7,10 @@ import java.util.Map;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
-import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitResponse;
-import dev.ratelimit.core.RateLimitStore;
-import dev.ratelimit.core.SharedStores;
 import dev.ratelimit.core.webhook.WebhookBody;
 import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookOutcome;
-import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
  * The Servlet side of webhook verification. Refuses at once an address this instance already knows to
@@ -28,10 +24,9 @@ final class WebhookGuard {
     private final WebhookGate gate;
     private final long maxBodyBytes;
 
-    WebhookGuard(WebhookSettings settings, Policy policy, RateLimitStore store, SharedStores shared) {
-        this.gate = new WebhookGate(settings, policy, store, shared.replayMemory(policy.name()), shared.audit(),
-                shared.metrics());
-        this.maxBodyBytes = settings.maxBodyBytes();
+    WebhookGuard(WebhookGate gate) {
+        this.gate = gate;
+        this.maxBodyBytes = gate.settings().maxBodyBytes();
     }
 
     /** @return the accepted delivery, its body buffered; null when this guard has already answered */

@@ -119,6 +119,16 @@ class WebhookFilterTest {
     }
 
     @Test
+    void a_delivery_the_limiter_refuses_is_forgotten_so_the_senders_retry_is_no_replay() {
+        String app = deploy("limits", "1/1h");
+        assertThat(github(app, "", GITHUB_PAYLOAD, GITHUB_SIGNATURE).statusCode()).isEqualTo(200);
+        String other = "{\"other\":1}";
+        String signature = "sha256=" + hmacHex(GITHUB_SECRET, other);
+        assertThat(github(app, "", other, signature).statusCode()).isEqualTo(429);
+        assertThat(github(app, "", other, signature).statusCode()).as("the retry, still over the limit").isEqualTo(429);
+    }
+
+    @Test
     void our_hmac_helper_reproduces_githubs_documented_example() {
         assertThat("sha256=" + hmacHex(GITHUB_SECRET, GITHUB_PAYLOAD)).isEqualTo(GITHUB_SIGNATURE);
     }

@@ -51,7 +51,7 @@ class WebhookGuardMemoryTest {
         WebhookSettings settings = WebhookParams.read(new ConfigParams(params::get), "webhook");
         Policy policy = Policy.builder("hooks").scope("webhook").limits(Limit.parseAll("limits", "5/1h")).build();
         shared = new SharedStores();
-        guard = new WebhookGuard(settings, policy, shared.replayMemory(policy.name()), shared);
+        guard = new WebhookGuard(shared.webhookGate(settings, policy, null));
     }
 
     @AfterEach

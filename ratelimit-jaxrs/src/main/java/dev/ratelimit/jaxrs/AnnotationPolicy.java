@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
@@ -23,9 +24,9 @@ import dev.ratelimit.core.webhook.WebhookSettings;
 final class AnnotationPolicy {
 
     /** Prefix of the application-wide settings, as for the Servlet filter's context-params. */
-    static final String SHARED_PREFIX = "ratelimit.";
+    static final String SHARED_PREFIX = ParameterNames.SHARED_PREFIX;
     /** Prefix of named policies: {@code ratelimit.policy.<name>.<param>}. */
-    static final String POLICY_PREFIX = "ratelimit.policy.";
+    static final String POLICY_PREFIX = ParameterNames.POLICY_PREFIX;
 
     /** How every parameter of {@link WebhookSignature} begins. */
     private static final String WEBHOOK_PARAM = "webhook-";

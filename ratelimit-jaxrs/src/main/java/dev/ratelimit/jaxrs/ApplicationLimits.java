@@ -15,7 +15,6 @@ import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.SharedStores;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.metrics.JmxNames;
-import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
@@ -65,16 +64,10 @@ final class ApplicationLimits implements AutoCloseable {
         return limiter;
     }
 
-    /**
-     * Verification for the webhook policy of {@code limiter}: on its Redis store (without one, in the
-     * policy's own replay memory, apart from its counters), with that replay memory as fallback, the
-     * application's audit log and the policy's metrics.
-     */
+    /** Verification for the webhook policy of {@code limiter}, on its Redis store or else in memory. */
     WebhookGuard webhookGuard(WebhookSettings settings, RateLimiter limiter) {
-        String name = limiter.policy().name();
-        RateLimitStore store = limiter.store() instanceof InMemoryStore ? shared.replayMemory(name) : limiter.store();
-        return new WebhookGuard(new WebhookGate(settings, limiter.policy(), store, shared.replayMemory(name),
-                shared.audit(), shared.metrics()));
+        RateLimitStore redis = limiter.store() instanceof InMemoryStore ? null : limiter.store();
+        return new WebhookGuard(shared.webhookGate(settings, limiter.policy(), redis));
     }
 
     /** Metrics/JMX/audit settings from context-params {@code ratelimit.<name>}, as the Servlet filter reads them. */

@@ -64,6 +64,12 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         for (RateLimiter limiter : limiters) {
             Decision decision = limiter.acquire(view);
             if (decision.blocks()) {
+                Object delivery = request.getProperty(DELIVERY_PROPERTY);
+                if (delivery != null) {
+                    // Refused before the resource saw it: the sender's retry of it is no replay either.
+                    ((Delivery) delivery).forget();
+                    request.removeProperty(DELIVERY_PROPERTY);
+                }
                 request.setProperty(DECISION_PROPERTY, decision);
                 Response.ResponseBuilder denial = Response.status(RateLimitResponse.status(decision, limiter.policy()))
                         .type(JSON_UTF8)

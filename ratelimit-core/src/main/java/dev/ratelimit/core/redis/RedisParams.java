@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
@@ -40,7 +42,7 @@ public final class RedisParams {
     public static final String PIPELINING = "pipelining";
 
     /** Every parameter this class reads. */
-    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+    public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_CLUSTER, REDIS_USER, REDIS_PASSWORD_ENV,
             REDIS_PASSWORD_FILE, REDIS_TRUSTSTORE, REDIS_TRUSTSTORE_PASSWORD_ENV, REDIS_KEYSTORE,
             REDIS_KEYSTORE_PASSWORD_ENV, TIMEOUT, CONNECT_TIMEOUT, POOL_MAX_TOTAL, POOL_MAX_WAIT, BREAKER_FAILURES,

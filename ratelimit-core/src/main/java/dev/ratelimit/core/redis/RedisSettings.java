@@ -249,19 +249,27 @@ public final class RedisSettings {
             return null;
         }
         int end = text.lastIndexOf('@');
-        if (end < 0) {
-            return text;
-        }
         Matcher scheme = SCHEME.matcher(text);
         int start = scheme.lookingAt() ? scheme.end() : 0;
         if (end < start) {
-            return text;
+            return withoutQuery(text, start);
         }
         String info = text.substring(start, end);
         int colon = info.indexOf(':');
         String user = colon < 0 ? "" : info.substring(0, colon);
         String shown = colon < 0 || user.indexOf('@') >= 0 || user.indexOf('/') >= 0 ? "***" : user + ":***";
-        return text.substring(0, start) + shown + text.substring(end);
+        return text.substring(0, start) + shown + withoutQuery(text.substring(end), 0);
+    }
+
+    /** A query or fragment ({@code ?password=…}, refused anyway) is never shown: it may hold a secret. */
+    private static String withoutQuery(String text, int from) {
+        int query = -1;
+        for (int i = from; i < text.length() && query < 0; i++) {
+            if (text.charAt(i) == '?' || text.charAt(i) == '#') {
+                query = i;
+            }
+        }
+        return query < 0 ? text : text.substring(0, query) + "?***";
     }
 
     public Topology topology() {

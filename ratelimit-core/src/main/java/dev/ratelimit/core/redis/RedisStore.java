@@ -198,11 +198,8 @@ public final class RedisStore implements RateLimitStore {
 
     @Override
     public void reset(List<String> keys) {
-        try {
-            redis.get().del(keys.toArray(new String[0]));
-        } catch (JedisException e) {
-            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
-        }
+        // Through the breaker too: a webhook delivery forgotten while Redis is away must not wait out a timeout.
+        throughBreaker(() -> redis.get().del(keys.toArray(new String[0])));
     }
 
     @Override

@@ -38,6 +38,11 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *
  * <p>A pipeline is sent again only when it provably never reached Redis (its connection could not be
  * had); once written, a broken connection fails its calls instead, since Redis may have counted them.
+ * A lone call whose connection breaks at once (not a timeout) is tried once more, on a fresh connection:
+ * that is what a pooled connection left over from before a Redis restart does, and the price of the
+ * rare case where Redis had run it is one request counted twice (stricter, never looser). Neither a
+ * leader nor a lone call has a deadline over a whole reply: Jedis' {@code timeout} bounds each read, so a
+ * reply dripped byte by byte can hold them longer; only the callers waiting on a leader are bounded.
  * Redis Cluster clients are never pipelined here (a pipeline does not follow MOVED redirections during
  * resharding).
  */
@@ -251,7 +256,8 @@ public final class ScriptCalls {
      * @throws JedisException when the pipeline broke: every call in it whose reply is missing fails
      */
     private List<Call> pipeline(List<Call> calls, boolean loadScripts) {
-        // Nothing is written before the connection is had: a dead pooled connection found here is retried.
+        // Nothing is written before the connection is had, so a failure to get one may be retried. (A pooled
+        // connection is not validated on borrow: one that died idle fails later, at sync, and is not resent.)
         AbstractPipeline pipeline = onLiveConnection(() -> redis.get().pipelined());
         List<Response<Object>> replies = new ArrayList<>(calls.size());
         boolean synced = false;

@@ -53,12 +53,14 @@ public final class WebhookGate {
     private final PolicyMetrics metrics;
 
     /**
-     * @param policy        the webhook policy (its prefix, scope, trusted proxies and failure mode apply)
+     * One store for replays and bad signatures alike: for tests.
+     *
+     * @param policy        the webhook policy (its prefix, scope, client address settings and failure mode apply)
      * @param store         where replays and bad signatures are counted (the policy's store)
      * @param localFallback the in-memory store for failure mode {@code local}
      */
     public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback) {
-        this(settings, policy, store, localFallback, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND),
+        this(settings, policy, store, localFallback, store, localFallback, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND),
                 PolicyMetrics.none(), PolicyMetrics.none(), System::currentTimeMillis);
     }
 
@@ -69,17 +71,36 @@ public final class WebhookGate {
      */
     public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
                        AuditLog audit, RateLimitMetrics metrics) {
-        this(settings, policy, store, localFallback, audit, metrics.policy(policy.name()),
+        this(settings, policy, store, localFallback, store, localFallback, audit, metrics.policy(policy.name()),
                 metrics.policy(policy.name() + BAD_SIGNATURE_SCOPE_SUFFIX), System::currentTimeMillis);
+    }
+
+    /**
+     * Replays and bad signatures kept apart, so a flood of forgeries from many addresses cannot evict the
+     * memory of accepted deliveries from an in-memory store.
+     *
+     * @param replays              where accepted signatures are remembered (Redis, or the policy's replay memory)
+     * @param replaysFallback      the in-memory store for replays under failure mode {@code local}
+     * @param badSignatures        where bad signatures are counted (Redis, or an in-memory store of their own)
+     * @param badSignaturesFallback the in-memory store for bad signatures under failure mode {@code local}
+     */
+    public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore replays, RateLimitStore replaysFallback,
+                       RateLimitStore badSignatures, RateLimitStore badSignaturesFallback, AuditLog audit,
+                       RateLimitMetrics metrics) {
+        this(settings, policy, replays, replaysFallback, badSignatures, badSignaturesFallback, audit,
+                metrics.policy(policy.name()), metrics.policy(policy.name() + BAD_SIGNATURE_SCOPE_SUFFIX),
+                System::currentTimeMillis);
     }
 
     WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
                 AuditLog audit, LongSupplier clock) {
-        this(settings, policy, store, localFallback, audit, PolicyMetrics.none(), PolicyMetrics.none(), clock);
+        this(settings, policy, store, localFallback, store, localFallback, audit, PolicyMetrics.none(),
+                PolicyMetrics.none(), clock);
     }
 
     private WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
-                        AuditLog audit, PolicyMetrics metrics, PolicyMetrics badSignatureMetrics, LongSupplier clock) {
+                        RateLimitStore badSignatureStore, RateLimitStore badSignatureFallback, AuditLog audit,
+                        PolicyMetrics metrics, PolicyMetrics badSignatureMetrics, LongSupplier clock) {
         this.audit = audit;
         this.metrics = metrics;
         this.settings = settings;
@@ -91,9 +112,12 @@ public final class WebhookGate {
                 .limits(settings.badSignatureLimits())
                 .keyPrefix(policy.keyPrefix())
                 .trustedProxies(policy.trustedProxies())
+                .clientAddressHeader(policy.clientAddressHeader())
+                .ipv6Prefix(policy.ipv6Prefix())
                 .failureMode(policy.failureMode() == FailureMode.LOCAL ? FailureMode.LOCAL : FailureMode.OPEN)
                 .build();
-        this.badSignatures = new RateLimiter(badSignaturePolicy, store, localFallback, badSignatureMetrics, audit);
+        this.badSignatures = new RateLimiter(badSignaturePolicy, badSignatureStore, badSignatureFallback,
+                badSignatureMetrics, audit);
         this.store = store;
         this.localFallback = localFallback;
         this.clock = clock;

@@ -1,5 +1,7 @@
 package dev.ratelimit.core.webhook;
 
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
@@ -34,7 +36,7 @@ public final class WebhookParams {
     public static final String REPLAY_WINDOW = "webhook-replay-window";
 
     /** Every parameter this class reads. */
-    public static final java.util.List<String> NAMES = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+    public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             SCHEME, SECRET_ENV, SECRET_PROPERTY, SECRET_FILE, HEADER, ENCODING, ALGORITHM, TIMESTAMP_HEADER, TOLERANCE,
             MAX_BODY, BAD_SIGNATURE_LIMITS, REPLAY_PROTECTION, REPLAY_WINDOW));
 

@@ -101,6 +101,46 @@ class WebhookGateTest {
     }
 
     @Test
+    void the_bad_signature_limit_reads_the_client_from_the_policys_client_address_header() {
+        Policy behindForwarded = Policy.builder("hooks").scope("webhook").limits(Limit.parseAll("limits", "30/1m"))
+                .trustedProxies(dev.ratelimit.core.TrustedProxies.parse("trusted-proxies", "10.0.0.1"))
+                .clientAddressHeader(dev.ratelimit.core.ClientAddressHeader.parse("client-address-header", "Forwarded"))
+                .build();
+        WebhookGate gate = new WebhookGate(settings(map("webhook-scheme", "github", "webhook-secret-env", "GH",
+                "webhook-bad-signature-limits", "2/1m"), map("GH", GITHUB_SECRET)), behindForwarded, redis, memory);
+        for (int i = 0; i < 3; i++) {
+            gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.1",
+                    "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
+        }
+        WebhookOutcome other = gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.2",
+                "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
+        assertThat(other.status()).as("another client behind the same proxy").isEqualTo(401);
+    }
+
+    @Test
+    void without_redis_a_flood_of_forgeries_from_many_addresses_cannot_evict_the_replay_memory() {
+        Policy behindProxy = Policy.builder("hooks").scope("webhook").limits(Limit.parseAll("limits", "30/1m"))
+                .trustedProxies(dev.ratelimit.core.TrustedProxies.parse("trusted-proxies", "10.0.0.1")).build();
+        dev.ratelimit.core.SharedStores shared = new dev.ratelimit.core.SharedStores();
+        try {
+            WebhookGate gate = shared.webhookGate(settings(map("webhook-scheme", "github", "webhook-secret-env", "GH"),
+                    map("GH", GITHUB_SECRET)), behindProxy, null);
+            assertThat(gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
+                    "X-Hub-Signature-256", GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD)).isAccepted()).isTrue();
+            for (int i = 0; i < InMemoryStore.DEFAULT_MAX_ENTRIES + 10_000; i++) {
+                String address = "2001:db8:" + Integer.toHexString(i >> 16) + ":" + Integer.toHexString(i & 0xFFFF) + "::1";
+                gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "X-Forwarded-For", address,
+                        "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
+            }
+            WebhookOutcome replay = gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
+                    "X-Hub-Signature-256", GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD));
+            assertThat(replay.status()).as("the captured delivery replayed after the flood").isEqualTo(409);
+        } finally {
+            shared.release();
+        }
+    }
+
+    @Test
     void accepts_copies_when_replay_protection_is_off() {
         WebhookGate gate = github(null, "webhook-replay-protection", "false");
         assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
