@@ -15,7 +15,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 
-import dev.ratelimit.core.ClientAddressesTest.Request;
+import dev.ratelimit.core.testing.FakeRequest;
 
 /**
  * Properties of reading client addresses: whatever text arrives, parsing answers an address or null and
@@ -114,7 +114,7 @@ class ClientAddressProperties {
     void the_walk_over_any_header_lines_answers_an_address_or_a_token_safe_in_a_key(
             @ForAll @Size(max = 4) List<@net.jqwik.api.From("nearAddresses") String> lines,
             @ForAll boolean forwarded) {
-        Request request = new Request("10.0.0.1").with(forwarded ? "Forwarded" : "X-Forwarded-For",
+        FakeRequest request = FakeRequest.from("10.0.0.1").header(forwarded ? "Forwarded" : "X-Forwarded-For",
                 lines.toArray(new String[0]));
         Policy policy = forwarded ? FORWARDED : XFF;
         String address = RateLimitKeys.clientAddress(policy, request);
@@ -128,17 +128,17 @@ class ClientAddressProperties {
     @Property(tries = 500)
     void nothing_a_client_writes_before_the_proxys_entry_changes_the_client(
             @ForAll("nearAddresses") String forged, @ForAll("clients") String client, @ForAll boolean sameLine) {
-        Request xff = sameLine
-                ? new Request("10.0.0.1").with("X-Forwarded-For", forged + ", " + client)
-                : new Request("10.0.0.1").with("X-Forwarded-For", forged, client);
+        FakeRequest xff = sameLine
+                ? FakeRequest.from("10.0.0.1").header("X-Forwarded-For", forged + ", " + client)
+                : FakeRequest.from("10.0.0.1").header("X-Forwarded-For", forged, client);
         String forwardedEntry = "for=\"" + (client.indexOf(':') >= 0 ? "[" + client + "]:443" : client + ":8080") + "\"";
-        Request forwarded = sameLine
-                ? new Request("10.0.0.1").with("Forwarded", forged + ", " + forwardedEntry)
-                : new Request("10.0.0.1").with("Forwarded", forged, forwardedEntry);
+        FakeRequest forwarded = sameLine
+                ? FakeRequest.from("10.0.0.1").header("Forwarded", forged + ", " + forwardedEntry)
+                : FakeRequest.from("10.0.0.1").header("Forwarded", forged, forwardedEntry);
         String expected = IpAddresses.canonical(client);
         assertThat(RateLimitKeys.clientAddress(XFF, xff)).isEqualTo(expected);
         assertThat(RateLimitKeys.clientAddress(FORWARDED, forwarded)).isEqualTo(expected);
-        Request tokenForm = new Request("10.0.0.1").with("Forwarded", forged + ", for=" + "198.51.100.4");
+        FakeRequest tokenForm = FakeRequest.from("10.0.0.1").header("Forwarded", forged + ", for=" + "198.51.100.4");
         assertThat(RateLimitKeys.clientAddress(FORWARDED, tokenForm)).isEqualTo("198.51.100.4");
     }
 

@@ -3,10 +3,7 @@ package dev.ratelimit.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -19,41 +16,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.ratelimit.core.testing.FakeRequest;
 
 /** From a request to its client: every header line, Forwarded, ports, IPv6 networks, tokens. */
 class ClientAddressesTest {
-
-    /** A request whose headers may have several lines, as a container hands them over. */
-    static final class Request implements RequestView {
-        final String remoteAddress;
-        final Map<String, List<String>> headers = new HashMap<>();
-
-        Request(String remoteAddress) {
-            this.remoteAddress = remoteAddress;
-        }
-
-        Request with(String name, String... lines) {
-            headers.computeIfAbsent(name.toLowerCase(), n -> new ArrayList<>()).addAll(Arrays.asList(lines));
-            return this;
-        }
-
-        @Override public String remoteAddress() { return remoteAddress; }
-        @Override public String method() { return "GET"; }
-        @Override public String route() { return "/"; }
-        @Override public String user() { return null; }
-        @Override public Object attribute(String name) { return null; }
-
-        @Override
-        public String header(String name) {
-            List<String> lines = headers(name);
-            return lines.isEmpty() ? null : lines.get(0);
-        }
-
-        @Override
-        public List<String> headers(String name) {
-            return headers.getOrDefault(name.toLowerCase(), List.of());
-        }
-    }
 
     private static Policy.Builder policy() {
         return Policy.builder("clients").limits(Limit.parseAll("limits", "1/1s"));
@@ -68,11 +34,11 @@ class ClientAddressesTest {
                 .clientAddressHeader(ClientAddressHeader.FORWARDED).build();
     }
 
-    private static String address(Policy policy, Request request) {
+    private static String address(Policy policy, FakeRequest request) {
         return RateLimitKeys.clientAddress(policy, request);
     }
 
-    private static String identity(Policy policy, Request request) {
+    private static String identity(Policy policy, FakeRequest request) {
         return RateLimitKeys.clientIdentity(policy, request);
     }
 
@@ -81,33 +47,33 @@ class ClientAddressesTest {
     @Test
     void reads_every_forwarded_for_line_as_one_list_so_a_forged_first_line_changes_nothing() {
         Policy policy = trusting("10.0.0.0/8");
-        Request one = new Request("10.0.0.5").with("X-Forwarded-For", "203.0.113.1", "198.51.100.7");
-        Request two = new Request("10.0.0.5").with("X-Forwarded-For", "203.0.113.2", "198.51.100.7");
+        FakeRequest one = FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "203.0.113.1", "198.51.100.7");
+        FakeRequest two = FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "203.0.113.2", "198.51.100.7");
         assertThat(identity(policy, one)).isEqualTo("198.51.100.7").isEqualTo(identity(policy, two));
     }
 
     @Test
     void walks_from_the_last_line_through_trusted_proxies_of_every_line() {
-        Request request = new Request("10.0.0.5").with("X-Forwarded-For", "6.6.6.6, 198.51.100.9", "10.0.0.3, 10.0.0.4");
+        FakeRequest request = FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "6.6.6.6, 198.51.100.9", "10.0.0.3, 10.0.0.4");
         assertThat(address(trusting("10.0.0.0/8"), request)).isEqualTo("198.51.100.9");
     }
 
     @Test
     void skips_empty_list_elements_and_empty_lines() {
-        Request request = new Request("10.0.0.5").with("X-Forwarded-For", "198.51.100.9,, ", "", " ,10.0.0.4");
+        FakeRequest request = FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "198.51.100.9,, ", "", " ,10.0.0.4");
         assertThat(address(trusting("10.0.0.0/8"), request)).isEqualTo("198.51.100.9");
     }
 
     @Test
     void believes_nothing_from_a_peer_that_is_not_a_trusted_proxy() {
-        Request request = new Request("192.0.2.1").with("X-Forwarded-For", "198.51.100.9").with("Forwarded", "for=198.51.100.9");
+        FakeRequest request = FakeRequest.from("192.0.2.1").header("X-Forwarded-For", "198.51.100.9").header("Forwarded", "for=198.51.100.9");
         assertThat(address(trusting("10.0.0.0/8"), request)).isEqualTo("192.0.2.1");
         assertThat(address(forwarded("10.0.0.0/8"), request)).isEqualTo("192.0.2.1");
     }
 
     @Test
     void a_chain_of_trusted_proxies_only_ends_at_its_left_most_address() {
-        Request request = new Request("10.0.0.5").with("X-Forwarded-For", "10.0.0.1, 10.0.0.2");
+        FakeRequest request = FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "10.0.0.1, 10.0.0.2");
         assertThat(address(trusting("10.0.0.0/8"), request)).isEqualTo("10.0.0.1");
     }
 
@@ -127,13 +93,13 @@ class ClientAddressesTest {
             "for=\"_gazonk:_port\"                                | _gazonk:_port",
             "proto=https                                          | unknown"})
     void reads_the_for_node_of_the_last_forwarded_element(String header, String client) {
-        Request request = new Request("10.0.0.5").with("Forwarded", header);
+        FakeRequest request = FakeRequest.from("10.0.0.5").header("Forwarded", header);
         assertThat(address(forwarded("10.0.0.0/8"), request)).isEqualTo(client);
     }
 
     @Test
     void reads_every_forwarded_line_and_skips_trusted_elements() {
-        Request request = new Request("10.0.0.5").with("Forwarded", "for=203.0.113.1",
+        FakeRequest request = FakeRequest.from("10.0.0.5").header("Forwarded", "for=203.0.113.1",
                 "for=198.51.100.7;proto=https, for=\"[::ffff:10.0.0.2]:80\"");
         assertThat(address(forwarded("10.0.0.0/8"), request)).isEqualTo("198.51.100.7");
     }
@@ -142,8 +108,8 @@ class ClientAddressesTest {
     void an_unclosed_quote_in_a_forged_start_of_the_line_cannot_swallow_the_proxys_element() {
         Policy policy = forwarded("10.0.0.0/8");
         for (String forged : new String[] {"for=\"x", "for=\"x\\", "for=\"a\"b\"", "for=\"x, y=\"", "\"", "for=\"[", ";;=\""}) {
-            Request token = new Request("10.0.0.5").with("Forwarded", forged + ", for=198.51.100.7");
-            Request quoted = new Request("10.0.0.5").with("Forwarded", forged + ", for=\"[2001:db8::7]:443\"");
+            FakeRequest token = FakeRequest.from("10.0.0.5").header("Forwarded", forged + ", for=198.51.100.7");
+            FakeRequest quoted = FakeRequest.from("10.0.0.5").header("Forwarded", forged + ", for=\"[2001:db8::7]:443\"");
             assertThat(address(policy, token)).as(forged).isEqualTo("198.51.100.7");
             assertThat(address(policy, quoted)).as(forged).isEqualTo("2001:db8::7");
         }
@@ -151,7 +117,7 @@ class ClientAddressesTest {
 
     @Test
     void forwarded_is_ignored_when_x_forwarded_for_is_configured_and_the_other_way_round() {
-        Request request = new Request("10.0.0.5").with("Forwarded", "for=198.51.100.1").with("X-Forwarded-For", "198.51.100.2");
+        FakeRequest request = FakeRequest.from("10.0.0.5").header("Forwarded", "for=198.51.100.1").header("X-Forwarded-For", "198.51.100.2");
         assertThat(address(trusting("10.0.0.0/8"), request)).isEqualTo("198.51.100.2");
         assertThat(address(forwarded("10.0.0.0/8"), request)).isEqualTo("198.51.100.1");
     }
@@ -161,9 +127,9 @@ class ClientAddressesTest {
     @Test
     void obfuscated_and_unknown_nodes_are_each_their_own_identity() {
         Policy policy = forwarded("10.0.0.0/8");
-        assertThat(RateLimitKeys.keysFor(policy, new Request("10.0.0.5").with("Forwarded", "for=_abc")).get(0))
+        assertThat(RateLimitKeys.keysFor(policy, FakeRequest.from("10.0.0.5").header("Forwarded", "for=_abc")).get(0))
                 .isEqualTo("ratelimit:api:*:*:*:{ip=_abc}:fw:1000");
-        assertThat(RateLimitKeys.keysFor(policy, new Request("10.0.0.5").with("Forwarded", "for=unknown")).get(0))
+        assertThat(RateLimitKeys.keysFor(policy, FakeRequest.from("10.0.0.5").header("Forwarded", "for=unknown")).get(0))
                 .isEqualTo("ratelimit:api:*:*:*:{ip=unknown}:fw:1000");
     }
 
@@ -175,11 +141,11 @@ class ClientAddressesTest {
         logger.addAppender(lines);
         try {
             Policy policy = trusting("10.0.0.0/8");
-            address(policy, new Request("10.0.0.5").with("X-Forwarded-For", "_obfuscated, unknown"));
+            address(policy, FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "_obfuscated, unknown"));
             assertThat(lines.list).isEmpty();
-            address(policy, new Request("10.0.0.5").with("X-Forwarded-For", "bad\nINFO forged=line"));
-            address(policy, new Request("10.0.0.5").with("X-Forwarded-For", "other-bad"));
-            address(trusting("10.0.0.0/8"), new Request("10.0.0.5").with("X-Forwarded-For", "bad-again"));
+            address(policy, FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "bad\nINFO forged=line"));
+            address(policy, FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "other-bad"));
+            address(trusting("10.0.0.0/8"), FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "bad-again"));
         } finally {
             logger.detachAppender(lines);
         }
@@ -199,7 +165,7 @@ class ClientAddressesTest {
         audit.setLevel(Level.INFO);
         try {
             RateLimiter limiter = new RateLimiter(trusting("10.0.0.0/8"), new dev.ratelimit.core.memory.InMemoryStore(), null);
-            Request request = new Request("10.0.0.5").with("X-Forwarded-For", "x\nINFO denied address=1.2.3.4");
+            FakeRequest request = FakeRequest.from("10.0.0.5").header("X-Forwarded-For", "x\nINFO denied address=1.2.3.4");
             limiter.acquire(request);
             limiter.acquire(request);
         } finally {
@@ -213,8 +179,8 @@ class ClientAddressesTest {
 
     @Test
     void a_peer_that_is_no_address_is_counted_as_written() {
-        assertThat(identity(trusting("10.0.0.0/8"), new Request("unix:/tmp/socket"))).isEqualTo("unix:/tmp/socket");
-        assertThat(identity(policy().build(), new Request(null))).isEqualTo("unknown");
+        assertThat(identity(trusting("10.0.0.0/8"), FakeRequest.from("unix:/tmp/socket"))).isEqualTo("unix:/tmp/socket");
+        assertThat(identity(policy().build(), FakeRequest.from(null))).isEqualTo("unknown");
     }
 
     // --- IPv6 networks and IPv4-mapped addresses
@@ -222,12 +188,12 @@ class ClientAddressesTest {
     @Test
     void counts_an_ipv6_client_by_its_64_bit_network_by_default() {
         Policy policy = policy().build();
-        assertThat(identity(policy, new Request("2001:db8:1:2:aaaa::1"))).isEqualTo("2001:db8:1:2::/64");
-        assertThat(identity(policy, new Request("2001:0DB8:0001:0002:ffff:ffff:ffff:ffff"))).isEqualTo("2001:db8:1:2::/64");
-        assertThat(identity(policy, new Request("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
-        assertThat(address(policy, new Request("2001:db8:1:2:aaaa::1"))).as("the full address stays known")
+        assertThat(identity(policy, FakeRequest.from("2001:db8:1:2:aaaa::1"))).isEqualTo("2001:db8:1:2::/64");
+        assertThat(identity(policy, FakeRequest.from("2001:0DB8:0001:0002:ffff:ffff:ffff:ffff"))).isEqualTo("2001:db8:1:2::/64");
+        assertThat(identity(policy, FakeRequest.from("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
+        assertThat(address(policy, FakeRequest.from("2001:db8:1:2:aaaa::1"))).as("the full address stays known")
                 .isEqualTo("2001:db8:1:2:aaaa::1");
-        assertThat(RateLimitKeys.keysFor(policy, new Request("2001:db8:1:2:aaaa::1")).get(0))
+        assertThat(RateLimitKeys.keysFor(policy, FakeRequest.from("2001:db8:1:2:aaaa::1")).get(0))
                 .isEqualTo("ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:1000");
     }
 
@@ -236,25 +202,25 @@ class ClientAddressesTest {
             "128, 2001:db8:1:2ff:aaaa::1"})
     void counts_per_network_of_the_configured_prefix(int prefix, String expected) {
         Policy policy = policy().ipv6Prefix(prefix).build();
-        assertThat(identity(policy, new Request("2001:db8:1:2ff:aaaa::1"))).isEqualTo(expected);
+        assertThat(identity(policy, FakeRequest.from("2001:db8:1:2ff:aaaa::1"))).isEqualTo(expected);
     }
 
     @Test
     void ipv4_mapped_addresses_are_the_ipv4_address_for_identity_and_trust() {
         Policy policy = trusting("10.0.0.0/8");
-        assertThat(identity(policy, new Request("::ffff:203.0.113.7"))).isEqualTo("203.0.113.7");
-        assertThat(identity(policy, new Request("::ffff:10.0.0.5").with("X-Forwarded-For", "::FFFF:cb00:7107")))
+        assertThat(identity(policy, FakeRequest.from("::ffff:203.0.113.7"))).isEqualTo("203.0.113.7");
+        assertThat(identity(policy, FakeRequest.from("::ffff:10.0.0.5").header("X-Forwarded-For", "::FFFF:cb00:7107")))
                 .isEqualTo("203.0.113.7");
         Policy mappedBlock = trusting("::ffff:10.0.0.0/104");
-        assertThat(identity(mappedBlock, new Request("10.1.2.3").with("X-Forwarded-For", "198.51.100.1")))
+        assertThat(identity(mappedBlock, FakeRequest.from("10.1.2.3").header("X-Forwarded-For", "198.51.100.1")))
                 .isEqualTo("198.51.100.1");
     }
 
     @Test
     void trust_is_decided_on_the_full_ipv6_address_not_its_network() {
         Policy policy = trusting("2001:db8::1/128");
-        Request fromProxy = new Request("2001:db8::1").with("X-Forwarded-For", "198.51.100.1");
-        Request fromNeighbour = new Request("2001:db8::2").with("X-Forwarded-For", "198.51.100.1");
+        FakeRequest fromProxy = FakeRequest.from("2001:db8::1").header("X-Forwarded-For", "198.51.100.1");
+        FakeRequest fromNeighbour = FakeRequest.from("2001:db8::2").header("X-Forwarded-For", "198.51.100.1");
         assertThat(identity(policy, fromProxy)).isEqualTo("198.51.100.1");
         assertThat(identity(policy, fromNeighbour)).isEqualTo("2001:db8::/64");
     }

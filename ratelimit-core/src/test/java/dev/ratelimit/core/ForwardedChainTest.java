@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ratelimit.core.RateLimitKeysTest.FakeRequest;
+import dev.ratelimit.core.testing.FakeRequest;
 
 /** How the client is found in the chain of addresses that trusted proxies wrote. */
 class ForwardedChainTest {
@@ -15,10 +15,7 @@ class ForwardedChainTest {
     }
 
     private static FakeRequest behindProxy(String forwardedFor) {
-        FakeRequest request = new FakeRequest();
-        request.remoteAddress = "10.0.0.5";
-        request.headers.put("X-Forwarded-For", forwardedFor);
-        return request;
+        return FakeRequest.from("10.0.0.5").header("X-Forwarded-For", forwardedFor);
     }
 
     @Test

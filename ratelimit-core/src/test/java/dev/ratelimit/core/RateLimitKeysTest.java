@@ -2,29 +2,13 @@ package dev.ratelimit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ratelimit.core.testing.FakeRequest;
+
 class RateLimitKeysTest {
-
-    static final class FakeRequest implements RequestView {
-        String remoteAddress = "203.0.113.7";
-        String method = "GET";
-        String route = "/api/orders";
-        String user;
-        final Map<String, String> headers = new HashMap<>();
-        final Map<String, Object> attributes = new HashMap<>();
-
-        @Override public String remoteAddress() { return remoteAddress; }
-        @Override public String method() { return method; }
-        @Override public String route() { return route; }
-        @Override public String header(String name) { return headers.get(name); }
-        @Override public String user() { return user; }
-        @Override public Object attribute(String name) { return attributes.get(name); }
-    }
 
     private static Policy policy(String key) {
         return Policy.builder("p").limits(Limit.parseAll("limits", "10/1s, 100/1h"))
@@ -42,8 +26,8 @@ class RateLimitKeysTest {
     @Test
     void places_tenant_route_and_method_in_their_slots() {
         FakeRequest request = new FakeRequest();
-        request.headers.put("X-Tenant", "acme");
-        request.user = "bob";
+        request.header("X-Tenant", "acme");
+        request.user("bob");
         String key = RateLimitKeys.keysFor(policy("tenant,route,method,user"), request).get(0);
         assertThat(key).isEqualTo("ratelimit:api:acme:/api/orders:GET:{user=bob}:fw:1000");
     }
@@ -51,8 +35,8 @@ class RateLimitKeysTest {
     @Test
     void prefers_the_tenant_the_application_set() {
         FakeRequest request = new FakeRequest();
-        request.headers.put("X-Tenant", "from-header");
-        request.attributes.put(Policy.TENANT_ATTRIBUTE, "from-app");
+        request.header("X-Tenant", "from-header");
+        request.attribute(Policy.TENANT_ATTRIBUTE, "from-app");
         assertThat(RateLimitKeys.keysFor(policy("tenant"), request).get(0)).startsWith("ratelimit:api:from-app:");
     }
 
@@ -66,7 +50,7 @@ class RateLimitKeysTest {
     @Test
     void escapes_hostile_header_values() {
         FakeRequest request = new FakeRequest();
-        request.headers.put("X-Api-Key", "k}:{evil} \r\nFLUSHALL*");
+        request.header("X-Api-Key", "k}:{evil} \r\nFLUSHALL*");
         String key = RateLimitKeys.keysFor(policy("header:X-Api-Key"), request).get(0);
         assertThat(key).isEqualTo("ratelimit:api:*:*:*:{h.x-api-key=k%7D%3A%7Bevil%7D%20%0D%0AFLUSHALL%2A}:fw:1000");
         assertThat(key.chars().filter(c -> c == '{').count()).isEqualTo(1);
@@ -75,32 +59,32 @@ class RateLimitKeysTest {
     @Test
     void replaces_long_values_by_a_bounded_hash() {
         FakeRequest request = new FakeRequest();
-        request.headers.put("X-Api-Key", "x".repeat(10_000));
+        request.header("X-Api-Key", "x".repeat(10_000));
         String key = RateLimitKeys.keysFor(policy("header:X-Api-Key"), request).get(0);
         assertThat(key).matches("ratelimit:api:\\*:\\*:\\*:\\{h\\.x-api-key=#[0-9A-F]{32}\\}:fw:1000");
-        request.headers.put("X-Api-Key", "x".repeat(10_001));
-        assertThat(RateLimitKeys.keysFor(policy("header:X-Api-Key"), request).get(0)).isNotEqualTo(key);
+        FakeRequest longer = new FakeRequest().header("X-Api-Key", "x".repeat(10_001));
+        assertThat(RateLimitKeys.keysFor(policy("header:X-Api-Key"), longer).get(0)).isNotEqualTo(key);
     }
 
     @Test
     void believes_forwarded_for_only_from_trusted_proxies() {
         FakeRequest request = new FakeRequest();
-        request.remoteAddress = "10.0.0.5";
-        request.headers.put("X-Forwarded-For", "6.6.6.6, 198.51.100.9, 10.0.0.4");
+        request.address("10.0.0.5");
+        request.header("X-Forwarded-For", "6.6.6.6, 198.51.100.9, 10.0.0.4");
         Policy untrusting = policy("ip");
         assertThat(RateLimitKeys.clientAddress(untrusting, request)).isEqualTo("10.0.0.5");
         Policy trusting = Policy.builder("p").limits(Limit.parseAll("limits", "1/1s"))
                 .trustedProxies(TrustedProxies.parse("trusted-proxies", "10.0.0.0/8")).build();
         assertThat(RateLimitKeys.clientAddress(trusting, request)).isEqualTo("198.51.100.9");
-        request.remoteAddress = "192.0.2.1";
+        request.address("192.0.2.1");
         assertThat(RateLimitKeys.clientAddress(trusting, request)).as("peer is not a proxy").isEqualTo("192.0.2.1");
     }
 
     @Test
     void never_resolves_names_found_in_forwarded_for_but_counts_them_as_written() {
         FakeRequest request = new FakeRequest();
-        request.remoteAddress = "::1";
-        request.headers.put("X-Forwarded-For", "evil.example.com");
+        request.address("::1");
+        request.header("X-Forwarded-For", "evil.example.com");
         Policy trusting = Policy.builder("p").limits(Limit.parseAll("limits", "1/1s"))
                 .trustedProxies(TrustedProxies.parse("trusted-proxies", "::1")).build();
         assertThat(RateLimitKeys.clientAddress(trusting, request)).isEqualTo("evil.example.com");

@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.core.testing.FakeRequest;
 
 /** Failure modes, with a store that always fails (a pure unit test: no Redis involved). */
 class RateLimiterTest {
@@ -49,7 +50,7 @@ class RateLimiterTest {
 
     @Test
     void fails_open_by_allowing_without_numbers() {
-        Decision d = limiter("api", null, false).acquire(new RateLimitKeysTest.FakeRequest());
+        Decision d = limiter("api", null, false).acquire(new FakeRequest());
         assertThat(d.allowed()).isTrue();
         assertThat(d.source()).isEqualTo(DecisionSource.BYPASS);
         assertThat(RateLimitResponse.headers(d)).isEmpty();
@@ -58,7 +59,7 @@ class RateLimiterTest {
     @Test
     void fails_closed_with_503_for_webhooks() {
         RateLimiter limiter = limiter("webhook", null, false);
-        Decision d = limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        Decision d = limiter.acquire(new FakeRequest());
         assertThat(d.blocks()).isTrue();
         assertThat(RateLimitResponse.status(d, limiter.policy())).isEqualTo(503);
         assertThat(RateLimitResponse.headers(d)).containsOnlyKeys("Retry-After");
@@ -68,7 +69,7 @@ class RateLimiterTest {
     @Test
     void answers_closed_denials_with_the_configured_status() {
         Policy policy = Policy.builder("p").scope("admin").limits(Limit.parseAll("limits", "1/1h")).closedStatus(429).build();
-        Decision d = new RateLimiter(policy, DOWN, null).acquire(new RateLimitKeysTest.FakeRequest());
+        Decision d = new RateLimiter(policy, DOWN, null).acquire(new FakeRequest());
         assertThat(RateLimitResponse.status(d, policy)).isEqualTo(429);
         assertThat(RateLimitResponse.body(d)).contains("RATE_LIMITER_UNAVAILABLE");
     }
@@ -76,8 +77,8 @@ class RateLimiterTest {
     @Test
     void falls_back_to_memory_in_local_mode() {
         RateLimiter limiter = limiter("api", FailureMode.LOCAL, false);
-        Decision first = limiter.acquire(new RateLimitKeysTest.FakeRequest());
-        Decision second = limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        Decision first = limiter.acquire(new FakeRequest());
+        Decision second = limiter.acquire(new FakeRequest());
         assertThat(first.source()).isEqualTo(DecisionSource.MEMORY);
         assertThat(first.allowed()).isTrue();
         assertThat(second.allowed()).isFalse();
@@ -86,8 +87,8 @@ class RateLimiterTest {
     @Test
     void dry_run_reports_a_denial_but_never_blocks() {
         RateLimiter limiter = limiter("api", FailureMode.LOCAL, true);
-        limiter.acquire(new RateLimitKeysTest.FakeRequest());
-        Decision d = limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        limiter.acquire(new FakeRequest());
+        Decision d = limiter.acquire(new FakeRequest());
         assertThat(d.allowed()).isFalse();
         assertThat(d.blocks()).isFalse();
     }
@@ -98,13 +99,13 @@ class RateLimiterTest {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h"))
                 .keyParts(KeyPart.parseAll("key", "ip,route")).build();
         RateLimiter limiter = new RateLimiter(policy, memory, null);
-        RateLimitKeysTest.FakeRequest a = new RateLimitKeysTest.FakeRequest();
-        a.remoteAddress = "1.2.3.4";
-        RateLimitKeysTest.FakeRequest a2 = new RateLimitKeysTest.FakeRequest();
-        a2.remoteAddress = "1.2.3.4";
-        a2.route = "/other";
-        RateLimitKeysTest.FakeRequest b = new RateLimitKeysTest.FakeRequest();
-        b.remoteAddress = "1.2.3.45";
+        FakeRequest a = new FakeRequest();
+        a.address("1.2.3.4");
+        FakeRequest a2 = new FakeRequest();
+        a2.address("1.2.3.4");
+        a2.route("/other");
+        FakeRequest b = new FakeRequest();
+        b.address("1.2.3.45");
         limiter.acquire(a);
         limiter.acquire(a2);
         limiter.acquire(b);
@@ -117,10 +118,10 @@ class RateLimiterTest {
     void resets_an_ipv6_client_by_any_address_of_its_network_as_it_is_counted() {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);
-        RateLimitKeysTest.FakeRequest v6 = new RateLimitKeysTest.FakeRequest();
-        v6.remoteAddress = "2001:db8:1:2::7";
-        RateLimitKeysTest.FakeRequest mapped = new RateLimitKeysTest.FakeRequest();
-        mapped.remoteAddress = "198.51.100.4";
+        FakeRequest v6 = new FakeRequest();
+        v6.address("2001:db8:1:2::7");
+        FakeRequest mapped = new FakeRequest();
+        mapped.address("198.51.100.4");
         limiter.acquire(v6);
         limiter.acquire(mapped);
         assertThat(limiter.resetIdentity("ip=2001:db8:1:2:0:0:0:5")).isEqualTo(1);
@@ -132,10 +133,10 @@ class RateLimiterTest {
     void changes_limits_for_the_next_request() {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);
-        limiter.acquire(new RateLimitKeysTest.FakeRequest());
-        assertThat(limiter.acquire(new RateLimitKeysTest.FakeRequest()).allowed()).isFalse();
+        limiter.acquire(new FakeRequest());
+        assertThat(limiter.acquire(new FakeRequest()).allowed()).isFalse();
         limiter.updateLimits("3/1h");
-        assertThat(limiter.acquire(new RateLimitKeysTest.FakeRequest()).allowed()).isTrue();
+        assertThat(limiter.acquire(new FakeRequest()).allowed()).isTrue();
         assertThat(limiter.policy().limits()).containsExactly(new Limit(3, 3_600_000));
     }
 }

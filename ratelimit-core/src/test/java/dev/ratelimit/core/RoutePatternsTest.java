@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
+import dev.ratelimit.core.testing.FakeRequest;
+
 class RoutePatternsTest {
 
     private final RoutePatterns patterns = RoutePatterns.parse("route-patterns", "/orders/{id}, /orders/{id}/items/{item}, /files/*");
@@ -58,10 +60,8 @@ class RoutePatternsTest {
                 .containsExactly("ratelimit:api:*:/orders/%7Bid%7D:*:{ip=203.0.113.7}:fw:60000");
     }
 
-    private static RateLimitKeysTest.FakeRequest request(String route) {
-        RateLimitKeysTest.FakeRequest request = new RateLimitKeysTest.FakeRequest();
-        request.route = route;
-        return request;
+    private static FakeRequest request(String route) {
+        return new FakeRequest().route(route);
     }
 
     @Property

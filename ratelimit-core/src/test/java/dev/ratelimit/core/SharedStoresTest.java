@@ -7,15 +7,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ratelimit.core.RateLimitKeysTest.FakeRequest;
 import dev.ratelimit.core.memory.InMemoryStore;
+import dev.ratelimit.core.testing.FakeRequest;
 
 class SharedStoresTest {
 
     private static FakeRequest from(String address) {
-        FakeRequest request = new FakeRequest();
-        request.remoteAddress = address;
-        return request;
+        return FakeRequest.from(address);
     }
 
     @Test
@@ -37,7 +35,7 @@ class SharedStoresTest {
                 flooded.acquire(from("10." + (i >> 16) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff)));
             }
             for (FakeRequest client : blocked) {
-                assertThat(kept.acquire(client).allowed()).as("%s is still blocked on login", client.remoteAddress)
+                assertThat(kept.acquire(client).allowed()).as("%s is still blocked on login", client.remoteAddress())
                         .isFalse();
             }
         } finally {

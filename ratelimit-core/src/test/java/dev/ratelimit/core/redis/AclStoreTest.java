@@ -27,6 +27,7 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreContract;
 import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedisExtension;
 
 /**
@@ -101,9 +102,9 @@ class AclStoreTest extends StoreContract {
                 Policy policy = Policy.builder("acl-" + algorithm).scope("acl").algorithm(algorithm)
                         .failureMode(FailureMode.CLOSED).limits(Limit.parseAll("limits", "2/1m, 10/1h")).build();
                 RateLimiter limiter = new RateLimiter(policy, readme, null);
-                assertThat(limiter.acquire(Topologies.client("10.4.0.1")).source()).isEqualTo(DecisionSource.REDIS);
-                assertThat(limiter.acquire(Topologies.client("10.4.0.1")).allowed()).isTrue();
-                assertThat(limiter.acquire(Topologies.client("10.4.0.1")).allowed()).isFalse();
+                assertThat(limiter.acquire(FakeRequest.from("10.4.0.1")).source()).isEqualTo(DecisionSource.REDIS);
+                assertThat(limiter.acquire(FakeRequest.from("10.4.0.1")).allowed()).isTrue();
+                assertThat(limiter.acquire(FakeRequest.from("10.4.0.1")).allowed()).isFalse();
             }
             assertThat(readme.health().up()).isTrue();
         }

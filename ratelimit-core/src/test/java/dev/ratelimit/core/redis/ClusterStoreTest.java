@@ -18,6 +18,7 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreContract;
 import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedis;
 import dev.ratelimit.testing.TestRedisCluster;
 
@@ -61,7 +62,7 @@ class ClusterStoreTest extends StoreContract {
         cluster.flushAll();
         RateLimiter limiter = limiter("spread", "10/1m");
         for (int i = 0; i < 60; i++) {
-            assertThat(limiter.acquire(Topologies.client("10.1.0." + i)).source()).isEqualTo(DecisionSource.REDIS);
+            assertThat(limiter.acquire(FakeRequest.from("10.1.0." + i)).source()).isEqualTo(DecisionSource.REDIS);
         }
         List<Long> perMaster = cluster.keysPerMaster();
         System.out.println("[cluster] keys of 60 identities per master: " + perMaster);
@@ -74,14 +75,14 @@ class ClusterStoreTest extends StoreContract {
         RateLimiter limiter = limiter("multi", "3/1s, 5/1h, 100/1d");
         String address = "10.2.0.1";
         for (int i = 0; i < 3; i++) {
-            assertThat(limiter.acquire(Topologies.client(address)).allowed()).isTrue();
+            assertThat(limiter.acquire(FakeRequest.from(address)).allowed()).isTrue();
         }
-        Decision denied = limiter.acquire(Topologies.client(address));
+        Decision denied = limiter.acquire(FakeRequest.from(address));
         assertThat(denied.allowed()).isFalse();
         assertThat(denied.limit()).isEqualTo(3);
         assertThat(denied.source()).isEqualTo(DecisionSource.REDIS);
         // Another identity, very likely on another master, is not affected.
-        assertThat(limiter.acquire(Topologies.client("10.2.0.2")).allowed()).isTrue();
+        assertThat(limiter.acquire(FakeRequest.from("10.2.0.2")).allowed()).isTrue();
     }
 
     @Test
@@ -89,13 +90,13 @@ class ClusterStoreTest extends StoreContract {
         cluster.flushAll();
         RateLimiter limiter = limiter("admin-reset", "1/1h");
         for (int i = 0; i < 30; i++) {
-            limiter.acquire(Topologies.client("10.3.0." + i));
+            limiter.acquire(FakeRequest.from("10.3.0." + i));
         }
         List<String> keys = store.keysMatching("ratelimit:admin-reset:*");
         assertThat(keys).hasSize(30).doesNotHaveDuplicates();
         store.reset(keys);
         assertThat(cluster.keysPerMaster()).containsOnly(0L);
-        assertThat(limiter.acquire(Topologies.client("10.3.0.1")).allowed()).isTrue();
+        assertThat(limiter.acquire(FakeRequest.from("10.3.0.1")).allowed()).isTrue();
     }
 
     @Test

@@ -21,6 +21,7 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
+import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.RedisProcess;
 import dev.ratelimit.testing.TestRedisSentinel;
 
@@ -67,7 +68,7 @@ class SentinelFailoverTest {
         Policy policy = Policy.builder("failover").scope("failover").failureMode(FailureMode.OPEN)
                 .limits(Limit.parseAll("limits", "1000000/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, store, null);
-        RequestView client = Topologies.client("10.9.0.1");
+        RequestView client = FakeRequest.from("10.9.0.1");
         String key = RateLimitKeys.keysFor(policy, client).get(0);
 
         long origin = System.nanoTime();
@@ -115,19 +116,21 @@ class SentinelFailoverTest {
         long onRedis = outcomes.stream().filter(o -> o.decision.source() == DecisionSource.REDIS).count();
         long bypassed = outcomes.stream().filter(o -> o.decision.source() != DecisionSource.REDIS).count();
         long counted = Long.parseLong(promoted.command("GET", key));
-        long lost = onRedis - counted;
+        // A measurement, not a check: Redis replicates asynchronously, so the increments the old master
+        // admitted in its last moments may never reach the replica (lost > 0), and calls that timed out after
+        // Redis ran them count there without a Redis decision here (lost < 0). No bound holds for both.
+        long lostMeasured = onRedis - counted;
         long worst = outcomes.stream().mapToLong(Outcome::latencyMillis).max().orElse(0);
         System.out.printf("[failover] %d requests; master killed at %d ms; sentinels promoted the replica %d ms later;"
                         + " limiter back on Redis %d ms after the kill; %d requests decided by failure mode (open);"
                         + " worst latency %d ms; admitted by Redis %d (%d before the kill), counted by the new master %d,"
-                        + " lost increments %d%n",
+                        + " lost increments (measured) %d%n",
                 outcomes.size(), killedAt, promotedAt - killedAt, backAt - killedAt, bypassed, worst, onRedis,
-                countedBeforeKill, counted, lost);
+                countedBeforeKill, counted, lostMeasured);
         assertThat(promoted.port()).isNotEqualTo(old.port());
         long settled = backAt + 100;
         assertThat(outcomes.stream().filter(o -> o.startMillis > settled)
                 .allMatch(o -> o.decision.source() == DecisionSource.REDIS)).as("stays on the new master").isTrue();
-        assertThat(lost).as("increments admitted but never replicated").isBetween(0L, countedBeforeKill);
         // A call never waits much past its budget: pool wait + 2 x (connect + timeout), plus CI slack.
         assertThat(worst).as("worst request latency, ms").isLessThan(50 + 4 * TIMEOUT + 1_000);
     }

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.ratelimit.core.ConfigParams;
-import dev.ratelimit.core.RequestView;
 
 /** Builds stores the way adapters do, from parameters, for the topology tests. */
 final class Topologies {
@@ -45,40 +44,5 @@ final class Topologies {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** A request from {@code address} to GET /api/orders. */
-    static RequestView client(String address) {
-        return new RequestView() {
-            @Override
-            public String remoteAddress() {
-                return address;
-            }
-
-            @Override
-            public String method() {
-                return "GET";
-            }
-
-            @Override
-            public String route() {
-                return "/api/orders";
-            }
-
-            @Override
-            public String header(String name) {
-                return null;
-            }
-
-            @Override
-            public String user() {
-                return null;
-            }
-
-            @Override
-            public Object attribute(String name) {
-                return null;
-            }
-        };
     }
 }

@@ -12,6 +12,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
+import dev.ratelimit.core.testing.FakeRequest;
+
 /**
  * Whatever a client writes in the signature and timestamp headers, verification answers with a
  * rejection and never throws (a thrown exception would be a 500 and skip the bad-signature count).
@@ -54,15 +56,15 @@ class SignatureVerifierPropertiesTest {
         assertRejected(GENERIC_BASE64_TIMESTAMPED, request("X-Signature", header, timestamp));
     }
 
-    private static void assertRejected(SignatureVerifier verifier, Webhooks.Request request) {
+    private static void assertRejected(SignatureVerifier verifier, FakeRequest request) {
         Verification verification = verifier.verify(request, utf8("{\"id\":1}"), NOW);
         assertThat(verification.isValid()).isFalse();
         assertThat(verification.rejection()).isNotNull();
     }
 
-    private static Webhooks.Request request(String header, String value, String timestamp) {
-        return timestamp == null ? new Webhooks.Request("203.0.113.9", "/hook", header, value)
-                : new Webhooks.Request("203.0.113.9", "/hook", header, value, "X-Timestamp", timestamp);
+    private static FakeRequest request(String header, String value, String timestamp) {
+        return timestamp == null ? Webhooks.requestFrom("203.0.113.9", "/hook", header, value)
+                : Webhooks.requestFrom("203.0.113.9", "/hook", header, value, "X-Timestamp", timestamp);
     }
 
     /** Any text, and text built from the pieces signature headers are made of. */

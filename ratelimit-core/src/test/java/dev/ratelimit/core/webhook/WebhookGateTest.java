@@ -36,6 +36,7 @@ import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.redis.RedisClients;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedisExtension;
 
 /** Signature, bad-signature limit and replay protection against a real Redis. */
@@ -81,7 +82,7 @@ class WebhookGateTest {
     }
 
     private static WebhookOutcome send(WebhookGate gate, String address, String signature) {
-        return gate.check(new Webhooks.Request(address, "/webhooks/github", "X-Hub-Signature-256", signature),
+        return gate.check(Webhooks.requestFrom(address, "/webhooks/github", "X-Hub-Signature-256", signature),
                 utf8(GITHUB_PAYLOAD));
     }
 
@@ -109,10 +110,10 @@ class WebhookGateTest {
         WebhookGate gate = new WebhookGate(settings(map("webhook-scheme", "github", "webhook-secret-env", "GH",
                 "webhook-bad-signature-limits", "2/1m"), map("GH", GITHUB_SECRET)), behindForwarded, redis, memory);
         for (int i = 0; i < 3; i++) {
-            gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.1",
+            gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.1",
                     "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
         }
-        WebhookOutcome other = gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.2",
+        WebhookOutcome other = gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.2",
                 "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
         assertThat(other.status()).as("another client behind the same proxy").isEqualTo(401);
     }
@@ -125,14 +126,14 @@ class WebhookGateTest {
         try {
             WebhookGate gate = shared.webhookGate(settings(map("webhook-scheme", "github", "webhook-secret-env", "GH"),
                     map("GH", GITHUB_SECRET)), behindProxy, null);
-            assertThat(gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
+            assertThat(gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
                     "X-Hub-Signature-256", GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD)).isAccepted()).isTrue();
             for (int i = 0; i < InMemoryStore.DEFAULT_MAX_ENTRIES + 10_000; i++) {
                 String address = "2001:db8:" + Integer.toHexString(i >> 16) + ":" + Integer.toHexString(i & 0xFFFF) + "::1";
-                gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "X-Forwarded-For", address,
+                gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "X-Forwarded-For", address,
                         "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
             }
-            WebhookOutcome replay = gate.check(new Webhooks.Request("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
+            WebhookOutcome replay = gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
                     "X-Hub-Signature-256", GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD));
             assertThat(replay.status()).as("the captured delivery replayed after the flood").isEqualTo(409);
         } finally {
@@ -163,7 +164,7 @@ class WebhookGateTest {
     @Test
     void remembers_a_stripe_signature_for_the_replay_window_which_defaults_to_the_tolerance() {
         WebhookGate gate = stripeAt(STRIPE_TIMESTAMP * 1000 + 60_000);
-        Webhooks.Request request = new Webhooks.Request("203.0.113.9", "/webhooks/stripe",
+        FakeRequest request = Webhooks.requestFrom("203.0.113.9", "/webhooks/stripe",
                 "Stripe-Signature", "t=" + STRIPE_TIMESTAMP + ",v1=" + STRIPE_V1);
         assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).isAccepted()).isTrue();
         assertThat(stripeReplayTtl()).isBetween(295_000L, 300_000L);
@@ -173,7 +174,7 @@ class WebhookGateTest {
     @Test
     void a_replay_window_shorter_than_the_tolerance_still_remembers_until_the_timestamp_is_stale() {
         WebhookGate gate = stripeAt(STRIPE_TIMESTAMP * 1000 + 60_000, "webhook-replay-window", "1m");
-        Webhooks.Request request = new Webhooks.Request("203.0.113.9", "/webhooks/stripe",
+        FakeRequest request = Webhooks.requestFrom("203.0.113.9", "/webhooks/stripe",
                 "Stripe-Signature", "t=" + STRIPE_TIMESTAMP + ",v1=" + STRIPE_V1);
         assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).isAccepted()).isTrue();
         assertThat(stripeReplayTtl()).as("signed 60 s ago, stale 240 s from now: no gap").isBetween(235_000L, 241_000L);
@@ -188,10 +189,10 @@ class WebhookGateTest {
     @Test
     void replay_memory_does_not_depend_on_how_the_route_is_spelled() {
         WebhookGate gate = github(null);
-        assertThat(gate.check(new Webhooks.Request("203.0.113.9", "/webhooks/github", "X-Hub-Signature-256",
+        assertThat(gate.check(Webhooks.requestFrom("203.0.113.9", "/webhooks/github", "X-Hub-Signature-256",
                 GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD)).isAccepted()).isTrue();
         for (String route : new String[] {"/webhooks/github/", "/webhooks//github", "/webhooks/github;x=1"}) {
-            WebhookOutcome copy = gate.check(new Webhooks.Request("203.0.113.9", route, "X-Hub-Signature-256",
+            WebhookOutcome copy = gate.check(Webhooks.requestFrom("203.0.113.9", route, "X-Hub-Signature-256",
                     GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD));
             assertThat(copy.status()).as(route).isEqualTo(409);
         }
@@ -253,7 +254,7 @@ class WebhookGateTest {
         audit.setLevel(Level.INFO);
         try {
             WebhookGate gate = github(null);
-            gate.check(new Webhooks.Request("203.0.113.5", "/webhooks/github\nfake line", "X-Hub-Signature-256",
+            gate.check(Webhooks.requestFrom("203.0.113.5", "/webhooks/github\nfake line", "X-Hub-Signature-256",
                     "sha256=" + "00".repeat(32)), utf8(GITHUB_PAYLOAD));
             gate.tooLarge(request());
         } finally {
@@ -281,7 +282,7 @@ class WebhookGateTest {
         try {
             WebhookGate gate = github(null, "webhook-bad-signature-limits", "1/1m");
             for (int i = 0; i < 3; i++) {
-                gate.check(new Webhooks.Request("203.0.113.5", "/hook\r\nlevel=ERROR forged", "X-Hub-Signature-256",
+                gate.check(Webhooks.requestFrom("203.0.113.5", "/hook\r\nlevel=ERROR forged", "X-Hub-Signature-256",
                         "sha256=" + "00".repeat(32)), utf8(GITHUB_PAYLOAD));
             }
         } finally {
@@ -298,7 +299,7 @@ class WebhookGateTest {
     @Test
     void precheck_refuses_an_address_this_instance_saw_over_its_bad_signature_limit_without_a_store_call() {
         WebhookGate gate = github(null, "webhook-bad-signature-limits", "2/1m");
-        Webhooks.Request forger = new Webhooks.Request("203.0.113.66", "/webhooks/github", "X-Hub-Signature-256",
+        FakeRequest forger = Webhooks.requestFrom("203.0.113.66", "/webhooks/github", "X-Hub-Signature-256",
                 "sha256=" + "ab".repeat(32));
         assertThat(gate.precheck(forger).isAccepted()).as("nothing known yet").isTrue();
         gate.check(forger, utf8("forged"));
@@ -312,7 +313,7 @@ class WebhookGateTest {
         assertThat(refused.status()).isEqualTo(429);
         assertThat(refused.rejection()).isEqualTo(Rejection.BAD_SIGNATURE_LIMIT);
         assertThat(Long.parseLong(refused.headers().get("Retry-After"))).isBetween(1L, 60L);
-        assertThat(gate.precheck(new Webhooks.Request("203.0.113.67", "/webhooks/github")).isAccepted())
+        assertThat(gate.precheck(Webhooks.requestFrom("203.0.113.67", "/webhooks/github")).isAccepted())
                 .as("another address").isTrue();
         assertThat(github(null, "webhook-bad-signature-limits", "2/1m").precheck(forger).isAccepted())
                 .as("another instance has not seen the denial yet").isTrue();

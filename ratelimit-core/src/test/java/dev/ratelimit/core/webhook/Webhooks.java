@@ -3,10 +3,9 @@ package dev.ratelimit.core.webhook;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 import dev.ratelimit.core.ConfigParams;
-import dev.ratelimit.core.RequestView;
+import dev.ratelimit.core.testing.FakeRequest;
 
 /** Test helpers: settings from a map of params and a fake environment, and a request with headers. */
 final class Webhooks {
@@ -46,51 +45,16 @@ final class Webhooks {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static Request request(String... headers) {
-        return new Request("203.0.113.9", "/webhooks/github", headers);
+    static FakeRequest request(String... headers) {
+        return requestFrom("203.0.113.9", "/webhooks/github", headers);
     }
 
-    static final class Request implements RequestView {
-        private final String address;
-        private final String route;
-        private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-
-        Request(String address, String route, String... headers) {
-            this.address = address;
-            this.route = route;
-            for (int i = 0; i < headers.length; i += 2) {
-                this.headers.put(headers[i], headers[i + 1]);
-            }
+    /** A POST with these header name/value pairs. */
+    static FakeRequest requestFrom(String address, String route, String... headers) {
+        FakeRequest request = FakeRequest.from(address).method("POST").route(route);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
-
-        @Override
-        public String remoteAddress() {
-            return address;
-        }
-
-        @Override
-        public String method() {
-            return "POST";
-        }
-
-        @Override
-        public String route() {
-            return route;
-        }
-
-        @Override
-        public String header(String name) {
-            return headers.get(name);
-        }
-
-        @Override
-        public String user() {
-            return null;
-        }
-
-        @Override
-        public Object attribute(String name) {
-            return null;
-        }
+        return request;
     }
 }
