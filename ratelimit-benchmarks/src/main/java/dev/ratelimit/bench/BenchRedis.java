@@ -1,10 +1,7 @@
 package dev.ratelimit.bench;
 
-import java.time.Duration;
-
+import dev.ratelimit.core.redis.RedisClientConfigs;
 import dev.ratelimit.core.redis.RedisSettings;
-import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -39,26 +36,13 @@ final class BenchRedis {
                 .withPool(RedisSettings.DEFAULT_POOL_MAX_TOTAL, POOL_MAX_WAIT_MILLIS);
     }
 
-    /** A client configured as {@code RedisClients} configures the engine's, for the baselines. */
+    /** A client with the engine's own pool and connection configuration, for the baselines. */
     static RedisClient rawClient() {
         RedisSettings settings = settings();
-        DefaultJedisClientConfig config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) settings.connectTimeoutMillis())
-                .socketTimeoutMillis((int) settings.timeoutMillis())
-                .database(settings.database())
-                .clientName("bench-raw")
-                .build();
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(settings.poolMaxTotal());
-        pool.setMaxIdle(settings.poolMaxTotal());
-        pool.setMinIdle(0);
-        pool.setBlockWhenExhausted(true);
-        pool.setMaxWait(Duration.ofMillis(settings.poolMaxWaitMillis()));
-        pool.setJmxEnabled(false);
         return RedisClient.builder()
                 .hostAndPort(settings.host(), settings.port())
-                .clientConfig(config)
-                .poolConfig(pool)
+                .clientConfig(RedisClientConfigs.dataNode(settings))
+                .poolConfig(RedisClientConfigs.pool(settings))
                 .build();
     }
 }

@@ -21,7 +21,8 @@ import redis.clients.jedis.RedisClient;
 
 /**
  * The physical limit: the very Lua script the engine runs (read from the core jar), called with
- * EVALSHA in a bare loop on an equally configured pool, with keys and arguments built beforehand.
+ * EVALSHA in a bare loop on a client built with the engine's own pool configuration ({@link BenchRedis#rawClient}),
+ * with keys and arguments built beforehand.
  * Nothing else happens per call, so engine / this is the engine's own overhead.
  */
 @State(Scope.Benchmark)

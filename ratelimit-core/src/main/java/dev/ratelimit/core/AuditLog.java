@@ -2,6 +2,7 @@ package dev.ratelimit.core;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +23,20 @@ public final class AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
     private final long maxPerSecond;
-    private final AtomicLong windowStart = new AtomicLong(System.nanoTime());
+    private final LongSupplier nanoClock;
+    private final AtomicLong windowStart;
     private final AtomicLong writtenInWindow = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
 
     public AuditLog(int maxPerSecond) {
+        this(maxPerSecond, System::nanoTime);
+    }
+
+    /** @param nanoClock {@link System#nanoTime()}, or a test's clock */
+    AuditLog(int maxPerSecond, LongSupplier nanoClock) {
         this.maxPerSecond = maxPerSecond;
+        this.nanoClock = nanoClock;
+        this.windowStart = new AtomicLong(nanoClock.getAsLong());
     }
 
     /** Key-value pairs, e.g. {@code denied policy=api scope=api route=/x address=… source=redis}; keys are ours, values escaped. */
@@ -48,7 +57,7 @@ public final class AuditLog {
     }
 
     private boolean permit() {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         long start = windowStart.get();
         if (now - start >= TimeUnit.SECONDS.toNanos(1) && windowStart.compareAndSet(start, now)) {
             writtenInWindow.set(0);

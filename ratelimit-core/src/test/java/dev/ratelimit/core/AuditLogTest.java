@@ -2,6 +2,9 @@ package dev.ratelimit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,15 +61,19 @@ class AuditLogTest {
     }
 
     @Test
-    void writes_at_most_its_bound_per_second_and_reports_what_it_dropped() throws InterruptedException {
-        AuditLog audit = new AuditLog(5);
+    void writes_at_most_its_bound_per_second_and_reports_what_it_dropped() {
+        AtomicLong nanos = new AtomicLong(7_000_000_000L);
+        AuditLog audit = new AuditLog(5, nanos::get);
         for (int i = 0; i < 1_000; i++) {
             audit.reject("denied", "n", i);
         }
         assertThat(lines.list).hasSize(5);
-        Thread.sleep(1_050);
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(999));
+        audit.reject("denied", "n", "still-the-same-second");
+        assertThat(lines.list).hasSize(5);
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
         audit.reject("denied", "n", "after");
         assertThat(lines.list).hasSize(6);
-        assertThat(lines.list.get(5).getFormattedMessage()).isEqualTo("denied n=after (995 audit line(s) dropped before this one: over 5/s)");
+        assertThat(lines.list.get(5).getFormattedMessage()).isEqualTo("denied n=after (996 audit line(s) dropped before this one: over 5/s)");
     }
 }

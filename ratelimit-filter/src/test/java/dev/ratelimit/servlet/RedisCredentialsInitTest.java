@@ -1,5 +1,6 @@
 package dev.ratelimit.servlet;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
@@ -47,9 +48,16 @@ class RedisCredentialsInitTest {
     }
 
     @Test
-    void starts_with_the_right_password() throws Exception {
+    void starts_with_the_right_password_authenticated_as_the_user() throws Exception {
         RateLimitFilter filter = new RateLimitFilter();
         filter.init(FilterInitTest.config(params("right-password")));
-        filter.destroy();
+        try {
+            // init checks Redis once; that pooled connection stays open, logged in as the configured user. (Its
+            // client name stays empty: this user may not run CLIENT SETNAME, and Jedis goes on without it.)
+            assertThat(REDIS.redis().command("CLIENT", "LIST").lines())
+                    .anySatisfy(client -> assertThat(client.split(" ")).contains("user=limiter"));
+        } finally {
+            filter.destroy();
+        }
     }
 }

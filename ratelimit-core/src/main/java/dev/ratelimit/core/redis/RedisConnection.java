@@ -1,6 +1,5 @@
 package dev.ratelimit.core.redis;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -14,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import dev.ratelimit.core.ConfigurationException;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
@@ -159,26 +157,14 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     private UnifiedJedis build() {
-        JedisClientConfig nodeConfig = clientConfig(true);
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(settings.poolMaxTotal());
-        pool.setMaxIdle(settings.poolMaxTotal());
-        pool.setMinIdle(0);
-        pool.setBlockWhenExhausted(true);
-        pool.setMaxWait(Duration.ofMillis(settings.poolMaxWaitMillis()));
-        // Pool MBeans would outlive a careless redeploy and clutter the console; our own metrics cover the pool.
-        pool.setJmxEnabled(false);
-        // No evictor: Commons Pool runs it on a shared thread that can outlive an undeployed WAR for a moment,
-        // which Tomcat reports as a leak. Dead idle connections are dropped when a call finds one (RedisStore).
-        pool.setTimeBetweenEvictionRuns(Duration.ofMillis(-1));
-        pool.setTestWhileIdle(false);
+        JedisClientConfig nodeConfig = RedisClientConfigs.dataNode(settings);
+        ConnectionPoolConfig pool = RedisClientConfigs.pool(settings);
         switch (settings.topology()) {
             case SENTINEL:
                 return RedisSentinelClient.builder()
                         .masterName(settings.master())
                         .sentinels(hostsAndPorts())
-                        // Sentinels: same TLS, no ACL user (sentinels keep their own, rarely used, users).
-                        .sentinelClientConfig(clientConfig(false))
+                        .sentinelClientConfig(RedisClientConfigs.sentinel(settings))
                         .clientConfig(nodeConfig)
                         .poolConfig(pool)
                         .build();
@@ -195,26 +181,6 @@ public final class RedisConnection implements AutoCloseable {
                         .poolConfig(pool)
                         .build();
         }
-    }
-
-    private JedisClientConfig clientConfig(boolean dataNode) {
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) settings.connectTimeoutMillis())
-                .socketTimeoutMillis((int) settings.timeoutMillis())
-                .ssl(settings.tls());
-        if (settings.stores() != null) {
-            config.sslOptions(settings.stores().sslOptions());
-        }
-        if (dataNode) {
-            config.database(settings.database()).clientName("ratelimit");
-            if (settings.user() != null) {
-                config.user(settings.user());
-            }
-            if (settings.password() != null) {
-                config.password(settings.password());
-            }
-        }
-        return config.build();
     }
 
     private Set<HostAndPort> hostsAndPorts() {

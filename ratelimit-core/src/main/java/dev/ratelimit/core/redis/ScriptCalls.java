@@ -184,6 +184,11 @@ public final class ScriptCalls {
         return maxLeaders;
     }
 
+    /** Callers sending a call or a batch now (for tests: every place on the wire taken). */
+    int leaders() {
+        return leading.get();
+    }
+
     /** Calls waiting to be sent now. */
     public int queued() {
         return queue.size();

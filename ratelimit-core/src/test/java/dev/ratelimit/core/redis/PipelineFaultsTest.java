@@ -130,13 +130,17 @@ class PipelineFaultsTest {
             for (int i = 0; i < store.scripts().maxLeaders(); i++) {
                 pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{first}"), Limit.parseAll("limits", "100/1m"), 1));
             }
-            Thread.sleep(300);
-            assertThat(store.scripts().queued()).as("the first calls are on the wire").isZero();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (store.scripts().leaders() != store.scripts().maxLeaders()) {
+                assertThat(System.nanoTime()).as("the first calls are on the wire in time").isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            assertThat(store.scripts().queued()).as("none of the first calls queued").isZero();
             for (int i = 0; i < count; i++) {
                 String key = "t:{k" + i + "}";
                 calls.add(pool.submit(() -> store.acquire(Algorithm.TOKEN_BUCKET, List.of(key), ONE_PER_MINUTE, 1)));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (store.scripts().queued() != count) {
                 assertThat(System.nanoTime()).as("calls queued in time").isLessThan(deadline);
                 Thread.sleep(5);
