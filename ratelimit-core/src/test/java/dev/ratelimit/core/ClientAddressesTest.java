@@ -69,11 +69,11 @@ class ClientAddressesTest {
     }
 
     private static String address(Policy policy, Request request) {
-        return RateLimitKeys.clientAddress(policy, request);
+        return policy.clientAddress(request);
     }
 
     private static String identity(Policy policy, Request request) {
-        return RateLimitKeys.clientIdentity(policy, request);
+        return policy.clientIdentity(request);
     }
 
     // --- every line of X-Forwarded-For
@@ -161,10 +161,10 @@ class ClientAddressesTest {
     @Test
     void obfuscated_and_unknown_nodes_are_each_their_own_identity() {
         Policy policy = forwarded("10.0.0.0/8");
-        assertThat(RateLimitKeys.keysFor(policy, new Request("10.0.0.5").with("Forwarded", "for=_abc")).get(0))
-                .isEqualTo("ratelimit:api:*:*:*:{ip=_abc}:fw:1000");
-        assertThat(RateLimitKeys.keysFor(policy, new Request("10.0.0.5").with("Forwarded", "for=unknown")).get(0))
-                .isEqualTo("ratelimit:api:*:*:*:{ip=unknown}:fw:1000");
+        assertThat(policy.keyLayout().keysFor(new Request("10.0.0.5").with("Forwarded", "for=_abc")).get(0))
+                .isEqualTo("ratelimit:api:clients:*:*:*:{ip=_abc}:fw:1000");
+        assertThat(policy.keyLayout().keysFor(new Request("10.0.0.5").with("Forwarded", "for=unknown")).get(0))
+                .isEqualTo("ratelimit:api:clients:*:*:*:{ip=unknown}:fw:1000");
     }
 
     @Test
@@ -227,8 +227,8 @@ class ClientAddressesTest {
         assertThat(identity(policy, new Request("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
         assertThat(address(policy, new Request("2001:db8:1:2:aaaa::1"))).as("the full address stays known")
                 .isEqualTo("2001:db8:1:2:aaaa::1");
-        assertThat(RateLimitKeys.keysFor(policy, new Request("2001:db8:1:2:aaaa::1")).get(0))
-                .isEqualTo("ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:1000");
+        assertThat(policy.keyLayout().keysFor(new Request("2001:db8:1:2:aaaa::1")).get(0))
+                .isEqualTo("ratelimit:api:clients:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:1000");
     }
 
     @ParameterizedTest

@@ -47,7 +47,7 @@ class DenyCacheWithRedisTest {
     void denies_a_blocked_identity_locally_until_redis_would_admit_it() throws InterruptedException {
         Policy policy = Policy.builder("p").algorithm(Algorithm.TOKEN_BUCKET).limits(Limit.parseAll("limits", "2/400ms")).build();
         RateLimiter limiter = new RateLimiter(policy, store, null);
-        RateLimitKeysTest.FakeRequest request = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest request = new KeyLayoutTest.FakeRequest();
         limiter.acquire(request);
         limiter.acquire(request);
         assertThat(limiter.acquire(request).allowed()).isFalse();
@@ -64,7 +64,7 @@ class DenyCacheWithRedisTest {
     void forgets_a_local_denial_when_the_identity_is_reset() {
         Policy policy = Policy.builder("reset").limits(Limit.parseAll("limits", "1/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, store, null);
-        RateLimitKeysTest.FakeRequest request = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest request = new KeyLayoutTest.FakeRequest();
         limiter.acquire(request);
         assertThat(limiter.acquire(request).allowed()).isFalse();
         limiter.reset(request);

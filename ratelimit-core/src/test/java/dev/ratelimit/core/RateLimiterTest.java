@@ -49,7 +49,7 @@ class RateLimiterTest {
 
     @Test
     void fails_open_by_allowing_without_numbers() {
-        Decision d = limiter("api", null, false).acquire(new RateLimitKeysTest.FakeRequest());
+        Decision d = limiter("api", null, false).acquire(new KeyLayoutTest.FakeRequest());
         assertThat(d.allowed()).isTrue();
         assertThat(d.source()).isEqualTo(DecisionSource.BYPASS);
         assertThat(RateLimitResponse.headers(d)).isEmpty();
@@ -58,7 +58,7 @@ class RateLimiterTest {
     @Test
     void fails_closed_with_503_for_webhooks() {
         RateLimiter limiter = limiter("webhook", null, false);
-        Decision d = limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        Decision d = limiter.acquire(new KeyLayoutTest.FakeRequest());
         assertThat(d.blocks()).isTrue();
         assertThat(RateLimitResponse.status(d, limiter.policy())).isEqualTo(503);
         assertThat(RateLimitResponse.headers(d)).containsOnlyKeys("Retry-After");
@@ -68,7 +68,7 @@ class RateLimiterTest {
     @Test
     void answers_closed_denials_with_the_configured_status() {
         Policy policy = Policy.builder("p").scope("admin").limits(Limit.parseAll("limits", "1/1h")).closedStatus(429).build();
-        Decision d = new RateLimiter(policy, DOWN, null).acquire(new RateLimitKeysTest.FakeRequest());
+        Decision d = new RateLimiter(policy, DOWN, null).acquire(new KeyLayoutTest.FakeRequest());
         assertThat(RateLimitResponse.status(d, policy)).isEqualTo(429);
         assertThat(RateLimitResponse.body(d)).contains("RATE_LIMITER_UNAVAILABLE");
     }
@@ -76,8 +76,8 @@ class RateLimiterTest {
     @Test
     void falls_back_to_memory_in_local_mode() {
         RateLimiter limiter = limiter("api", FailureMode.LOCAL, false);
-        Decision first = limiter.acquire(new RateLimitKeysTest.FakeRequest());
-        Decision second = limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        Decision first = limiter.acquire(new KeyLayoutTest.FakeRequest());
+        Decision second = limiter.acquire(new KeyLayoutTest.FakeRequest());
         assertThat(first.source()).isEqualTo(DecisionSource.MEMORY);
         assertThat(first.allowed()).isTrue();
         assertThat(second.allowed()).isFalse();
@@ -86,8 +86,8 @@ class RateLimiterTest {
     @Test
     void dry_run_reports_a_denial_but_never_blocks() {
         RateLimiter limiter = limiter("api", FailureMode.LOCAL, true);
-        limiter.acquire(new RateLimitKeysTest.FakeRequest());
-        Decision d = limiter.acquire(new RateLimitKeysTest.FakeRequest());
+        limiter.acquire(new KeyLayoutTest.FakeRequest());
+        Decision d = limiter.acquire(new KeyLayoutTest.FakeRequest());
         assertThat(d.allowed()).isFalse();
         assertThat(d.blocks()).isFalse();
     }
@@ -98,12 +98,12 @@ class RateLimiterTest {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h"))
                 .keyParts(KeyPart.parseAll("key", "ip,route")).build();
         RateLimiter limiter = new RateLimiter(policy, memory, null);
-        RateLimitKeysTest.FakeRequest a = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest a = new KeyLayoutTest.FakeRequest();
         a.remoteAddress = "1.2.3.4";
-        RateLimitKeysTest.FakeRequest a2 = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest a2 = new KeyLayoutTest.FakeRequest();
         a2.remoteAddress = "1.2.3.4";
         a2.route = "/other";
-        RateLimitKeysTest.FakeRequest b = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest b = new KeyLayoutTest.FakeRequest();
         b.remoteAddress = "1.2.3.45";
         limiter.acquire(a);
         limiter.acquire(a2);
@@ -117,9 +117,9 @@ class RateLimiterTest {
     void resets_an_ipv6_client_by_any_address_of_its_network_as_it_is_counted() {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);
-        RateLimitKeysTest.FakeRequest v6 = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest v6 = new KeyLayoutTest.FakeRequest();
         v6.remoteAddress = "2001:db8:1:2::7";
-        RateLimitKeysTest.FakeRequest mapped = new RateLimitKeysTest.FakeRequest();
+        KeyLayoutTest.FakeRequest mapped = new KeyLayoutTest.FakeRequest();
         mapped.remoteAddress = "198.51.100.4";
         limiter.acquire(v6);
         limiter.acquire(mapped);
@@ -132,10 +132,10 @@ class RateLimiterTest {
     void changes_limits_for_the_next_request() {
         Policy policy = Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, new InMemoryStore(), null);
-        limiter.acquire(new RateLimitKeysTest.FakeRequest());
-        assertThat(limiter.acquire(new RateLimitKeysTest.FakeRequest()).allowed()).isFalse();
+        limiter.acquire(new KeyLayoutTest.FakeRequest());
+        assertThat(limiter.acquire(new KeyLayoutTest.FakeRequest()).allowed()).isFalse();
         limiter.updateLimits("3/1h");
-        assertThat(limiter.acquire(new RateLimitKeysTest.FakeRequest()).allowed()).isTrue();
+        assertThat(limiter.acquire(new KeyLayoutTest.FakeRequest()).allowed()).isTrue();
         assertThat(limiter.policy().limits()).containsExactly(new Limit(3, 3_600_000));
     }
 }

@@ -103,7 +103,7 @@ class RedisOutageTest {
                                 case 1 -> webhook;
                                 default -> local;
                             };
-                            RateLimitKeysTest.FakeRequest request = new RateLimitKeysTest.FakeRequest();
+                            KeyLayoutTest.FakeRequest request = new KeyLayoutTest.FakeRequest();
                             request.remoteAddress = limiter == local && oneLocalClient ? "192.0.2.1"
                                     : "10.0." + ThreadLocalRandom.current().nextInt(256) + "." + ThreadLocalRandom.current().nextInt(256);
                             long start = System.nanoTime();
@@ -272,18 +272,18 @@ class RedisOutageTest {
                      .withTimeouts(500, CONNECT_TIMEOUT).withPool(1, POOL_WAIT).withBreaker(1_000, BREAKER_OPEN, 3))) {
             Policy policy = Policy.builder("api").limits(Limit.parseAll("limits", "1000/1h")).build();
             RateLimiter limiter = new RateLimiter(policy, tiny, memory);
-            limiter.acquire(new RateLimitKeysTest.FakeRequest());
+            limiter.acquire(new KeyLayoutTest.FakeRequest());
             Thread sleeper = new Thread(() -> REDIS.redis().command("DEBUG", "SLEEP", "0.4"));
             sleeper.start();
             Thread.sleep(50);
-            Thread holder = new Thread(() -> limiter.acquire(new RateLimitKeysTest.FakeRequest()));
+            Thread holder = new Thread(() -> limiter.acquire(new KeyLayoutTest.FakeRequest()));
             holder.start();
             Thread.sleep(50);
             List<Long> latencies = new ArrayList<>();
             List<DecisionSource> sources = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 long start = System.nanoTime();
-                sources.add(limiter.acquire(new RateLimitKeysTest.FakeRequest()).source());
+                sources.add(limiter.acquire(new KeyLayoutTest.FakeRequest()).source());
                 latencies.add((System.nanoTime() - start) / 1_000_000);
             }
             holder.join();
@@ -302,7 +302,7 @@ class RedisOutageTest {
         }
         REDIS.redis().restart(); // a new process: connections dead, scripts gone
         for (int i = 0; i < 40; i++) {
-            Decision d = api.acquire(new RateLimitKeysTest.FakeRequest());
+            Decision d = api.acquire(new KeyLayoutTest.FakeRequest());
             assertThat(d.source()).as("request %d after restart", i).isEqualTo(DecisionSource.REDIS);
         }
     }

@@ -53,13 +53,13 @@ class RoutePatternsTest {
                 default: return null;
             }
         }), "orders");
-        assertThat(RateLimitKeys.keysFor(policy, request("/orders/123")))
-                .isEqualTo(RateLimitKeys.keysFor(policy, request("/orders/some-other")))
-                .containsExactly("ratelimit:api:*:/orders/%7Bid%7D:*:{ip=203.0.113.7}:fw:60000");
+        assertThat(policy.keyLayout().keysFor(request("/orders/123")))
+                .isEqualTo(policy.keyLayout().keysFor(request("/orders/some-other")))
+                .containsExactly("ratelimit:api:orders:*:/orders/%7Bid%7D:*:{ip=203.0.113.7}:fw:60000");
     }
 
-    private static RateLimitKeysTest.FakeRequest request(String route) {
-        RateLimitKeysTest.FakeRequest request = new RateLimitKeysTest.FakeRequest();
+    private static KeyLayoutTest.FakeRequest request(String route) {
+        KeyLayoutTest.FakeRequest request = new KeyLayoutTest.FakeRequest();
         request.route = route;
         return request;
     }

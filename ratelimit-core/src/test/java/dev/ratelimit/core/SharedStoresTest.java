@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ratelimit.core.RateLimitKeysTest.FakeRequest;
+import dev.ratelimit.core.KeyLayoutTest.FakeRequest;
 import dev.ratelimit.core.memory.InMemoryStore;
 
 class SharedStoresTest {
