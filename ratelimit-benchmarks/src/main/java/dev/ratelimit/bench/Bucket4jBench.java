@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.RateLimitKeys;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -51,7 +50,7 @@ public class Bucket4jBench {
         BenchRequest[] requests = Identities.requests(Identities.COUNT);
         buckets = new Bucket[requests.length];
         for (int i = 0; i < requests.length; i++) {
-            String key = "b4j:" + RateLimitKeys.keysFor(ours, requests[i]).get(0);
+            String key = "b4j:" + ours.keyLayout().keysFor(requests[i]).get(0);
             buckets[i] = proxies.builder().build(key, () -> config);
         }
     }

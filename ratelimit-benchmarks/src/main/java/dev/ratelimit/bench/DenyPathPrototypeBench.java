@@ -19,7 +19,7 @@ import dev.ratelimit.core.Policy;
 /**
  * PROTOTYPE, for comparison with {@link BlockedKeyBench}: the blocked-client path as core's
  * {@code RateLimiter} + {@code LocalDenyCache} walk it (key, map lookup, deadline check, fresh denial),
- * with the key from {@link LeanKeysPrototype} instead of {@code RateLimitKeys}. No Redis involved.
+ * with the key from {@link LeanKeysPrototype} instead of {@code KeyLayout}. No Redis involved.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

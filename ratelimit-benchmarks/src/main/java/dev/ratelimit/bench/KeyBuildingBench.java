@@ -12,11 +12,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import dev.ratelimit.core.KeyLayout;
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.RateLimitKeys;
 
 /**
- * Key building alone: {@link RateLimitKeys#keysFor} as shipped, and {@link LeanKeysPrototype} (a
+ * Key building alone: {@link KeyLayout#keysFor} as shipped, and {@link LeanKeysPrototype} (a
  * prototype for core, same keys) side by side.
  */
 @State(Scope.Benchmark)
@@ -37,16 +37,16 @@ public class KeyBuildingBench {
         lean = new LeanKeysPrototype(policy);
         requests = Identities.requests(Identities.COUNT);
         for (BenchRequest request : requests) {
-            if (!RateLimitKeys.keysFor(policy, request).equals(lean.keysFor(request))) {
+            if (!policy.keyLayout().keysFor(request).equals(lean.keysFor(request))) {
                 throw new IllegalStateException("The prototype builds other keys for " + request.remoteAddress()
-                        + ": " + lean.keysFor(request) + " instead of " + RateLimitKeys.keysFor(policy, request));
+                        + ": " + lean.keysFor(request) + " instead of " + policy.keyLayout().keysFor(request));
             }
         }
     }
 
     @Benchmark
     public List<String> keysFor(Identities.Cursor cursor) {
-        return RateLimitKeys.keysFor(policy, requests[cursor.next(requests.length)]);
+        return policy.keyLayout().keysFor(requests[cursor.next(requests.length)]);
     }
 
     @Benchmark

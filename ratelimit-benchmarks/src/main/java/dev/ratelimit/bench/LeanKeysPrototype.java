@@ -4,17 +4,17 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
+import dev.ratelimit.core.KeyLayout;
 import dev.ratelimit.core.KeyPart;
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RequestView;
 
 /**
  * PROTOTYPE for ratelimit-core, measured by {@link KeyBuildingBench}; not used by the engine. The same
- * keys as {@link RateLimitKeys#keysFor} for a policy keyed by {@code ip} alone, built in one
+ * keys as {@link KeyLayout#keysFor} for a policy keyed by {@code ip} alone, built in one
  * {@link StringBuilder}:
  * <ul>
- *   <li>the constant parts ({@code prefix:scope:*:*:*:{ip=} and {@code }:fw:window}) are computed once
+ *   <li>the constant parts ({@code prefix:scope:counter:*:*:*:{ip=} and {@code }:fw:window}) are computed once
  *       per policy instead of concatenated per request;</li>
  *   <li>a plain IPv4 literal (no leading zeros) is already canonical and key-safe: it is appended as is,
  *       where core parses it to bytes (split, a stream per octet, Inet4Address) and formats it back;</li>
@@ -34,7 +34,7 @@ final class LeanKeysPrototype {
         this.applicable = policy.keyParts().size() == 1 && policy.keyParts().get(0).kind() == KeyPart.Kind.IP
                 && policy.trustedProxies().isEmpty();
         // The constant parts, cut out of one real key so they can never drift from core's format.
-        List<String> sample = RateLimitKeys.keysFor(policy, new BenchRequest("192.0.2.1"));
+        List<String> sample = policy.keyLayout().keysFor(new BenchRequest("192.0.2.1"));
         String first = sample.get(0);
         this.head = first.substring(0, first.indexOf('{') + 1) + "ip=";
         this.tails = new String[sample.size()];
@@ -46,7 +46,7 @@ final class LeanKeysPrototype {
     List<String> keysFor(RequestView request) {
         String address = request.remoteAddress();
         if (!applicable || !isPlainIpv4(address)) {
-            return RateLimitKeys.keysFor(policy, request);
+            return policy.keyLayout().keysFor(request);
         }
         StringBuilder key = new StringBuilder(head.length() + address.length() + tails[0].length() + 8);
         key.append(head).append(address);

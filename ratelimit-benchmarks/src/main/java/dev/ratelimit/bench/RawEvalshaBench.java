@@ -15,7 +15,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.redis.RedisStore;
 import redis.clients.jedis.RedisClient;
 
@@ -49,7 +48,7 @@ public class RawEvalshaBench {
         BenchRequest[] requests = Identities.requests(Identities.COUNT);
         keys = new ArrayList<>(requests.length);
         for (BenchRequest request : requests) {
-            keys.add(RateLimitKeys.keysFor(policy, request));
+            keys.add(policy.keyLayout().keysFor(request));
         }
         args = RedisStore.scriptArgs(policy.algorithm(), policy.limits(), policy.cost());
     }

@@ -2,7 +2,6 @@ package dev.ratelimit.bench;
 
 import java.util.List;
 
-import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.redis.RedisClients;
 import dev.ratelimit.core.redis.RedisStore;
@@ -34,7 +33,7 @@ final class RedisMemory {
                 limiter.acquire(request);
             }
             long after = RedisStats.usedMemory(raw);
-            List<String> keys = RateLimitKeys.keysFor(limiter.policy(), requests[1]);
+            List<String> keys = limiter.policy().keyLayout().keysFor(requests[1]);
             long usage = Long.parseLong(redis.command("MEMORY", "USAGE", keys.get(0), "SAMPLES", "0").trim());
             store.close();
             return new Footprint(label, (after - before) / (double) requests.length, usage, keys.size(), keys.get(0));

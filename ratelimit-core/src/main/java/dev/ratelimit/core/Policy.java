@@ -33,8 +33,10 @@ public final class Policy {
     public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
 
     static final String WORD = "[A-Za-z0-9][A-Za-z0-9._-]{0,31}";
+    static final String COUNTER_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
     private final String name;
+    private final String counter;
     private final String scope;
     private final List<Limit> limits;
     private final Algorithm algorithm;
@@ -50,11 +52,11 @@ public final class Policy {
     private final String tenantHeader;
     private final int closedStatus;
     private final RoutePatterns routePatterns;
-    private final String keyHead;
-    private final List<String> keyTails;
+    private final KeyLayout keyLayout;
 
     private Policy(Builder b) {
         this.name = b.name;
+        this.counter = b.counter;
         this.scope = b.scope;
         this.limits = b.limits;
         this.algorithm = b.algorithm;
@@ -70,8 +72,8 @@ public final class Policy {
         this.tenantHeader = b.tenantHeader;
         this.closedStatus = b.closedStatus;
         this.routePatterns = b.routePatterns;
-        this.keyHead = keyPrefix + ':' + scope + ':';
-        this.keyTails = RateLimitKeys.tails(algorithm, limits);
+        this.keyLayout = new KeyLayout(keyPrefix, scope, name, counter != null ? counter : name, algorithm, limits,
+                keyParts, clientAddresses, routePatterns, tenantHeader, ipv6Prefix);
     }
 
     public static Builder builder(String name) {
@@ -80,6 +82,11 @@ public final class Policy {
 
     public String name() {
         return name;
+    }
+
+    /** The {@code counter} policies share their counters under, or null: then the policy counts apart, under its name. */
+    public String counter() {
+        return counter;
     }
 
     public String scope() {
@@ -128,9 +135,22 @@ public final class Policy {
         return ipv6Prefix;
     }
 
-    /** How this policy finds a request's client. */
-    ClientAddresses clientAddresses() {
-        return clientAddresses;
+    /**
+     * The client's full address in canonical form (or the token a trusted proxy wrote in its place),
+     * believing {@code X-Forwarded-For} / {@code Forwarded} only from trusted proxies: for audit lines and
+     * address lists. A value from the request: {@link AuditLog} escapes it; a direct log call must escape it
+     * with {@link LogValues#escape}.
+     */
+    public String clientAddress(RequestView request) {
+        return clientAddresses.resolve(request).text();
+    }
+
+    /**
+     * What the key part {@code ip} counts (unescaped): the client address, an IPv6 client as its network
+     * of {@code ipv6-prefix} bits, e.g. {@code 2001:db8:1:2::/64}.
+     */
+    public String clientIdentity(RequestView request) {
+        return clientAddresses.identity(request);
     }
 
     /** The header naming the tenant, or null. */
@@ -148,14 +168,9 @@ public final class Policy {
         return routePatterns;
     }
 
-    /** {@code prefix:scope:}, the start of every key of this policy. */
-    String keyHead() {
-        return keyHead;
-    }
-
-    /** Each limit's key suffix, e.g. {@code :fw:60000}. */
-    List<String> keyTails() {
-        return keyTails;
+    /** Where this policy's counters live in the store: every key of it comes from here. */
+    public KeyLayout keyLayout() {
+        return keyLayout;
     }
 
     /** The same policy with other limits, validated like the original (the cost must still fit). */
@@ -169,6 +184,7 @@ public final class Policy {
 
     private Builder toBuilder() {
         Builder b = new Builder(name);
+        b.counter = counter;
         b.scope = scope;
         b.limits = limits;
         b.algorithm = algorithm;
@@ -192,7 +208,7 @@ public final class Policy {
         for (KeyPart part : keyParts) {
             key.append(key.length() == 0 ? "" : ",").append(part);
         }
-        return "policy=" + name + " scope=" + scope + " limits=" + limits + " algorithm=" + algorithm
+        return "policy=" + name + (counter == null ? "" : " counter=" + counter) + " scope=" + scope + " limits=" + limits + " algorithm=" + algorithm
                 + " key=" + key + " failure-mode=" + failureMode
                 + (failureMode == FailureMode.CLOSED ? " closed-status=" + closedStatus : "")
                 + " cost=" + cost + " dry-run=" + dryRun
@@ -204,6 +220,7 @@ public final class Policy {
     /** Builds a {@link Policy}; each setter names the parameter it serves, for error messages. */
     public static final class Builder {
         private final String name;
+        private String counter;
         private String scope = DEFAULT_SCOPE;
         private List<Limit> limits;
         private Algorithm algorithm = DEFAULT_ALGORITHM;
@@ -229,6 +246,17 @@ public final class Policy {
                         "a word of letters, digits, '.', '_' or '-' (at most 32), e.g. 'api', 'webhook', 'admin'");
             }
             this.scope = scope;
+            return this;
+        }
+
+        /** Policies with the same counter share their counters; null (default): the policy counts under its own name. */
+        public Builder counter(String counter) {
+            if (counter != null && !counter.matches(COUNTER_NAME)) {
+                throw new ConfigurationException("counter", counter,
+                        "a name of letters, digits, '.', '_' or '-' (at most 64), e.g. 'webhooks'; policies with the"
+                                + " same counter share their counters");
+            }
+            this.counter = counter;
             return this;
         }
 

@@ -25,11 +25,12 @@ public final class PolicyParams {
     public static final String CLIENT_ADDRESS_HEADER = "client-address-header";
     public static final String IPV6_PREFIX = "ipv6-prefix";
     public static final String ROUTE_PATTERNS = "route-patterns";
+    public static final String COUNTER = "counter";
 
     /** Every parameter this class reads. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             LIMITS, ALGORITHM, KEY, SCOPE, FAILURE_MODE, KEY_PREFIX, TRUSTED_PROXIES, DRY_RUN, COST, TENANT_HEADER,
-            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS));
+            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS, COUNTER));
 
     /**
      * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,
@@ -53,6 +54,7 @@ public final class PolicyParams {
      */
     public static Policy read(ConfigParams params, String defaultName, String application) {
         Policy.Builder builder = Policy.builder(params.get(POLICY_NAME, defaultName))
+                .counter(params.get(COUNTER))
                 .limits(Limit.parseAll(LIMITS, params.get(LIMITS)))
                 .scope(params.get(SCOPE, Policy.DEFAULT_SCOPE))
                 .algorithm(Algorithm.parse(ALGORITHM, params.get(ALGORITHM, Policy.DEFAULT_ALGORITHM.configName())))

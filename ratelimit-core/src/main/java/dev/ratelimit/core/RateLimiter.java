@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,12 +63,12 @@ public final class RateLimiter {
 
     public Decision acquire(RequestView request) {
         Policy current = policy;
-        List<String> keys = RateLimitKeys.keysFor(current, request);
+        List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
             audit.reject("denied", "policy", current.name(), "scope", current.scope(),
                     "route", request.route(), "method", request.method(),
-                    "address", RateLimitKeys.clientAddress(current, request),
+                    "address", current.clientAddress(request),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
         }
         return current.dryRun() ? decision.asDryRun() : decision;
@@ -82,7 +81,7 @@ public final class RateLimiter {
      */
     public Decision cachedDenial(RequestView request) {
         Policy current = policy;
-        Decision cached = denyCache.get(RateLimitKeys.keysFor(current, request).get(0), System.nanoTime());
+        Decision cached = denyCache.get(current.keyLayout().keysFor(request).get(0), System.nanoTime());
         if (cached == null) {
             return null;
         }
@@ -129,7 +128,7 @@ public final class RateLimiter {
 
     /** Forgets the counters of the identity this request belongs to (and any local denial of it). */
     public void reset(RequestView request) {
-        List<String> keys = RateLimitKeys.keysFor(policy, request);
+        List<String> keys = policy.keyLayout().keysFor(request);
         denyCache.remove(keys.get(0));
         store.reset(keys);
         if (localFallback != null && localFallback != store) {
@@ -138,33 +137,21 @@ public final class RateLimiter {
     }
 
     /**
-     * Forgets every counter of one identity under this policy, whatever its tenant, route or method.
+     * Forgets every counter of one identity under this policy (with its {@code counter}: under every policy
+     * sharing it), whatever its tenant, route or method.
      *
      * @param identity as it appears in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1};
      *        an IPv6 address stands for its network of {@code ipv6-prefix} bits, as it is counted
      * @return how many keys were deleted
      */
     public long resetIdentity(String identity) {
-        int eq = identity == null ? -1 : identity.indexOf('=');
-        if (eq <= 0) {
-            throw new IllegalArgumentException("identity must look like ip=203.0.113.7, user=alice or h.x-api-key=k1, was " + identity);
-        }
         Policy current = policy;
-        String label = identity.substring(0, eq);
-        String value = identity.substring(eq + 1);
-        byte[] address = label.equals("ip") ? IpAddresses.parse(value) : null;
-        if (address != null) {
-            value = ClientAddress.of(address).identity(current.ipv6Prefix());
-        }
-        String part = label + '=' + KeyComponent.escape(value);
-        String scan = current.keyPrefix() + ':' + current.scope() + ":*" + part + "*";
-        Pattern exact = Pattern.compile(Pattern.quote(current.keyPrefix() + ':' + current.scope() + ':')
-                + "[^{]*\\{(?:[^}]*\\+)?" + Pattern.quote(part) + "(?:\\+[^}]*)?\\}.*");
+        KeyLayout.IdentityKeys keys = current.keyLayout().keysOf(identity);
         long deleted = 0;
         for (RateLimitStore s : stores()) {
             List<String> matching = new ArrayList<>();
-            for (String key : s.keysMatching(scan)) {
-                if (exact.matcher(key).matches()) {
+            for (String key : s.keysMatching(keys.scanPattern())) {
+                if (keys.matches(key)) {
                     matching.add(key);
                 }
             }

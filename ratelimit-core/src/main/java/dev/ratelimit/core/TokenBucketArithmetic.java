@@ -53,35 +53,22 @@ public final class TokenBucketArithmetic {
      */
     public static Decision decide(List<Limit> limits, long[] costMicros, long[] debtMicros, boolean allowed,
                                   long nowMicros, DecisionSource source) {
-        // The binding limit: when allowed, the one with fewest tokens left (ties: the one full last);
-        // when denied, among the limits that lack tokens the one that makes the client wait longest.
-        int bind = -1;
-        long bindRemaining = 0;
-        long bindFullMillis = 0;
-        long waitMillis = 0;
-        for (int i = 0; i < limits.size(); i++) {
+        int n = limits.size();
+        long[] remaining = new long[n];
+        long[] fullMillis = new long[n];
+        long[] waitMillis = new long[n];
+        for (int i = 0; i < n; i++) {
             Limit limit = limits.get(i);
-            long remaining = remaining(limit, debtMicros[i]);
-            long fullMillis = ceilMillis(debtMicros[i]);
-            long shortMicros = debtMicros[i] + costMicros[i] - windowMicros(limit);
-            if (allowed) {
-                if (bind < 0 || remaining < bindRemaining || (remaining == bindRemaining && fullMillis > bindFullMillis)) {
-                    bind = i;
-                    bindRemaining = remaining;
-                    bindFullMillis = fullMillis;
-                }
-            } else if (shortMicros > 0 && (bind < 0 || ceilMillis(shortMicros) > waitMillis)) {
-                bind = i;
-                bindRemaining = remaining;
-                bindFullMillis = fullMillis;
-                waitMillis = ceilMillis(shortMicros);
-            }
+            remaining[i] = remaining(limit, debtMicros[i]);
+            fullMillis[i] = ceilMillis(debtMicros[i]);
+            waitMillis[i] = ceilMillis(debtMicros[i] + costMicros[i] - windowMicros(limit));
         }
+        int bind = BindingLimit.index(allowed, remaining, fullMillis, waitMillis);
         long permits = limits.get(bind).permits();
-        long resetAt = Math.floorDiv(nowMicros, 1000) + bindFullMillis;
+        long resetAt = Math.floorDiv(nowMicros, 1000) + fullMillis[bind];
         return allowed
-                ? Decision.allowed(permits, bindRemaining, resetAt, source)
-                : Decision.denied(permits, bindRemaining, resetAt, waitMillis, source);
+                ? Decision.allowed(permits, remaining[bind], resetAt, source)
+                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source);
     }
 
     /** Whole milliseconds, rounded up (time still to wait). */

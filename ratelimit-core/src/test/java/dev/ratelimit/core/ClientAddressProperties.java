@@ -24,7 +24,7 @@ import dev.ratelimit.core.testing.FakeRequest;
  */
 class ClientAddressProperties {
 
-    private static final String KEY = "ratelimit:api:\\*:\\*:\\*:\\{ip=[A-Za-z0-9._/@~%#-]+\\}:fw:1000";
+    private static final String KEY = "ratelimit:api:p:\\*:\\*:\\*:\\{ip=[A-Za-z0-9._/@~%#-]+\\}:fw:1000";
 
     private static final Policy XFF = Policy.builder("p").limits(Limit.parseAll("limits", "1/1s"))
             .trustedProxies(TrustedProxies.parse("trusted-proxies", "10.0.0.0/8, fd00::/8")).build();
@@ -117,12 +117,12 @@ class ClientAddressProperties {
         FakeRequest request = FakeRequest.from("10.0.0.1").header(forwarded ? "Forwarded" : "X-Forwarded-For",
                 lines.toArray(new String[0]));
         Policy policy = forwarded ? FORWARDED : XFF;
-        String address = RateLimitKeys.clientAddress(policy, request);
+        String address = policy.clientAddress(request);
         String joined = String.join(", ", lines);
         boolean isAddress = address.equals(IpAddresses.canonical(address));
         assertThat(isAddress || joined.contains(address) || address.equals("unknown"))
                 .as("'%s' is an address or a token from the header", address).isTrue();
-        assertThat(RateLimitKeys.keysFor(policy, request).get(0)).matches(KEY);
+        assertThat(policy.keyLayout().keysFor(request).get(0)).matches(KEY);
     }
 
     @Property(tries = 500)
@@ -136,10 +136,10 @@ class ClientAddressProperties {
                 ? FakeRequest.from("10.0.0.1").header("Forwarded", forged + ", " + forwardedEntry)
                 : FakeRequest.from("10.0.0.1").header("Forwarded", forged, forwardedEntry);
         String expected = IpAddresses.canonical(client);
-        assertThat(RateLimitKeys.clientAddress(XFF, xff)).isEqualTo(expected);
-        assertThat(RateLimitKeys.clientAddress(FORWARDED, forwarded)).isEqualTo(expected);
+        assertThat(XFF.clientAddress(xff)).isEqualTo(expected);
+        assertThat(FORWARDED.clientAddress(forwarded)).isEqualTo(expected);
         FakeRequest tokenForm = FakeRequest.from("10.0.0.1").header("Forwarded", forged + ", for=" + "198.51.100.4");
-        assertThat(RateLimitKeys.clientAddress(FORWARDED, tokenForm)).isEqualTo("198.51.100.4");
+        assertThat(FORWARDED.clientAddress(tokenForm)).isEqualTo("198.51.100.4");
     }
 
     /** Clients outside the trusted blocks, as a proxy would write them. */

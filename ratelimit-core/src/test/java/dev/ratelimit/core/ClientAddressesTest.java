@@ -35,11 +35,11 @@ class ClientAddressesTest {
     }
 
     private static String address(Policy policy, FakeRequest request) {
-        return RateLimitKeys.clientAddress(policy, request);
+        return policy.clientAddress(request);
     }
 
     private static String identity(Policy policy, FakeRequest request) {
-        return RateLimitKeys.clientIdentity(policy, request);
+        return policy.clientIdentity(request);
     }
 
     // --- every line of X-Forwarded-For
@@ -127,10 +127,10 @@ class ClientAddressesTest {
     @Test
     void obfuscated_and_unknown_nodes_are_each_their_own_identity() {
         Policy policy = forwarded("10.0.0.0/8");
-        assertThat(RateLimitKeys.keysFor(policy, FakeRequest.from("10.0.0.5").header("Forwarded", "for=_abc")).get(0))
-                .isEqualTo("ratelimit:api:*:*:*:{ip=_abc}:fw:1000");
-        assertThat(RateLimitKeys.keysFor(policy, FakeRequest.from("10.0.0.5").header("Forwarded", "for=unknown")).get(0))
-                .isEqualTo("ratelimit:api:*:*:*:{ip=unknown}:fw:1000");
+        assertThat(policy.keyLayout().keysFor(FakeRequest.from("10.0.0.5").header("Forwarded", "for=_abc")).get(0))
+                .isEqualTo("ratelimit:api:clients:*:*:*:{ip=_abc}:fw:1000");
+        assertThat(policy.keyLayout().keysFor(FakeRequest.from("10.0.0.5").header("Forwarded", "for=unknown")).get(0))
+                .isEqualTo("ratelimit:api:clients:*:*:*:{ip=unknown}:fw:1000");
     }
 
     @Test
@@ -193,8 +193,8 @@ class ClientAddressesTest {
         assertThat(identity(policy, FakeRequest.from("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
         assertThat(address(policy, FakeRequest.from("2001:db8:1:2:aaaa::1"))).as("the full address stays known")
                 .isEqualTo("2001:db8:1:2:aaaa::1");
-        assertThat(RateLimitKeys.keysFor(policy, FakeRequest.from("2001:db8:1:2:aaaa::1")).get(0))
-                .isEqualTo("ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:1000");
+        assertThat(policy.keyLayout().keysFor(FakeRequest.from("2001:db8:1:2:aaaa::1")).get(0))
+                .isEqualTo("ratelimit:api:clients:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:1000");
     }
 
     @ParameterizedTest

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NoNameLookupTest {
 
     @ParameterizedTest
-    @ValueSource(classes = {IpAddresses.class, TrustedProxies.class, RateLimitKeys.class, ClientAddresses.class,
+    @ValueSource(classes = {IpAddresses.class, TrustedProxies.class, KeyLayout.class, ClientAddresses.class,
             ClientAddress.class, ClientAddressHeader.class, ForwardedHeader.class})
     void the_address_readers_never_call_a_name_lookup(Class<?> reader) throws IOException {
         String constants = constantPoolText(reader);

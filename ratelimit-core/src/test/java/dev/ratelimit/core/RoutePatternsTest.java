@@ -55,9 +55,9 @@ class RoutePatternsTest {
                 default: return null;
             }
         }), "orders");
-        assertThat(RateLimitKeys.keysFor(policy, request("/orders/123")))
-                .isEqualTo(RateLimitKeys.keysFor(policy, request("/orders/some-other")))
-                .containsExactly("ratelimit:api:*:/orders/%7Bid%7D:*:{ip=203.0.113.7}:fw:60000");
+        assertThat(policy.keyLayout().keysFor(request("/orders/123")))
+                .isEqualTo(policy.keyLayout().keysFor(request("/orders/some-other")))
+                .containsExactly("ratelimit:api:orders:*:/orders/%7Bid%7D:*:{ip=203.0.113.7}:fw:60000");
     }
 
     private static FakeRequest request(String route) {

@@ -82,7 +82,9 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>dry-run</td><td>count and log denials but never block</td><td>false</td></tr>
  * <tr><td>cost</td><td>permits one request takes</td><td>1</td></tr>
  * <tr><td>tenant-header</td><td>header naming the tenant for key part {@code tenant}</td><td>none</td></tr>
- * <tr><td>policy-name</td><td>name in logs</td><td>the filter-name</td></tr>
+ * <tr><td>policy-name</td><td>name in logs and in the Redis keys: each policy counts apart</td><td>the filter-name</td></tr>
+ * <tr><td>counter</td><td>policies with the same counter share their counters (it replaces the policy name in the
+ *     Redis keys)</td><td>none: the policy counts apart</td></tr>
  * <tr><td>timeout</td><td>longest wait for one Redis call</td><td>50ms</td></tr>
  * <tr><td>connect-timeout</td><td>longest wait to open a Redis connection</td><td>100ms</td></tr>
  * <tr><td>pool-max-total</td><td>Redis connections per URL per application (per node with Sentinel/Cluster)</td><td>32</td></tr>
@@ -153,6 +155,7 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_COST = PolicyParams.COST;
     public static final String PARAM_TENANT_HEADER = PolicyParams.TENANT_HEADER;
     public static final String PARAM_POLICY_NAME = PolicyParams.POLICY_NAME;
+    public static final String PARAM_COUNTER = PolicyParams.COUNTER;
     public static final String PARAM_TIMEOUT = RedisParams.TIMEOUT;
     public static final String PARAM_CONNECT_TIMEOUT = RedisParams.CONNECT_TIMEOUT;
     public static final String PARAM_POOL_MAX_TOTAL = RedisParams.POOL_MAX_TOTAL;

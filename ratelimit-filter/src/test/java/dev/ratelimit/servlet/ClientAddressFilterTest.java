@@ -74,7 +74,7 @@ class ClientAddressFilterTest {
         assertThat(rawGet(app + "/", "X-Forwarded-For: 203.0.113.1", "X-Forwarded-For: 198.51.100.7")).isEqualTo(200);
         assertThat(rawGet(app + "/", "X-Forwarded-For: 203.0.113.2", "X-Forwarded-For: 198.51.100.7"))
                 .as("the proxy's line names the same client").isEqualTo(429);
-        assertThat(keys()).containsExactly("ratelimit:api:*:*:*:{ip=198.51.100.7}:fw:3600000");
+        assertThat(keys()).containsExactly("ratelimit:api:limit:*:*:*:{ip=198.51.100.7}:fw:3600000");
     }
 
     @Test
@@ -94,8 +94,8 @@ class ClientAddressFilterTest {
                 .as("another address of the same /64").isEqualTo(429);
         assertThat(rawGet(app + "/", "Forwarded: for=\"[2001:db8:1:3::a]\"")).as("another /64").isEqualTo(200);
         assertThat(keys()).containsExactlyInAnyOrder(
-                "ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:3600000",
-                "ratelimit:api:*:*:*:{ip=2001%3Adb8%3A1%3A3%3A%3A/64}:fw:3600000");
+                "ratelimit:api:limit:*:*:*:{ip=2001%3Adb8%3A1%3A2%3A%3A/64}:fw:3600000",
+                "ratelimit:api:limit:*:*:*:{ip=2001%3Adb8%3A1%3A3%3A%3A/64}:fw:3600000");
     }
 
     @Test

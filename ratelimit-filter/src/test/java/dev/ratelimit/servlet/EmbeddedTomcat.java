@@ -72,6 +72,32 @@ final class EmbeddedTomcat implements AutoCloseable {
         return context;
     }
 
+    /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter per entry: name → (URL pattern, params). */
+    Context deployFilters(String path, Map<String, Map.Entry<String, Map<String, String>>> filters) {
+        File docBase = new File(tomcat.getServer().getCatalinaBase(), "webapps");
+        docBase.mkdirs();
+        StandardContext context = new StandardContext();
+        context.setName(path);
+        context.setPath(path);
+        context.setDocBase(docBase.getAbsolutePath());
+        context.addLifecycleListener(new Tomcat.FixContextListener());
+        Tomcat.addServlet(context, "ok", new OkServlet());
+        context.addServletMappingDecoded("/*", "ok");
+        filters.forEach((name, mapped) -> {
+            FilterDef def = new FilterDef();
+            def.setFilterName(name);
+            def.setFilterClass(RateLimitFilter.class.getName());
+            mapped.getValue().forEach(def::addInitParameter);
+            context.addFilterDef(def);
+            FilterMap map = new FilterMap();
+            map.setFilterName(name);
+            map.addURLPattern(mapped.getKey());
+            context.addFilterMap(map);
+        });
+        tomcat.getHost().addChild(context);
+        return context;
+    }
+
     void undeploy(Context context) {
         tomcat.getHost().removeChild(context);
     }

@@ -6,6 +6,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -113,13 +114,45 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void two_filters_of_one_scope_and_key_spend_two_budgets() {
+        String app = "/app" + APPS.incrementAndGet();
+        Map<String, Map.Entry<String, Map<String, String>>> filters = new LinkedHashMap<>();
+        filters.put("github", Map.entry("/hooks/github", params("limits", "2/1h", "scope", "hooks")));
+        filters.put("stripe", Map.entry("/hooks/stripe", params("limits", "3/1h", "scope", "hooks")));
+        tomcat.deployFilters(app, filters);
+        assertThat(tomcat.get(app + "/hooks/github").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/hooks/github").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/hooks/github").statusCode()).isEqualTo(429);
+        HttpResponse<String> stripe = tomcat.get(app + "/hooks/stripe");
+        assertThat(stripe.headers().firstValue("X-RateLimit-Remaining")).as("stripe's own budget").hasValue("2");
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:*").split("\n")).containsExactlyInAnyOrder(
+                "ratelimit:hooks:github:*:*:*:{ip=127.0.0.1}:fw:3600000",
+                "ratelimit:hooks:stripe:*:*:*:{ip=127.0.0.1}:fw:3600000");
+    }
+
+    @Test
+    void filters_with_one_counter_share_it() {
+        String app = "/app" + APPS.incrementAndGet();
+        Map<String, Map.Entry<String, Map<String, String>>> filters = new LinkedHashMap<>();
+        filters.put("a", Map.entry("/a/*", params("limits", "3/1h", "counter", "shared")));
+        filters.put("b", Map.entry("/b/*", params("limits", "3/1h", "counter", "shared")));
+        tomcat.deployFilters(app, filters);
+        assertThat(tomcat.get(app + "/a/1").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/a/2").statusCode()).isEqualTo(200);
+        assertThat(tomcat.get(app + "/b/1").headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+        assertThat(tomcat.get(app + "/a/3").statusCode()).isEqualTo(429);
+        assertThat(REDIS.redis().command("KEYS", "ratelimit:*"))
+                .isEqualTo("ratelimit:api:shared:*:*:*:{ip=127.0.0.1}:fw:3600000");
+    }
+
+    @Test
     void gives_every_key_a_ttl_and_escapes_hostile_headers() {
         String app = deploy(tomcat, params("limits", "5/1m, 50/1h", "key", "header:X-Api-Key,route"));
         tomcat.get(app + "/keys", "X-Api-Key", "x}:{y} FLUSHALL");
         List<String> keys = Arrays.asList(REDIS.redis().command("KEYS", "ratelimit:*").split("\n"));
         assertThat(keys).containsExactlyInAnyOrder(
-                "ratelimit:api:*:/keys:*:{h.x-api-key=x%7D%3A%7By%7D%20FLUSHALL}:fw:60000",
-                "ratelimit:api:*:/keys:*:{h.x-api-key=x%7D%3A%7By%7D%20FLUSHALL}:fw:3600000");
+                "ratelimit:api:limit:*:/keys:*:{h.x-api-key=x%7D%3A%7By%7D%20FLUSHALL}:fw:60000",
+                "ratelimit:api:limit:*:/keys:*:{h.x-api-key=x%7D%3A%7By%7D%20FLUSHALL}:fw:3600000");
         for (String key : keys) {
             assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isPositive();
         }

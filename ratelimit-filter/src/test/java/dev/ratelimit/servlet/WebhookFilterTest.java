@@ -44,7 +44,7 @@ class WebhookFilterTest {
     private static final String GITHUB_PAYLOAD = "Hello, World!";
     private static final String GITHUB_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
     private static final String STRIPE_SECRET = "whsec_test_secret";
-    private static final String SENDER_COUNTER = "ratelimit:webhook:*:*:*:{ip=127.0.0.1}:fw:3600000";
+    private static final String SENDER_COUNTER = "ratelimit:webhook:limit:*:*:*:{ip=127.0.0.1}:fw:3600000";
 
     private static final String GITHUB_PROPERTY = "test.webhook.github-secret";
     private static final String OLD_GITHUB_PROPERTY = "test.webhook.github-secret-old";
@@ -238,13 +238,13 @@ class WebhookFilterTest {
             assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
         }
         assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no quota spent").isEmpty();
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:limit-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
                 .isEqualTo("10");
 
         HttpResponse<String> real = github(app, "", GITHUB_PAYLOAD, GITHUB_SIGNATURE, "X-Forwarded-For", "192.0.2.10");
         assertThat(real.statusCode()).as("the sender's own address is not the forger's").isEqualTo(200);
         assertThat(real.headers().firstValue("X-RateLimit-Remaining")).hasValue("4");
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook:*:*:*:{ip=192.0.2.10}:fw:3600000")).isEqualTo("1");
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook:limit:*:*:*:{ip=192.0.2.10}:fw:3600000")).isEqualTo("1");
     }
 
     @Test
@@ -263,7 +263,7 @@ class WebhookFilterTest {
             String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             assertThat(answer).as("answered before any of the 60 MB was sent").isEqualTo("HTTP/1.1 429");
         }
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=127.0.0.1}:fw:60000"))
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:limit-bad-signature:*:*:*:{ip=127.0.0.1}:fw:60000"))
                 .as("refused from this instance's memory of the denial").isEqualTo("2");
     }
 

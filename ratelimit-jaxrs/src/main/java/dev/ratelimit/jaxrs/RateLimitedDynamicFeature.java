@@ -17,7 +17,7 @@ import javax.ws.rs.core.FeatureContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.KeyLayout;
 import dev.ratelimit.core.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimiter;
@@ -114,17 +114,22 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
                 + " in its named policy";
     }
 
-    /** Two annotations of one method counting in the same Redis key would corrupt each other's counts. */
+    /**
+     * Two annotations of one method counting in the same Redis key would corrupt each other's counts;
+     * their key layouts tell whether any request would ({@link KeyLayout#collisionSignatures}).
+     */
     private static void checkIndependent(List<AnnotationPolicy> policies, String where) {
-        Set<String> keys = new HashSet<>();
+        Set<String> signatures = new HashSet<>();
         for (AnnotationPolicy read : policies) {
             Policy p = read.policy;
-            for (Limit limit : p.limits()) {
-                String key = p.keyPrefix() + ':' + p.scope() + ':' + p.keyParts() + ':' + p.algorithm() + ':' + limit.windowMillis();
-                if (!keys.add(key)) {
+            List<String> own = p.keyLayout().collisionSignatures();
+            for (int i = 0; i < own.size(); i++) {
+                if (!signatures.add(own.get(i))) {
                     throw new IllegalArgumentException("@RateLimited on " + where + ": two annotations count with scope '"
-                            + p.scope() + "', key " + p.keyParts() + " and a " + limit + " window in the same Redis key:"
-                            + " give one another scope or key, or merge them into one annotation's limits");
+                            + p.scope() + "' and a " + p.limits().get(i) + " window in the same Redis key (key "
+                            + p.keyParts() + "; the order of key parts does not matter, and user or header parts count"
+                            + " a request without them by its address): give one another scope, key, policy or"
+                            + " counter, or merge them into one annotation's limits");
                 }
             }
         }

@@ -182,7 +182,7 @@ abstract class RateLimitedContract {
         assertThat(header(get("/rest/orders/2"), "X-RateLimit-Remaining")).isEqualTo("0");
         assertThat(get("/rest/orders/3").statusCode()).isEqualTo(429);
         assertThat(REDIS.redis().command("KEYS", "ratelimit:orders:*"))
-                .isEqualTo("ratelimit:orders:*:/orders/%7Bid%7D:*:{all}:fw:3600000");
+                .isEqualTo("ratelimit:orders:Orders%23find:*:/orders/%7Bid%7D:*:{all}:fw:3600000");
     }
 
     @Test
@@ -226,7 +226,7 @@ abstract class RateLimitedContract {
         assertThat(get("/rest/search").statusCode()).isEqualTo(429);
         assertThat(REDIS.redis().command("KEYS", "ratelimit:searching:*"))
                 .as("scope from the configuration, key from the annotation")
-                .isEqualTo("ratelimit:searching:*:/search:*:{ip=127.0.0.1}:fw:3600000");
+                .isEqualTo("ratelimit:searching:search:*:/search:*:{ip=127.0.0.1}:fw:3600000");
     }
 
     @ParameterizedTest
@@ -237,6 +237,8 @@ abstract class RateLimitedContract {
             "UnknownPolicyApp  | (attribute policy): no policy named 'nope' is configured",
             "BrokenPolicyApp   | (context-param ratelimit.policy.broken.limits): Invalid value 'often'",
             "SameKeyTwiceApp   | two annotations count with scope 'api'",
+            "IpAndUserApp      | two annotations count with scope 'api'",
+            "SamePartsReorderedApp | two annotations count with scope 'api'",
     })
     void a_bad_annotation_fails_the_deployment_naming_what_is_wrong(String application, String message) throws Exception {
         @SuppressWarnings("unchecked")

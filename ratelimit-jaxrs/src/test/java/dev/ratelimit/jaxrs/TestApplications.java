@@ -195,6 +195,27 @@ final class TestApplications {
         }
     }
 
+    /** Anonymous users count by address: both would count an anonymous client in one key. */
+    @Path("/bad")
+    public static class IpAndUser {
+        @GET
+        @RateLimited(limits = "5/1m", key = "ip")
+        @RateLimited(limits = "10/1m", key = "user")
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
+    public static class SamePartsReordered {
+        @GET
+        @RateLimited(limits = "5/1m", key = "ip,route")
+        @RateLimited(limits = "10/1m", key = "route,ip")
+        public String get() {
+            return "never";
+        }
+    }
+
     public static class BadLimitsApp extends Application {
         @Override
         public Set<Class<?>> getClasses() {
@@ -234,6 +255,20 @@ final class TestApplications {
         @Override
         public Set<Class<?>> getClasses() {
             return classes(SameKeyTwice.class);
+        }
+    }
+
+    public static class IpAndUserApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(IpAndUser.class);
+        }
+    }
+
+    public static class SamePartsReorderedApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(SamePartsReordered.class);
         }
     }
 }

@@ -52,7 +52,7 @@ abstract class WebhookSignatureContract {
     private static final String GITHUB_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
     private static final String STRIPE_SECRET = "whsec_jaxrs_test_secret";
     /** The sender's counter of the webhook policies: key {@code ip}, limits {@code 5/1h}. */
-    private static final String SENDER_COUNTER = "ratelimit:webhook:*:*:*:{ip=127.0.0.1}:fw:3600000";
+    private static final String SENDER_COUNTER = "ratelimit:webhook:GitHub%23text:*:*:*:{ip=127.0.0.1}:fw:3600000";
     private static final String INVALID_SIGNATURE = "{\"error\":{\"code\":\"INVALID_SIGNATURE\","
             + "\"message\":\"The webhook signature is missing or invalid.\"}}";
 
@@ -183,7 +183,7 @@ abstract class WebhookSignatureContract {
         assertThat(header(limited, "Retry-After")).isNotNull();
         assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
         assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no quota spent").isEmpty();
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:GitHub%23text-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
                 .as("attempts past the limit are refused, not counted").isEqualTo("10");
 
         HttpResponse<String> real = github("/github", GITHUB_PAYLOAD, GITHUB_SIGNATURE, "X-Forwarded-For", "192.0.2.10");

@@ -128,7 +128,7 @@ class ExampleWebappTest {
         assertThat(webhook.body()).isEqualTo("{\"accepted\":true,\"bytes\":16}");
         assertThat(webhook.headers().firstValue("X-RateLimit-Limit")).hasValue("30");
         assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*:fw:*"))
-                .isEqualTo("ratelimit:webhook:*:/webhooks/github:*:{ip=127.0.0.1}:fw:60000");
+                .isEqualTo("ratelimit:webhook:github-webhook:*:/webhooks/github:*:{ip=127.0.0.1}:fw:60000");
 
         long t = System.currentTimeMillis() / 1000;
         HttpResponse<String> stripe = post("/webhooks/stripe", event,

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.BindingLimit;
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
@@ -102,25 +103,19 @@ public final class InMemoryStore implements RateLimitStore {
                 counts[i] = e.count;
             }
         }
-        int bind = -1;
-        long bindRemaining = 0;
-        long bindTtl = -1;
+        long[] remaining = new long[n];
+        long[] waits = new long[n];
         for (int i = 0; i < n; i++) {
             long permits = limits.get(i).permits();
-            long remaining = permits - counts[i];
-            boolean better = allowed
-                    ? bind < 0 || remaining < bindRemaining || (remaining == bindRemaining && ttls[i] > bindTtl)
-                    : counts[i] + cost > permits && (bind < 0 || ttls[i] > bindTtl);
-            if (better) {
-                bind = i;
-                bindRemaining = remaining;
-                bindTtl = ttls[i];
-            }
+            remaining[i] = permits - counts[i];
+            // A window that lacks permits makes the client wait until it ends.
+            waits[i] = counts[i] + cost > permits ? ttls[i] : 0;
         }
+        int bind = BindingLimit.index(allowed, remaining, ttls, waits);
         long permits = limits.get(bind).permits();
         return allowed
-                ? Decision.allowed(permits, bindRemaining, now + bindTtl, DecisionSource.MEMORY)
-                : Decision.denied(permits, bindRemaining, now + bindTtl, bindTtl, DecisionSource.MEMORY);
+                ? Decision.allowed(permits, remaining[bind], now + ttls[bind], DecisionSource.MEMORY)
+                : Decision.denied(permits, remaining[bind], now + ttls[bind], ttls[bind], DecisionSource.MEMORY);
     }
 
     /** The twin of {@code token-bucket.lua}: the same integers, see {@link TokenBucketArithmetic}. */

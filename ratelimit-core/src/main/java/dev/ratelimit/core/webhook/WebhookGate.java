@@ -13,7 +13,6 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.FailureMode;
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
@@ -150,7 +149,7 @@ public final class WebhookGate {
         if (!settings.replayProtection()) {
             return WebhookOutcome.accepted();
         }
-        String key = RateLimitKeys.rememberKey(policy, REPLAY_KIND, verification.replayId());
+        String key = policy.keyLayout().rememberKey(REPLAY_KIND, verification.replayId());
         Boolean first = rememberOrFailureMode(key, verification.replayTtlMillis());
         if (first == null) {
             Decision closed = Decision.denied(0, 0, clock.getAsLong() + CLOSED_RETRY_AFTER_MILLIS,
@@ -229,7 +228,7 @@ public final class WebhookGate {
                                   Map<String, String> headers) {
         audit.reject("webhook rejected", "policy", policy.name(), "scope", policy.scope(),
                 "route", request.route(), "method", request.method(),
-                "address", RateLimitKeys.clientAddress(policy, request), "scheme", settings.scheme(),
+                "address", policy.clientAddress(request), "scheme", settings.scheme(),
                 "reason", reason, "status", status);
         return WebhookOutcome.rejected(reason, status, body, headers);
     }

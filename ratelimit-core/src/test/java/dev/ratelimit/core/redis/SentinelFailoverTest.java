@@ -18,7 +18,6 @@ import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.FailureMode;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.RateLimitKeys;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
 import dev.ratelimit.core.testing.FakeRequest;
@@ -69,7 +68,7 @@ class SentinelFailoverTest {
                 .limits(Limit.parseAll("limits", "1000000/1h")).build();
         RateLimiter limiter = new RateLimiter(policy, store, null);
         RequestView client = FakeRequest.from("10.9.0.1");
-        String key = RateLimitKeys.keysFor(policy, client).get(0);
+        String key = policy.keyLayout().keysFor(client).get(0);
 
         long origin = System.nanoTime();
         Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();

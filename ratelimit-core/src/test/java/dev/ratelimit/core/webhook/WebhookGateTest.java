@@ -213,7 +213,7 @@ class WebhookGateTest {
         assertThat(limited.rejection()).isEqualTo(Rejection.BAD_SIGNATURE_LIMIT);
         assertThat(limited.headers()).containsOnlyKeys("Retry-After");
         assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
-        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
+        assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:hooks-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
                 .isEqualTo("3");
         assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no counter of the webhook scope").isEmpty();
         assertThat(send(gate, "203.0.113.67", forged).status()).as("another address has its own count").isEqualTo(401);

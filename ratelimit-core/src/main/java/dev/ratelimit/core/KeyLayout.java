@@ -1,0 +1,212 @@
+package dev.ratelimit.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Where one policy's counters live: the only place that knows the Redis key format, built once with
+ * the policy. A counter's key is
+ * {@code prefix:scope:counter:tenant:route:method:{identity}:algorithm:window}, with
+ * <ul>
+ * <li>{@code counter} the policy's {@code counter}, else its name: each policy counts apart unless
+ *     policies share a {@code counter};
+ * <li>{@code *} for a part not in the policy's {@code key} (or without a value in the request);
+ * <li>the identity (client address, user, header values) in braces, the Redis Cluster hash tag, so all
+ *     limits of one identity share a slot; {@code all} when the key has no identity part.
+ * </ul>
+ * Every name and request value is escaped and bounded by {@link KeyComponent}, so no header can shape
+ * a key.
+ */
+public final class KeyLayout {
+
+    static final String ABSENT = "*";
+
+    private final String head;
+    private final String rememberHead;
+    private final List<String> tails;
+    private final List<KeyPart> parts;
+    private final boolean addressOnly;
+    private final ClientAddresses clientAddresses;
+    private final RoutePatterns routePatterns;
+    private final String tenantHeader;
+    private final int ipv6Prefix;
+
+    KeyLayout(String keyPrefix, String scope, String policyName, String counter, Algorithm algorithm, List<Limit> limits,
+              List<KeyPart> parts, ClientAddresses clientAddresses, RoutePatterns routePatterns, String tenantHeader,
+              int ipv6Prefix) {
+        this.head = keyPrefix + ':' + scope + ':' + KeyComponent.escape(counter) + ':';
+        this.rememberHead = keyPrefix + ':' + scope + ":policy=" + KeyComponent.escape(policyName) + ':';
+        List<String> built = new ArrayList<>(limits.size());
+        for (Limit limit : limits) {
+            built.add(":" + algorithm.keyTag() + ":" + limit.windowMillis());
+        }
+        this.tails = Collections.unmodifiableList(built);
+        this.parts = parts;
+        this.addressOnly = parts.size() == 1 && parts.get(0).kind() == KeyPart.Kind.IP;
+        this.clientAddresses = clientAddresses;
+        this.routePatterns = routePatterns;
+        this.tenantHeader = tenantHeader;
+        this.ipv6Prefix = ipv6Prefix;
+    }
+
+    /** One key per limit of the policy, in the policy's order. */
+    public List<String> keysFor(RequestView request) {
+        String base = baseKey(request);
+        if (tails.size() == 1) {
+            return Collections.singletonList(base + tails.get(0));
+        }
+        List<String> keys = new ArrayList<>(tails.size());
+        for (String tail : tails) {
+            keys.add(base + tail);
+        }
+        return keys;
+    }
+
+    private String baseKey(RequestView request) {
+        if (addressOnly) {
+            // The default key, on every request: no set, no join.
+            return head + "*:*:*:{" + identityPart("ip", clientAddresses.identity(request)) + '}';
+        }
+        String tenant = ABSENT;
+        String route = ABSENT;
+        String method = ABSENT;
+        Set<String> identity = new LinkedHashSet<>();
+        for (KeyPart part : parts) {
+            switch (part.kind()) {
+                case TENANT:
+                    tenant = orAbsent(tenant(request));
+                    break;
+                case ROUTE:
+                    route = orAbsent(routePatterns.routeOf(request.route()));
+                    break;
+                case METHOD:
+                    method = orAbsent(request.method() == null ? null : request.method().toUpperCase(Locale.ROOT));
+                    break;
+                case IP:
+                    identity.add(identityPart("ip", clientAddresses.identity(request)));
+                    break;
+                case USER:
+                    identity.add(identityPartOrAddress("user", request.user(), request));
+                    break;
+                case HEADER:
+                    identity.add(identityPartOrAddress("h." + part.headerName().toLowerCase(Locale.ROOT),
+                            request.header(part.headerName()), request));
+                    break;
+                default:
+                    throw new IllegalStateException(part.toString());
+            }
+        }
+        String tag = identity.isEmpty() ? "all" : String.join("+", identity);
+        return head + tenant + ':' + route + ':' + method + ":{" + tag + '}';
+    }
+
+    /**
+     * A key for a store to remember one value under this policy, e.g. a webhook signature already seen:
+     * {@code prefix:scope:policy=<name>:{kind=value}}, the policy's own whatever its {@code counter}.
+     * Nothing of the request but the value is in it, so the spellings of one route ({@code /hooks/x},
+     * {@code /hooks/x/}) share it. The value is its own hash tag.
+     */
+    public String rememberKey(String kind, String value) {
+        return rememberHead + '{' + KeyComponent.escape(kind) + '=' + KeyComponent.escape(value) + '}';
+    }
+
+    /**
+     * The keys of one identity under this layout, whatever their tenant, route or method.
+     *
+     * @param identity as it appears in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1};
+     *        an IPv6 address stands for its network of {@code ipv6-prefix} bits, as it is counted
+     * @throws IllegalArgumentException when the identity has no {@code label=} in front
+     */
+    public IdentityKeys keysOf(String identity) {
+        int eq = identity == null ? -1 : identity.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("identity must look like ip=203.0.113.7, user=alice or h.x-api-key=k1, was " + identity);
+        }
+        String label = identity.substring(0, eq);
+        String value = identity.substring(eq + 1);
+        byte[] address = label.equals("ip") ? IpAddresses.parse(value) : null;
+        if (address != null) {
+            value = ClientAddress.of(address).identity(ipv6Prefix);
+        }
+        String part = identityPart(label, value);
+        Pattern exact = Pattern.compile(Pattern.quote(head) + "[^{]*\\{(?:[^}]*\\+)?" + Pattern.quote(part)
+                + "(?:\\+[^}]*)?\\}.*");
+        return new IdentityKeys(head + '*' + part + '*', exact);
+    }
+
+    /**
+     * One signature per limit; two layouts that share a signature count some request in the same key.
+     * A signature is the key of a request without tenant, user or any key header (a user or header part
+     * counts such a request by its address), with placeholders for its route and method (always present):
+     * so the order of key parts, and whether {@code ip} stands beside {@code user} or a header, make no
+     * difference.
+     */
+    public List<String> collisionSignatures() {
+        boolean route = false;
+        boolean method = false;
+        boolean identity = false;
+        for (KeyPart part : parts) {
+            route |= part.kind() == KeyPart.Kind.ROUTE;
+            method |= part.kind() == KeyPart.Kind.METHOD;
+            identity |= part.kind() == KeyPart.Kind.IP || part.kind() == KeyPart.Kind.USER
+                    || part.kind() == KeyPart.Kind.HEADER;
+        }
+        String base = head + ABSENT + ':' + (route ? "<route>" : ABSENT) + ':' + (method ? "<method>" : ABSENT)
+                + (identity ? ":{ip=<address>}" : ":{all}");
+        List<String> signatures = new ArrayList<>(tails.size());
+        for (String tail : tails) {
+            signatures.add(base + tail);
+        }
+        return signatures;
+    }
+
+    private String tenant(RequestView request) {
+        Object attribute = request.attribute(Policy.TENANT_ATTRIBUTE);
+        if (attribute != null) {
+            return attribute.toString();
+        }
+        return tenantHeader == null ? null : request.header(tenantHeader);
+    }
+
+    private static String orAbsent(String value) {
+        return value == null || value.isEmpty() ? ABSENT : KeyComponent.escape(value);
+    }
+
+    /** A request without the value (anonymous, header missing) is counted by its client address instead. */
+    private String identityPartOrAddress(String label, String value, RequestView request) {
+        if (value == null || value.isEmpty()) {
+            return identityPart("ip", clientAddresses.identity(request));
+        }
+        return identityPart(label, value);
+    }
+
+    private static String identityPart(String label, String value) {
+        return label + '=' + KeyComponent.escape(value);
+    }
+
+    /** The keys of one identity: a glob for a store's scan, and the exact test each key found must pass. */
+    public static final class IdentityKeys {
+        private final String scanPattern;
+        private final Pattern exact;
+
+        private IdentityKeys(String scanPattern, Pattern exact) {
+            this.scanPattern = scanPattern;
+            this.exact = exact;
+        }
+
+        /** A Redis glob that finds at least every key of the identity. */
+        public String scanPattern() {
+            return scanPattern;
+        }
+
+        /** Whether a key the scan found is the identity's (the glob also finds e.g. {@code user=alice2}). */
+        public boolean matches(String key) {
+            return exact.matcher(key).matches();
+        }
+    }
+}
