@@ -3,7 +3,9 @@ package dev.ratelimit.core;
 /**
  * The answer for one request: immutable, and everything the adapters need to write headers and the
  * 429 body. When a policy has several limits, the numbers are those of the limit that binds: the one
- * with the fewest permits left (when allowed) or the one that denied (when denied).
+ * with the fewest permits left (when allowed) or the one that denied (when denied). A decision the
+ * {@link RateLimiter} returns carries the {@link Policy} it was made under, so the answer is chosen by
+ * that policy even when JMX has swapped the limiter's policy since.
  */
 public final class Decision {
 
@@ -14,9 +16,10 @@ public final class Decision {
     private final long retryAfterMillis;
     private final DecisionSource source;
     private final boolean dryRun;
+    private final Policy policy;
 
     private Decision(boolean allowed, long limit, long remaining, long resetAtMillis, long retryAfterMillis,
-                     DecisionSource source, boolean dryRun) {
+                     DecisionSource source, boolean dryRun, Policy policy) {
         this.allowed = allowed;
         this.limit = limit;
         this.remaining = Math.max(0, remaining);
@@ -24,20 +27,48 @@ public final class Decision {
         this.retryAfterMillis = allowed ? 0 : Math.max(1, retryAfterMillis);
         this.source = source;
         this.dryRun = dryRun;
+        this.policy = policy;
     }
 
     public static Decision allowed(long limit, long remaining, long resetAtMillis, DecisionSource source) {
-        return new Decision(true, limit, remaining, resetAtMillis, 0, source, false);
+        return new Decision(true, limit, remaining, resetAtMillis, 0, source, false, null);
     }
 
     public static Decision denied(long limit, long remaining, long resetAtMillis, long retryAfterMillis,
                                   DecisionSource source) {
-        return new Decision(false, limit, remaining, resetAtMillis, retryAfterMillis, source, false);
+        return new Decision(false, limit, remaining, resetAtMillis, retryAfterMillis, source, false, null);
     }
 
     /** The same decision, marked as made under dry-run: it is reported but never blocks. */
     public Decision asDryRun() {
-        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, true);
+        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, true, policy);
+    }
+
+    /** The same decision, made under {@code policy}. */
+    public Decision decidedBy(Policy policy) {
+        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, dryRun, policy);
+    }
+
+    /**
+     * Of two decisions on one request (several limiters in turn), the one whose numbers bind: one that
+     * blocks, else the one closest to denying, preferring one a store made over a bypass without numbers.
+     *
+     * @param current the binding decision so far, or null for the first
+     */
+    public static Decision binding(Decision current, Decision candidate) {
+        if (current == null || candidate.blocks()) {
+            return candidate;
+        }
+        if (current.blocks()) {
+            return current;
+        }
+        if (current.source() == DecisionSource.BYPASS) {
+            return candidate;
+        }
+        if (candidate.source() == DecisionSource.BYPASS) {
+            return current;
+        }
+        return candidate.remaining() < current.remaining() ? candidate : current;
     }
 
     /** Whether the limit admitted the request (in dry-run this still says what would have happened). */
@@ -77,10 +108,15 @@ public final class Decision {
         return source;
     }
 
+    /** The policy this decision was made under; null when it did not come through a {@link RateLimiter}. */
+    public Policy policy() {
+        return policy;
+    }
+
     @Override
     public String toString() {
         return (allowed ? "allowed" : "denied") + (dryRun ? " (dry-run)" : "") + " limit=" + limit
                 + " remaining=" + remaining + " resetAt=" + resetAtMillis + " retryAfterMs=" + retryAfterMillis
-                + " source=" + source;
+                + " source=" + source + (policy == null ? "" : " policy=" + policy.name());
     }
 }

@@ -14,7 +14,7 @@ import dev.ratelimit.core.webhook.WebhookParams;
  */
 public final class ParameterNames {
 
-    /** Context-params (and system properties) named {@code ratelimit.<param>} apply to every limiter of the application. */
+    /** Context-params named {@code ratelimit.<param>} apply to every limiter of the application. */
     public static final String SHARED_PREFIX = "ratelimit.";
     /** Named policies: {@code ratelimit.policy.<name>.<param>}. */
     public static final String POLICY_PREFIX = "ratelimit.policy.";

@@ -1,11 +1,12 @@
 package dev.ratelimit.core;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a {@link Decision} into what the client sees, for every adapter alike: the headers, the status
- * and the JSON body of a denial.
+ * Turns a {@link Decision}, or a webhook's refusal, into what the client sees, for every adapter alike:
+ * one {@link Answer} with the headers, the status and the JSON body of a refusal.
  */
 public final class RateLimitResponse {
 
@@ -27,6 +28,41 @@ public final class RateLimitResponse {
     }
 
     /**
+     * The headers of the decision; when it blocks, also its status and body.
+     */
+    public static Answer answer(Decision decision) {
+        Map<String, String> headers = headers(decision);
+        return decision.blocks() ? Answer.refuse(status(decision), headers, body(decision)) : Answer.goOn(headers);
+    }
+
+    /** A webhook refused for its signature (which check failed goes to the audit log only): 401. */
+    public static Answer invalidSignature() {
+        return Answer.refuse(UNAUTHORIZED, Collections.<String, String>emptyMap(),
+                error("INVALID_SIGNATURE", "The webhook signature is missing or invalid."));
+    }
+
+    /** A webhook refused as a copy of one already received: 409. */
+    public static Answer replayedWebhook() {
+        return Answer.refuse(CONFLICT, Collections.<String, String>emptyMap(),
+                error("REPLAYED_WEBHOOK", "This webhook was already received."));
+    }
+
+    /** A webhook refused for its size: 413. */
+    public static Answer payloadTooLarge(long maxBytes) {
+        return Answer.refuse(PAYLOAD_TOO_LARGE, Collections.<String, String>emptyMap(),
+                error("PAYLOAD_TOO_LARGE", "The webhook body is larger than " + maxBytes + " bytes."));
+    }
+
+    /**
+     * An address over its bad-signature limit: 429 and the denial's body, with {@code Retry-After} only
+     * (the numbers of that limit are not the sender's quota).
+     */
+    public static Answer tooManyBadSignatures(Decision denial) {
+        return Answer.refuse(TOO_MANY_REQUESTS, Collections.singletonMap("Retry-After",
+                Long.toString(retryAfterSeconds(denial))), body(denial));
+    }
+
+    /**
      * {@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset} (epoch seconds) when a store decided,
      * and {@code Retry-After} (whole seconds, at least 1) on denials. In insertion order.
      */
@@ -43,9 +79,15 @@ public final class RateLimitResponse {
         return headers;
     }
 
-    /** 429, or the policy's closed-status (503 by default) when the store was down and the policy fails closed. */
-    public static int status(Decision decision, Policy policy) {
-        return decision.source() == DecisionSource.BYPASS ? policy.closedStatus() : TOO_MANY_REQUESTS;
+    /**
+     * 429, or the closed-status of the policy that decided (503 by default) when the store was down and
+     * the policy fails closed.
+     */
+    public static int status(Decision decision) {
+        if (decision.source() != DecisionSource.BYPASS) {
+            return TOO_MANY_REQUESTS;
+        }
+        return decision.policy() == null ? SERVICE_UNAVAILABLE : decision.policy().closedStatus();
     }
 
     /** The JSON body of a denial. */
@@ -57,21 +99,6 @@ public final class RateLimitResponse {
         }
         return "{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\",\"message\":"
                 + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}";
-    }
-
-    /** The JSON body of a webhook refused for its signature (which check failed goes to the audit log only). */
-    public static String invalidSignatureBody() {
-        return error("INVALID_SIGNATURE", "The webhook signature is missing or invalid.");
-    }
-
-    /** The JSON body of a webhook refused as a copy of one already received. */
-    public static String replayedWebhookBody() {
-        return error("REPLAYED_WEBHOOK", "This webhook was already received.");
-    }
-
-    /** The JSON body of a webhook refused for its size. */
-    public static String payloadTooLargeBody(long maxBytes) {
-        return error("PAYLOAD_TOO_LARGE", "The webhook body is larger than " + maxBytes + " bytes.");
     }
 
     private static String error(String code, String message) {

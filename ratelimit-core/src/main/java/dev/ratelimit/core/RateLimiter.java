@@ -71,7 +71,7 @@ public final class RateLimiter {
                     "address", current.clientAddress(request),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
         }
-        return current.dryRun() ? decision.asDryRun() : decision;
+        return reported(current, decision);
     }
 
     /**
@@ -85,9 +85,15 @@ public final class RateLimiter {
         if (cached == null) {
             return null;
         }
-        Decision reported = current.dryRun() ? cached.asDryRun() : cached;
+        Decision reported = reported(current, cached);
         metrics.record(reported, false, -1);
         return reported;
+    }
+
+    /** The decision as adapters see it: made under {@code current}, and marked when that is a dry run. */
+    private static Decision reported(Policy current, Decision decision) {
+        Decision decided = decision.decidedBy(current);
+        return current.dryRun() ? decided.asDryRun() : decided;
     }
 
     private Decision decide(Policy current, List<String> keys) {

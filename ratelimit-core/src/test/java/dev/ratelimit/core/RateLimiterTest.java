@@ -61,7 +61,7 @@ class RateLimiterTest {
         RateLimiter limiter = limiter("webhook", null, false);
         Decision d = limiter.acquire(new FakeRequest());
         assertThat(d.blocks()).isTrue();
-        assertThat(RateLimitResponse.status(d, limiter.policy())).isEqualTo(503);
+        assertThat(RateLimitResponse.status(d)).isEqualTo(503);
         assertThat(RateLimitResponse.headers(d)).containsOnlyKeys("Retry-After");
         assertThat(RateLimitResponse.body(d)).contains("\"code\":\"RATE_LIMITER_UNAVAILABLE\"");
     }
@@ -70,8 +70,21 @@ class RateLimiterTest {
     void answers_closed_denials_with_the_configured_status() {
         Policy policy = Policy.builder("p").scope("admin").limits(Limit.parseAll("limits", "1/1h")).closedStatus(429).build();
         Decision d = new RateLimiter(policy, DOWN, null).acquire(new FakeRequest());
-        assertThat(RateLimitResponse.status(d, policy)).isEqualTo(429);
+        assertThat(RateLimitResponse.status(d)).isEqualTo(429);
         assertThat(RateLimitResponse.body(d)).contains("RATE_LIMITER_UNAVAILABLE");
+    }
+
+    @Test
+    void each_decision_carries_the_policy_it_was_made_under_even_after_jmx_changes_the_limits() {
+        RateLimiter limiter = new RateLimiter(Policy.builder("p").limits(Limit.parseAll("limits", "1/1h")).build(),
+                new InMemoryStore(), null);
+        Policy before = limiter.policy();
+        Decision first = limiter.acquire(new FakeRequest());
+        limiter.updateLimits("5/1h");
+        Decision second = limiter.acquire(new FakeRequest());
+        assertThat(first.policy()).isSameAs(before);
+        assertThat(second.policy()).isSameAs(limiter.policy()).isNotSameAs(before);
+        assertThat(limiter.cachedDenial(new FakeRequest())).isNull();
     }
 
     @Test

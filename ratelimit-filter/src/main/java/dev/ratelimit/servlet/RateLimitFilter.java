@@ -1,9 +1,7 @@
 package dev.ratelimit.servlet;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
-import java.util.Map;
 import java.util.function.Function;
 
 import javax.servlet.Filter;
@@ -19,6 +17,7 @@ import javax.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.Answer;
 import dev.ratelimit.core.ApplicationParams;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
@@ -46,7 +45,8 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * {@code {"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Too many requests. Please try again later.","retryAfter":N}}}.
  * When Redis cannot answer within {@code timeout}, {@code failure-mode} decides: {@code open} lets the
  * request through, {@code closed} answers 503 with code {@code RATE_LIMITER_UNAVAILABLE}, {@code local}
- * counts in this instance's memory.
+ * counts in this instance's memory. When several of these filters apply to one request, the headers
+ * show the binding decision: the one that denied, else the one with the fewest permits left.
  *
  * <p>Parameters (init-params; each may also be given once for all filters as a context-param named
  * {@code ratelimit.<param>}). A bad value fails {@link #init} with a message naming the parameter.
@@ -190,6 +190,12 @@ public class RateLimitFilter implements Filter {
     /** Context-params named {@code ratelimit.<param>} give a value to every filter of the application. */
     public static final String CONTEXT_PARAM_PREFIX = ParameterNames.SHARED_PREFIX;
 
+    /**
+     * Request attribute holding the binding {@link Decision} of all our filters that have seen the request
+     * so far, so that the innermost writes the headers of the tightest, not merely its own.
+     */
+    static final String BINDING_DECISION_ATTRIBUTE = RateLimitFilter.class.getName() + ".binding-decision";
+
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
     private ServletContext context;
@@ -274,15 +280,16 @@ public class RateLimitFilter implements Filter {
             request = delivery.request();
         }
         Decision decision = limiter.acquire(new ServletRequestView((HttpServletRequest) request));
-        for (Map.Entry<String, String> header : RateLimitResponse.headers(decision).entrySet()) {
-            http.setHeader(header.getKey(), header.getValue());
-        }
-        if (decision.blocks()) {
+        // Another of our filters may have decided on this request already: the client sees the binding one.
+        Decision binding = Decision.binding((Decision) request.getAttribute(BINDING_DECISION_ATTRIBUTE), decision);
+        request.setAttribute(BINDING_DECISION_ATTRIBUTE, binding);
+        Answer answer = RateLimitResponse.answer(binding);
+        AnswerWriter.write(http, answer);
+        if (answer.refuses()) {
             if (delivery != null) {
                 // Refused before the application saw it: the sender's retry of it is no replay either.
                 webhooks.forget(delivery);
             }
-            reject(http, decision, limiter.policy());
             return;
         }
         boolean completed = false;
@@ -295,16 +302,6 @@ public class RateLimitFilter implements Filter {
                 webhooks.forget(delivery);
             }
         }
-    }
-
-    private static void reject(HttpServletResponse response, Decision decision, Policy policy) throws IOException {
-        // setStatus, not sendError: the container's error page must not replace our JSON body.
-        response.setStatus(RateLimitResponse.status(decision, policy));
-        response.setContentType(RateLimitResponse.CONTENT_TYPE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        byte[] body = RateLimitResponse.body(decision).getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
     }
 
     @Override

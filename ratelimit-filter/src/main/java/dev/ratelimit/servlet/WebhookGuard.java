@@ -1,13 +1,10 @@
 package dev.ratelimit.servlet;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
-import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.webhook.WebhookBody;
 import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookOutcome;
@@ -40,7 +37,7 @@ final class WebhookGuard {
             outcome = body == null ? gate.tooLarge(view) : gate.check(view, body);
         }
         if (!outcome.isAccepted()) {
-            reject(response, outcome);
+            AnswerWriter.write(response, outcome.answer());
             return null;
         }
         return new Delivery(new BufferedBodyRequest(request, body), outcome);
@@ -49,21 +46,6 @@ final class WebhookGuard {
     /** Lets the sender retry a delivery the application failed: its signature is no longer a replay. */
     void forget(Delivery delivery) {
         gate.forget(delivery.outcome);
-    }
-
-    private static void reject(HttpServletResponse response, WebhookOutcome outcome) throws IOException {
-        // setStatus, not sendError: the container's error page must not replace our JSON body.
-        response.setStatus(outcome.status());
-        for (Map.Entry<String, String> header : outcome.headers().entrySet()) {
-            response.setHeader(header.getKey(), header.getValue());
-        }
-        response.setContentType(RateLimitResponse.CONTENT_TYPE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        byte[] body = outcome.body().getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        // Now, not after the container has drained a body the client may still be sending.
-        response.flushBuffer();
     }
 
     /** An accepted webhook request: what to pass down the chain, and what the gate remembered of it. */

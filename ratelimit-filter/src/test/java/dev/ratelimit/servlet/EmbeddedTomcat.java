@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 
 import javax.servlet.http.HttpServlet;
@@ -41,13 +42,22 @@ final class EmbeddedTomcat implements AutoCloseable {
         }
     }
 
-    /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter on /*. */
+    /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter on /* named {@code limit}. */
     Context deploy(String path, Map<String, String> filterParams, Map<String, String> contextParams) {
         return deploy(path, filterParams, contextParams, new OkServlet());
     }
 
     /** The same, with this servlet behind the filter. */
     Context deploy(String path, Map<String, String> filterParams, Map<String, String> contextParams, HttpServlet servlet) {
+        return deploy(path, List.of(filterParams), contextParams, servlet);
+    }
+
+    /**
+     * Deploys an application whose every path answers 200 "ok", with one rate-limit filter per element
+     * of {@code filters} on /*, in that order (the first is outermost); the first is named {@code limit},
+     * the next ones {@code limit2}, {@code limit3}, ...
+     */
+    Context deploy(String path, List<Map<String, String>> filters, Map<String, String> contextParams, HttpServlet servlet) {
         File docBase = new File(tomcat.getServer().getCatalinaBase(), "webapps");
         docBase.mkdirs();
         // Configured completely before it joins the (running) host, which starts it at once.
@@ -59,15 +69,18 @@ final class EmbeddedTomcat implements AutoCloseable {
         contextParams.forEach(context::addParameter);
         Tomcat.addServlet(context, "ok", servlet);
         context.addServletMappingDecoded("/*", "ok");
-        FilterDef def = new FilterDef();
-        def.setFilterName("limit");
-        def.setFilterClass(RateLimitFilter.class.getName());
-        filterParams.forEach(def::addInitParameter);
-        context.addFilterDef(def);
-        FilterMap map = new FilterMap();
-        map.setFilterName("limit");
-        map.addURLPattern("/*");
-        context.addFilterMap(map);
+        for (int i = 0; i < filters.size(); i++) {
+            String name = i == 0 ? "limit" : "limit" + (i + 1);
+            FilterDef def = new FilterDef();
+            def.setFilterName(name);
+            def.setFilterClass(RateLimitFilter.class.getName());
+            filters.get(i).forEach(def::addInitParameter);
+            context.addFilterDef(def);
+            FilterMap map = new FilterMap();
+            map.setFilterName(name);
+            map.addURLPattern("/*");
+            context.addFilterMap(map);
+        }
         tomcat.getHost().addChild(context);
         return context;
     }

@@ -17,6 +17,8 @@ import javax.servlet.ServletException;
 import org.junit.jupiter.params.ParameterizedTest;
 
 import dev.ratelimit.core.PolicyParams;
+import dev.ratelimit.core.redis.RedisParams;
+import dev.ratelimit.core.redis.RedisSettings;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every bad init-param fails init with a message naming the param, the value and what is accepted (no container). */
@@ -64,6 +66,24 @@ class FilterInitTest {
         Map<String, String> contextParams = Map.of("ratelimit.limits", "5/1m", "ratelimit.scope", "admin");
         assertThat(PolicyParams.read(RateLimitFilter.params(config(Map.of(), contextParams)), "f").describe())
                 .contains("scope=admin", "limits=[5/1m]", "failure-mode=closed");
+    }
+
+    @org.junit.jupiter.api.Test
+    void reads_no_parameter_from_system_properties_but_the_redis_url() {
+        System.setProperty("ratelimit.limits", "5/1m");
+        System.setProperty("ratelimit.redis-url", "redis://127.0.0.1:6390");
+        try {
+            assertThatThrownBy(() -> new RateLimitFilter().init(config(Map.of())))
+                    .as("system property ratelimit.limits is not a parameter")
+                    .isInstanceOf(ServletException.class)
+                    .hasMessageContaining("Invalid value (not set) for parameter 'limits'");
+            RedisSettings redis = RedisParams.read(RateLimitFilter.params(config(Map.of("limits", "5/1m"))), name -> null);
+            assertThat(redis).as("the Redis URL from its system property").isNotNull();
+            assertThat(redis.toString()).contains("6390");
+        } finally {
+            System.clearProperty("ratelimit.limits");
+            System.clearProperty("ratelimit.redis-url");
+        }
     }
 
     @org.junit.jupiter.api.Test

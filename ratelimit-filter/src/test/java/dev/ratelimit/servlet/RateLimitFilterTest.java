@@ -92,6 +92,31 @@ class RateLimitFilterTest {
                 + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}");
     }
 
+    @Test
+    void two_filters_on_one_request_show_the_outer_filters_tighter_limit() {
+        String app = "/app" + APPS.incrementAndGet();
+        tomcat.deploy(app, List.of(params("limits", "5/1m", "scope", "outer"), params("limits", "100/1m", "scope", "inner")),
+                Map.of(), new EmbeddedTomcat.OkServlet());
+        tomcat.get(app + "/x");
+        HttpResponse<String> second = tomcat.get(app + "/x");
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(second.headers().allValues("X-RateLimit-Limit")).containsExactly("5");
+        assertThat(second.headers().allValues("X-RateLimit-Remaining")).containsExactly("3");
+    }
+
+    @Test
+    void two_filters_on_one_request_show_the_inner_filters_denial() {
+        String app = "/app" + APPS.incrementAndGet();
+        tomcat.deploy(app, List.of(params("limits", "100/1m", "scope", "outer"), params("limits", "1/1m", "scope", "inner")),
+                Map.of(), new EmbeddedTomcat.OkServlet());
+        assertThat(tomcat.get(app + "/x").headers().allValues("X-RateLimit-Limit")).containsExactly("1");
+        HttpResponse<String> denied = tomcat.get(app + "/x");
+        assertThat(denied.statusCode()).isEqualTo(429);
+        assertThat(denied.headers().allValues("X-RateLimit-Limit")).containsExactly("1");
+        assertThat(denied.headers().allValues("X-RateLimit-Remaining")).containsExactly("0");
+        assertThat(denied.headers().firstValue("Retry-After")).isPresent();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"fixed-window", "token-bucket"})
     void admits_exactly_the_limit_of_150_requests_from_32_concurrent_clients(String algorithm) throws Exception {

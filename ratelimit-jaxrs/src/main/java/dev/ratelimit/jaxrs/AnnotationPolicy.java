@@ -116,7 +116,7 @@ final class AnnotationPolicy {
         }
         if (settings.get(prefix + PolicyParams.LIMITS) == null) {
             throw new IllegalArgumentException(context() + " (attribute policy): no policy named '" + name
-                    + "' is configured: set the context-param or system property " + prefix + PolicyParams.LIMITS
+                    + "' is configured: set the context-param " + prefix + PolicyParams.LIMITS
                     + " (e.g. '10/1s'), and optionally " + prefix + "<param> for its other parameters");
         }
         return prefix;

@@ -3,7 +3,6 @@ package dev.ratelimit.jaxrs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.container.ContainerRequestContext;
@@ -11,8 +10,8 @@ import javax.ws.rs.container.ContainerRequestFilter;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 
+import dev.ratelimit.core.Answer;
 import dev.ratelimit.core.Decision;
-import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
@@ -20,13 +19,14 @@ import dev.ratelimit.core.webhook.WebhookOutcome;
 
 /**
  * Consults the limiters of one resource method, in annotation order; the first that blocks answers
- * the request (later ones are not charged). The decision to report is left in a request property for
- * {@link RateLimitResponseFilter}. For a method with {@link WebhookSignature}, the signature is verified
+ * the request (later ones are not charged). The binding decision ({@link Decision#binding}) is reported:
+ * its headers are left in a request property for {@link RateLimitResponseFilter}. For a method with {@link WebhookSignature}, the signature is verified
  * first, in this same filter: a forged or replayed request is answered before any limiter counts it.
  */
 final class RateLimitRequestFilter implements ContainerRequestFilter {
 
-    static final String DECISION_PROPERTY = RateLimitRequestFilter.class.getName() + ".decision";
+    /** The {@link Answer} whose headers {@link RateLimitResponseFilter} writes. */
+    static final String ANSWER_PROPERTY = RateLimitRequestFilter.class.getName() + ".answer";
     /** The accepted webhook delivery, a {@link Delivery}, for {@link RateLimitResponseFilter} to forget on a 5xx. */
     static final String DELIVERY_PROPERTY = RateLimitRequestFilter.class.getName() + ".delivery";
 
@@ -55,50 +55,38 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         if (webhook != null) {
             WebhookOutcome outcome = webhook.admit(request, view);
             if (!outcome.isAccepted()) {
-                request.abortWith(rejection(outcome));
+                answer(request, outcome.answer());
                 return;
             }
             request.setProperty(DELIVERY_PROPERTY, new Delivery(webhook, outcome));
         }
-        Decision reported = null;
+        Decision binding = null;
         for (RateLimiter limiter : limiters) {
-            Decision decision = limiter.acquire(view);
-            if (decision.blocks()) {
+            binding = Decision.binding(binding, limiter.acquire(view));
+            if (binding.blocks()) {
                 Object delivery = request.getProperty(DELIVERY_PROPERTY);
                 if (delivery != null) {
                     // Refused before the resource saw it: the sender's retry of it is no replay either.
                     ((Delivery) delivery).forget();
                     request.removeProperty(DELIVERY_PROPERTY);
                 }
-                request.setProperty(DECISION_PROPERTY, decision);
-                Response.ResponseBuilder denial = Response.status(RateLimitResponse.status(decision, limiter.policy()))
-                        .type(JSON_UTF8)
-                        .entity(RateLimitResponse.body(decision));
-                request.abortWith(denial.build());
-                return;
+                break;
             }
-            reported = tighter(reported, decision);
         }
-        request.setProperty(DECISION_PROPERTY, reported);
+        if (binding != null) {
+            answer(request, RateLimitResponse.answer(binding));
+        }
     }
 
-    private static Response rejection(WebhookOutcome outcome) {
-        Response.ResponseBuilder rejection = Response.status(outcome.status()).type(JSON_UTF8).entity(outcome.body());
-        for (Map.Entry<String, String> header : outcome.headers().entrySet()) {
-            rejection.header(header.getKey(), header.getValue());
+    /**
+     * The one place this adapter answers: the headers go in a property for {@link RateLimitResponseFilter}
+     * (which JAX-RS runs on aborted requests too), and a refusal aborts the request with its status and body.
+     */
+    private static void answer(ContainerRequestContext request, Answer answer) {
+        request.setProperty(ANSWER_PROPERTY, answer);
+        if (answer.refuses()) {
+            request.abortWith(Response.status(answer.status()).type(JSON_UTF8).entity(answer.body()).build());
         }
-        return rejection.build();
-    }
-
-    /** The decision closest to denying, preferring one a store made over a bypass without numbers. */
-    private static Decision tighter(Decision current, Decision candidate) {
-        if (current == null || current.source() == DecisionSource.BYPASS) {
-            return candidate;
-        }
-        if (candidate.source() == DecisionSource.BYPASS) {
-            return current;
-        }
-        return candidate.remaining() < current.remaining() ? candidate : current;
     }
 
     /** An accepted webhook delivery and the guard that can forget it, so the sender may retry it. */

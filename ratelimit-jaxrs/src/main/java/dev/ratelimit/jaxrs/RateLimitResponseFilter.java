@@ -6,12 +6,11 @@ import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerResponseContext;
 import javax.ws.rs.container.ContainerResponseFilter;
 
-import dev.ratelimit.core.Decision;
-import dev.ratelimit.core.RateLimitResponse;
+import dev.ratelimit.core.Answer;
 
 /**
- * Adds the rate-limit headers of the decision {@link RateLimitRequestFilter} made, to the resource's
- * response and to the 429 alike (JAX-RS runs response filters on aborted requests too). When the
+ * Adds the headers of the answer {@link RateLimitRequestFilter} chose, to the resource's response and to
+ * its refusals alike (JAX-RS runs response filters on aborted requests too). When the
  * response to an accepted webhook delivery is a 5xx (an exception mapped to a response included), the
  * delivery is forgotten, so the sender's retry with the same signature is not refused as a replay.
  */
@@ -19,9 +18,9 @@ final class RateLimitResponseFilter implements ContainerResponseFilter {
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        Object decision = request.getProperty(RateLimitRequestFilter.DECISION_PROPERTY);
-        if (decision instanceof Decision) {
-            for (Map.Entry<String, String> header : RateLimitResponse.headers((Decision) decision).entrySet()) {
+        Object answer = request.getProperty(RateLimitRequestFilter.ANSWER_PROPERTY);
+        if (answer instanceof Answer) {
+            for (Map.Entry<String, String> header : ((Answer) answer).headers().entrySet()) {
                 response.getHeaders().putSingle(header.getKey(), header.getValue());
             }
         }

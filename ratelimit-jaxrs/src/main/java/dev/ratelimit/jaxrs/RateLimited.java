@@ -14,7 +14,7 @@ import java.lang.annotation.Target;
  *
  * <p>The attributes are the Servlet filter's init-params under the same names (Java spelling:
  * {@code failureMode} is {@code failure-mode}) with the same rules. An attribute left at its default
- * falls back to {@code ratelimit.<param>} (context-param, else system property), then to the built-in
+ * falls back to the context-param {@code ratelimit.<param>}, then to the built-in
  * default. Bad values fail the deployment, naming the attribute.
  *
  * <pre>{@code
@@ -63,8 +63,8 @@ public @interface RateLimited {
     int cost() default 1;
 
     /**
-     * A named policy: its values come from {@code ratelimit.policy.<name>.<param>} (context-param, else
-     * system property), which must at least set {@code limits}; this annotation's other attributes fill
+     * A named policy: its values come from the context-params
+     * {@code ratelimit.policy.<name>.<param>}, which must at least set {@code limits}; this annotation's other attributes fill
      * in what the configuration leaves unset.
      */
     String policy() default "";

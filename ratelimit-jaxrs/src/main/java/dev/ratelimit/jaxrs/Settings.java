@@ -5,8 +5,10 @@ import javax.servlet.ServletContext;
 import dev.ratelimit.core.metrics.JmxNames;
 
 /**
- * Where the JAX-RS adapter reads configuration names such as {@code ratelimit.redis-url} or
- * {@code ratelimit.policy.search.limits}: the application's context-params, else system properties.
+ * Where the JAX-RS adapter reads configuration names such as {@code ratelimit.timeout} or
+ * {@code ratelimit.policy.search.limits}: the application's context-params only, as the Servlet filter
+ * does. System properties belong to the whole JVM and would leak into every WAR; the Redis URL's own
+ * fallbacks (system property, environment) are {@link dev.ratelimit.core.redis.RedisParams}'s.
  */
 final class Settings {
 
@@ -20,9 +22,6 @@ final class Settings {
     /** The value, or null when unset or blank. */
     String get(String name) {
         String value = context == null ? null : context.getInitParameter(name);
-        if (isBlank(value)) {
-            value = System.getProperty(name);
-        }
         return isBlank(value) ? null : value;
     }
 
@@ -33,8 +32,7 @@ final class Settings {
 
     /** Where {@link #get} found the value, for error messages. */
     String describe(String name) {
-        return context != null && !isBlank(context.getInitParameter(name))
-                ? "context-param " + name : "system property " + name;
+        return "context-param " + name;
     }
 
     private static boolean isBlank(String s) {

@@ -251,6 +251,36 @@ abstract class RateLimitedContract {
     }
 
     @Test
+    void reads_no_parameter_from_system_properties_but_the_redis_url() throws Exception {
+        Map<String, String> params = contextParams();
+        params.remove("ratelimit.redis-url");
+        System.setProperty("ratelimit.redis-url", REDIS.url());
+        System.setProperty("ratelimit.cost", "2");
+        System.setProperty("ratelimit.policy.nope.limits", "1/1h");
+        try {
+            JaxrsTomcat.Deployment small = tomcat.deploy("/sysprops" + APPS.incrementAndGet(), runtime(),
+                    TestApplications.Small.class, params, null);
+            assertThat(small.failure).as("deployment failure").isNull();
+            HttpResponse<String> first = tomcat.get(small.context.getPath() + "/rest/orders/1");
+            assertThat(header(first, "X-RateLimit-Remaining")).as("system property ratelimit.cost ignored").isEqualTo("1");
+            assertThat(REDIS.redis().command("KEYS", "ratelimit:orders:*")).as("counted in the Redis of the system property")
+                    .isNotEmpty();
+            tomcat.undeploy(small.context);
+
+            JaxrsTomcat.Deployment unknown = tomcat.deploy("/bad" + APPS.incrementAndGet(), runtime(),
+                    TestApplications.UnknownPolicyApp.class, params, null);
+            assertThat(unknown.context.getState().isAvailable()).as("deployed").isFalse();
+            assertThat(messages(unknown.failure)).as("system property ratelimit.policy.nope.limits ignored")
+                    .contains("no policy named 'nope' is configured");
+            tomcat.undeploy(unknown.context);
+        } finally {
+            System.clearProperty("ratelimit.redis-url");
+            System.clearProperty("ratelimit.cost");
+            System.clearProperty("ratelimit.policy.nope.limits");
+        }
+    }
+
+    @Test
     void a_misspelled_context_param_fails_the_deployment_naming_the_closest_known_one() throws Exception {
         Map<String, String> params = contextParams();
         params.put("ratelimit.policy.search.limts", "5/1m");

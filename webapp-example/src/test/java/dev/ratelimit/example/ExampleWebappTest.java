@@ -18,6 +18,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 import org.glassfish.jersey.servlet.ServletContainer;
@@ -61,6 +62,10 @@ class ExampleWebappTest {
         jaxrs.addInitParameter("javax.ws.rs.Application", ExampleApplication.class.getName());
         jaxrs.setLoadOnStartup(1);
         context.addServletMappingDecoded("/rest/*", "jaxrs");
+        // What Tomcat's own conf/web.xml gives every application: its static files, with their types.
+        Tomcat.addServlet(context, "default", new DefaultServlet());
+        context.addServletMappingDecoded("/", "default");
+        context.addMimeMapping("html", "text/html");
         tomcat.start();
         port = tomcat.getConnector().getLocalPort();
         assertThat(context.getState().isAvailable()).as("the example deployed").isTrue();
@@ -95,6 +100,19 @@ class ExampleWebappTest {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return HexFormat.of().formatHex(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void the_root_serves_an_unlimited_index_listing_every_route_with_curl_lines() throws Exception {
+        for (int i = 0; i < 7; i++) {
+            HttpResponse<String> index = send("GET", "/");
+            assertThat(index.statusCode()).isEqualTo(200);
+            assertThat(index.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+            assertThat(index.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
+            assertThat(index.body()).contains("/api/*", "/api/search/*", "/admin/*", "/webhooks/github", "/webhooks/stripe",
+                    "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health",
+                    "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example");
+        }
     }
 
     @Test

@@ -2,12 +2,12 @@ package dev.ratelimit.core.webhook;
 
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.Answer;
 import dev.ratelimit.core.AuditLog;
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
@@ -153,13 +153,11 @@ public final class WebhookGate {
         Boolean first = rememberOrFailureMode(key, verification.replayTtlMillis());
         if (first == null) {
             Decision closed = Decision.denied(0, 0, clock.getAsLong() + CLOSED_RETRY_AFTER_MILLIS,
-                    CLOSED_RETRY_AFTER_MILLIS, DecisionSource.BYPASS);
-            return reject(request, Rejection.STORE_UNAVAILABLE, RateLimitResponse.status(closed, policy),
-                    RateLimitResponse.body(closed), RateLimitResponse.headers(closed));
+                    CLOSED_RETRY_AFTER_MILLIS, DecisionSource.BYPASS).decidedBy(policy);
+            return reject(request, Rejection.STORE_UNAVAILABLE, RateLimitResponse.answer(closed));
         }
         if (!first) {
-            return reject(request, Rejection.REPLAYED, RateLimitResponse.CONFLICT,
-                    RateLimitResponse.replayedWebhookBody(), Collections.<String, String>emptyMap());
+            return reject(request, Rejection.REPLAYED, RateLimitResponse.replayedWebhook());
         }
         return WebhookOutcome.accepted(key);
     }
@@ -187,8 +185,7 @@ public final class WebhookGate {
 
     /** The answer to a body over {@code webhook-max-body}, which the adapter saw without reading it all. */
     public WebhookOutcome tooLarge(RequestView request) {
-        return reject(request, Rejection.BODY_TOO_LARGE, RateLimitResponse.PAYLOAD_TOO_LARGE,
-                RateLimitResponse.payloadTooLargeBody(settings.maxBodyBytes()), Collections.<String, String>emptyMap());
+        return reject(request, Rejection.BODY_TOO_LARGE, RateLimitResponse.payloadTooLarge(settings.maxBodyBytes()));
     }
 
     /** @return whether the key is new; null when the store is down and the failure mode is closed */
@@ -214,22 +211,18 @@ public final class WebhookGate {
         if (decision.blocks()) {
             return tooManyBadSignatures(request, decision);
         }
-        return reject(request, reason, RateLimitResponse.UNAUTHORIZED, RateLimitResponse.invalidSignatureBody(),
-                Collections.<String, String>emptyMap());
+        return reject(request, reason, RateLimitResponse.invalidSignature());
     }
 
     private WebhookOutcome tooManyBadSignatures(RequestView request, Decision denial) {
-        String retryAfter = RateLimitResponse.headers(denial).get("Retry-After");
-        return reject(request, Rejection.BAD_SIGNATURE_LIMIT, RateLimitResponse.TOO_MANY_REQUESTS,
-                RateLimitResponse.body(denial), Collections.singletonMap("Retry-After", retryAfter));
+        return reject(request, Rejection.BAD_SIGNATURE_LIMIT, RateLimitResponse.tooManyBadSignatures(denial));
     }
 
-    private WebhookOutcome reject(RequestView request, Rejection reason, int status, String body,
-                                  Map<String, String> headers) {
+    private WebhookOutcome reject(RequestView request, Rejection reason, Answer answer) {
         audit.reject("webhook rejected", "policy", policy.name(), "scope", policy.scope(),
                 "route", request.route(), "method", request.method(),
                 "address", policy.clientAddress(request), "scheme", settings.scheme(),
-                "reason", reason, "status", status);
-        return WebhookOutcome.rejected(reason, status, body, headers);
+                "reason", reason, "status", answer.status());
+        return WebhookOutcome.rejected(reason, answer);
     }
 }

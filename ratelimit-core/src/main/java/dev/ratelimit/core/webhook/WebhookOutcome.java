@@ -1,29 +1,22 @@
 package dev.ratelimit.core.webhook;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.ratelimit.core.Answer;
 
 /**
- * What a webhook check decided: go on to the limiter, or answer now with this status, headers and JSON
- * body. An accepted delivery carries the key its signature is remembered under, so that
+ * What a webhook check decided: go on to the limiter, or answer now with this {@link Answer}. An accepted delivery carries the key its signature is remembered under, so that
  * {@link WebhookGate#forget} can let the sender retry it when the application fails it.
  */
 public final class WebhookOutcome {
 
-    private static final WebhookOutcome ACCEPTED = new WebhookOutcome(null, 0, null, Collections.emptyMap(), null);
+    private static final WebhookOutcome ACCEPTED = new WebhookOutcome(null, null, null);
 
     private final Rejection rejection;
-    private final int status;
-    private final String body;
-    private final Map<String, String> headers;
+    private final Answer answer;
     private final String replayKey;
 
-    private WebhookOutcome(Rejection rejection, int status, String body, Map<String, String> headers, String replayKey) {
+    private WebhookOutcome(Rejection rejection, Answer answer, String replayKey) {
         this.rejection = rejection;
-        this.status = status;
-        this.body = body;
-        this.headers = headers;
+        this.answer = answer;
         this.replayKey = replayKey;
     }
 
@@ -34,11 +27,11 @@ public final class WebhookOutcome {
 
     /** Accepted, its signature remembered under {@code replayKey}. */
     static WebhookOutcome accepted(String replayKey) {
-        return new WebhookOutcome(null, 0, null, Collections.<String, String>emptyMap(), replayKey);
+        return new WebhookOutcome(null, null, replayKey);
     }
 
-    static WebhookOutcome rejected(Rejection rejection, int status, String body, Map<String, String> headers) {
-        return new WebhookOutcome(rejection, status, body, Collections.unmodifiableMap(new LinkedHashMap<>(headers)), null);
+    static WebhookOutcome rejected(Rejection rejection, Answer answer) {
+        return new WebhookOutcome(rejection, answer, null);
     }
 
     public boolean isAccepted() {
@@ -50,18 +43,9 @@ public final class WebhookOutcome {
         return rejection;
     }
 
-    public int status() {
-        return status;
-    }
-
-    /** The JSON body of the rejection (content type {@code application/json}). */
-    public String body() {
-        return body;
-    }
-
-    /** Headers to send with the rejection, e.g. {@code Retry-After}. */
-    public Map<String, String> headers() {
-        return headers;
+    /** What to answer the rejected request with; null when accepted. */
+    public Answer answer() {
+        return answer;
     }
 
     /** The key an accepted delivery's signature is remembered under; null when nothing was remembered. */
@@ -71,6 +55,6 @@ public final class WebhookOutcome {
 
     @Override
     public String toString() {
-        return isAccepted() ? "accepted" : "rejected " + status + " " + rejection;
+        return isAccepted() ? "accepted" : "rejected " + answer.status() + " " + rejection;
     }
 }

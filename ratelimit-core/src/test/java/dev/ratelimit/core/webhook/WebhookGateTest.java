@@ -95,9 +95,9 @@ class WebhookGateTest {
         assertThat(ttl).isBetween(290_000L, 300_000L);
 
         WebhookOutcome replay = send(gate, "198.51.100.1", GITHUB_SIGNATURE);
-        assertThat(replay.status()).isEqualTo(409);
+        assertThat(replay.answer().status()).isEqualTo(409);
         assertThat(replay.rejection()).isEqualTo(Rejection.REPLAYED);
-        assertThat(replay.body()).isEqualTo(
+        assertThat(replay.answer().body()).isEqualTo(
                 "{\"error\":{\"code\":\"REPLAYED_WEBHOOK\",\"message\":\"This webhook was already received.\"}}");
     }
 
@@ -115,7 +115,7 @@ class WebhookGateTest {
         }
         WebhookOutcome other = gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "Forwarded", "for=198.51.100.2",
                 "X-Hub-Signature-256", "sha256=00"), utf8(GITHUB_PAYLOAD));
-        assertThat(other.status()).as("another client behind the same proxy").isEqualTo(401);
+        assertThat(other.answer().status()).as("another client behind the same proxy").isEqualTo(401);
     }
 
     @Test
@@ -135,7 +135,7 @@ class WebhookGateTest {
             }
             WebhookOutcome replay = gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
                     "X-Hub-Signature-256", GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD));
-            assertThat(replay.status()).as("the captured delivery replayed after the flood").isEqualTo(409);
+            assertThat(replay.answer().status()).as("the captured delivery replayed after the flood").isEqualTo(409);
         } finally {
             shared.release();
         }
@@ -168,7 +168,7 @@ class WebhookGateTest {
                 "Stripe-Signature", "t=" + STRIPE_TIMESTAMP + ",v1=" + STRIPE_V1);
         assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).isAccepted()).isTrue();
         assertThat(stripeReplayTtl()).isBetween(295_000L, 300_000L);
-        assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).status()).isEqualTo(409);
+        assertThat(gate.check(request, utf8(STRIPE_PAYLOAD)).answer().status()).isEqualTo(409);
     }
 
     @Test
@@ -194,7 +194,7 @@ class WebhookGateTest {
         for (String route : new String[] {"/webhooks/github/", "/webhooks//github", "/webhooks/github;x=1"}) {
             WebhookOutcome copy = gate.check(Webhooks.requestFrom("203.0.113.9", route, "X-Hub-Signature-256",
                     GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD));
-            assertThat(copy.status()).as(route).isEqualTo(409);
+            assertThat(copy.answer().status()).as(route).isEqualTo(409);
         }
     }
 
@@ -204,19 +204,19 @@ class WebhookGateTest {
         String forged = "sha256=" + "ab".repeat(32);
         for (int i = 0; i < 3; i++) {
             WebhookOutcome outcome = send(gate, "203.0.113.66", forged);
-            assertThat(outcome.status()).isEqualTo(401);
-            assertThat(outcome.body()).isEqualTo("{\"error\":{\"code\":\"INVALID_SIGNATURE\","
+            assertThat(outcome.answer().status()).isEqualTo(401);
+            assertThat(outcome.answer().body()).isEqualTo("{\"error\":{\"code\":\"INVALID_SIGNATURE\","
                     + "\"message\":\"The webhook signature is missing or invalid.\"}}");
         }
         WebhookOutcome limited = send(gate, "203.0.113.66", forged);
-        assertThat(limited.status()).isEqualTo(429);
+        assertThat(limited.answer().status()).isEqualTo(429);
         assertThat(limited.rejection()).isEqualTo(Rejection.BAD_SIGNATURE_LIMIT);
-        assertThat(limited.headers()).containsOnlyKeys("Retry-After");
-        assertThat(limited.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
+        assertThat(limited.answer().headers()).containsOnlyKeys("Retry-After");
+        assertThat(limited.answer().body()).startsWith("{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\"");
         assertThat(REDIS.redis().command("GET", "ratelimit:webhook-bad-signature:hooks-bad-signature:*:*:*:{ip=203.0.113.66}:fw:60000"))
                 .isEqualTo("3");
         assertThat(REDIS.redis().command("KEYS", "ratelimit:webhook:*")).as("no counter of the webhook scope").isEmpty();
-        assertThat(send(gate, "203.0.113.67", forged).status()).as("another address has its own count").isEqualTo(401);
+        assertThat(send(gate, "203.0.113.67", forged).answer().status()).as("another address has its own count").isEqualTo(401);
         assertThat(send(gate, "203.0.113.66", GITHUB_SIGNATURE).isAccepted())
                 .as("a correctly signed request is never held back by the bad-signature limit").isTrue();
     }
@@ -226,18 +226,18 @@ class WebhookGateTest {
         REDIS.redis().stop();
         try {
             WebhookOutcome closed = send(github(null), "203.0.113.9", GITHUB_SIGNATURE);
-            assertThat(closed.status()).as("webhook scope fails closed").isEqualTo(503);
+            assertThat(closed.answer().status()).as("webhook scope fails closed").isEqualTo(503);
             assertThat(closed.rejection()).isEqualTo(Rejection.STORE_UNAVAILABLE);
-            assertThat(closed.headers()).containsEntry("Retry-After", "1");
-            assertThat(closed.body()).startsWith("{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\"");
+            assertThat(closed.answer().headers()).containsEntry("Retry-After", "1");
+            assertThat(closed.answer().body()).startsWith("{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\"");
 
             assertThat(send(github(FailureMode.OPEN), "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
 
             WebhookGate local = github(FailureMode.LOCAL);
             assertThat(send(local, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).isTrue();
-            assertThat(send(local, "203.0.113.9", GITHUB_SIGNATURE).status()).as("remembered in memory").isEqualTo(409);
+            assertThat(send(local, "203.0.113.9", GITHUB_SIGNATURE).answer().status()).as("remembered in memory").isEqualTo(409);
 
-            assertThat(send(github(null), "203.0.113.9", "sha256=00").status())
+            assertThat(send(github(null), "203.0.113.9", "sha256=00").answer().status())
                     .as("a bad signature stays 401: nothing to count it in").isEqualTo(401);
         } finally {
             REDIS.redis().restart();
@@ -305,14 +305,14 @@ class WebhookGateTest {
         gate.check(forger, utf8("forged"));
         gate.check(forger, utf8("forged"));
         assertThat(gate.precheck(forger).isAccepted()).as("at the limit, not over it").isTrue();
-        assertThat(gate.check(forger, utf8("forged")).status()).isEqualTo(429);
+        assertThat(gate.check(forger, utf8("forged")).answer().status()).isEqualTo(429);
 
         long callsBefore = redisCalls();
         WebhookOutcome refused = gate.precheck(forger);
         assertThat(redisCalls()).as("no script call").isEqualTo(callsBefore);
-        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.answer().status()).isEqualTo(429);
         assertThat(refused.rejection()).isEqualTo(Rejection.BAD_SIGNATURE_LIMIT);
-        assertThat(Long.parseLong(refused.headers().get("Retry-After"))).isBetween(1L, 60L);
+        assertThat(Long.parseLong(refused.answer().headers().get("Retry-After"))).isBetween(1L, 60L);
         assertThat(gate.precheck(Webhooks.requestFrom("203.0.113.67", "/webhooks/github")).isAccepted())
                 .as("another address").isTrue();
         assertThat(github(null, "webhook-bad-signature-limits", "2/1m").precheck(forger).isAccepted())
@@ -327,7 +327,7 @@ class WebhookGateTest {
         gate.forget(accepted);
         assertThat(REDIS.redis().command("EXISTS", GITHUB_REPLAY_KEY)).isEqualTo("0");
         assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).isAccepted()).as("the retry").isTrue();
-        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).status()).as("remembered again").isEqualTo(409);
+        assertThat(send(gate, "203.0.113.9", GITHUB_SIGNATURE).answer().status()).as("remembered again").isEqualTo(409);
     }
 
     /** Script calls Redis has executed so far (INFO commandstats): how the bad-signature limit asks the store. */
