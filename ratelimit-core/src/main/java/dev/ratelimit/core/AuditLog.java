@@ -40,7 +40,7 @@ public final class AuditLog {
     }
 
     /** Key-value pairs, e.g. {@code denied policy=api scope=api route=/x address=… source=redis}; keys are ours, values escaped. */
-    public void reject(String event, Object... keyValues) {
+    public void write(String event, Object... keyValues) {
         if (!LOG.isInfoEnabled() || !permit()) {
             return;
         }

@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.ratelimit.core.metrics.PolicyMetrics;
 
 /**
  * One policy applied through one store. When the store cannot answer, the policy's failure mode
@@ -38,7 +37,7 @@ public final class RateLimiter {
      * @param localFallback the in-memory store for failure mode {@code local}; may be null otherwise
      */
     public RateLimiter(Policy policy, RateLimitStore store, RateLimitStore localFallback) {
-        this(policy, store, localFallback, PolicyMetrics.none(), new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND));
+        this(policy, store, localFallback, PolicyMetrics.NONE, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND));
     }
 
     public RateLimiter(Policy policy, RateLimitStore store, RateLimitStore localFallback, PolicyMetrics metrics,
@@ -66,7 +65,7 @@ public final class RateLimiter {
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
-            audit.reject("denied", "policy", current.name(), "scope", current.scope(),
+            audit.write("denied", "policy", current.name(), "scope", current.scope(),
                     "route", request.route(), "method", request.method(),
                     "address", current.clientAddress(request),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());

@@ -36,7 +36,7 @@ class AuditLogTest {
 
     @Test
     void writes_one_structured_line_per_rejection() {
-        new AuditLog(10).reject("denied", "policy", "api", "address", "203.0.113.7", "source", "redis");
+        new AuditLog(10).write("denied", "policy", "api", "address", "203.0.113.7", "source", "redis");
         assertThat(lines.list).singleElement().extracting(ILoggingEvent::getFormattedMessage)
                 .isEqualTo("denied policy=api address=203.0.113.7 source=redis");
     }
@@ -44,9 +44,9 @@ class AuditLogTest {
     @Test
     void request_values_cannot_break_the_line_or_forge_fields() {
         AuditLog audit = new AuditLog(100);
-        audit.reject("denied", "route", "/api/x\nINFO denied policy=admin", "address", "1.2.3.4");
-        audit.reject("denied", "route", "/api/x%0Afake-audit-line", "method", "GET\r\n");
-        audit.reject("denied", "route", "/x address=9.9.9.9", "user", "\"bob\" 'o'", "tenant", "café\u2028\u0000");
+        audit.write("denied", "route", "/api/x\nINFO denied policy=admin", "address", "1.2.3.4");
+        audit.write("denied", "route", "/api/x%0Afake-audit-line", "method", "GET\r\n");
+        audit.write("denied", "route", "/x address=9.9.9.9", "user", "\"bob\" 'o'", "tenant", "café\u2028\u0000");
         assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
                 "denied route=/api/x%0AINFO%20denied%20policy%3Dadmin address=1.2.3.4",
                 "denied route=/api/x%250Afake-audit-line method=GET%0D%0A",
@@ -55,7 +55,7 @@ class AuditLogTest {
 
     @Test
     void a_huge_value_is_cut_saying_how_much_was_left_out() {
-        new AuditLog(100).reject("denied", "route", "/" + "a".repeat(10_000));
+        new AuditLog(100).write("denied", "route", "/" + "a".repeat(10_000));
         String line = lines.list.get(0).getFormattedMessage();
         assertThat(line).hasSizeLessThan(LogValues.MAX_LENGTH + 50).endsWith("...(+9745_bytes)");
     }
@@ -65,14 +65,14 @@ class AuditLogTest {
         AtomicLong nanos = new AtomicLong(7_000_000_000L);
         AuditLog audit = new AuditLog(5, nanos::get);
         for (int i = 0; i < 1_000; i++) {
-            audit.reject("denied", "n", i);
+            audit.write("denied", "n", i);
         }
         assertThat(lines.list).hasSize(5);
         nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(999));
-        audit.reject("denied", "n", "still-the-same-second");
+        audit.write("denied", "n", "still-the-same-second");
         assertThat(lines.list).hasSize(5);
         nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
-        audit.reject("denied", "n", "after");
+        audit.write("denied", "n", "after");
         assertThat(lines.list).hasSize(6);
         assertThat(lines.list.get(5).getFormattedMessage()).isEqualTo("denied n=after (996 audit line(s) dropped before this one: over 5/s)");
     }

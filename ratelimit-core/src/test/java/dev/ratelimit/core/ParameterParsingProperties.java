@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.webhook.WebhookParams;
 import net.jqwik.api.Arbitraries;

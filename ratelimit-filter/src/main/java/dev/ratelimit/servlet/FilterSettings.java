@@ -4,7 +4,7 @@ import javax.servlet.ServletException;
 
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
-import dev.ratelimit.core.ParameterNames;
+import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
@@ -14,7 +14,7 @@ import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
  * What one {@link RateLimitFilter}'s parameters say, read and validated together: by the filter's
- * {@code init}, and earlier by {@link RateLimitFilterValidation} while the application deploys.
+ * {@code init}, and earlier by {@link RateLimitFilterInitializer} while the application deploys.
  */
 final class FilterSettings {
 

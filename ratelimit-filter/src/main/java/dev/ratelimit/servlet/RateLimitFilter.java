@@ -18,17 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ratelimit.core.Answer;
-import dev.ratelimit.core.ApplicationParams;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Decision;
-import dev.ratelimit.core.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimitResponse;
-import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
-import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.app.ApplicationParams;
+import dev.ratelimit.core.app.ApplicationRuntime;
+import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
@@ -128,8 +127,8 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  *
  * <p>Behind a reverse proxy the container sees the proxy's address: list the proxy in
  * {@code trusted-proxies} (or put Tomcat's RemoteIpValve/RemoteIpFilter first), or every client shares
- * the proxy's limit. Several filters in one application share one Redis pool per URL; the last
- * filter's {@link #destroy} closes it.
+ * the proxy's limit. Several filters in one application share one Redis pool per distinct set of
+ * Redis settings; the last filter's {@link #destroy} closes it.
  */
 public class RateLimitFilter implements Filter {
 
@@ -199,11 +198,10 @@ public class RateLimitFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
     private ServletContext context;
-    private SharedStores shared;
-    private RateLimitStore store;
+    private ApplicationRuntime runtime;
     private RateLimiter limiter;
     private String appliedAttribute;
-    private WebhookGuard webhooks;
+    private ServletWebhookCheck webhooks;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -216,7 +214,7 @@ public class RateLimitFilter implements Filter {
         Policy policy = settings.policy;
         RedisSettings redis = settings.redis;
         WebhookSettings webhook = settings.webhook;
-        SharedStores.Settings application;
+        ApplicationRuntime.Settings application;
         try {
             application = ApplicationParams.read(params, applicationName, servletContext::getAttribute);
         } catch (ConfigurationException e) {
@@ -224,25 +222,18 @@ public class RateLimitFilter implements Filter {
         }
         context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
-        shared = SharedStores.lease(new ServletContextAttributes(context), application);
-        if (redis == null) {
-            shared.warnPerInstanceOnce(filterName);
-            store = null;
-        } else {
-            try {
-                store = shared.redis().open(redis);
-            } catch (ConfigurationException e) {
-                // Redis answered and refused us (credentials, ACL, certificate, master name): fail now, not per request.
-                SharedStores.release(new ServletContextAttributes(context), shared);
-                shared = null;
-                throw FilterSettings.invalid(filterName, e);
-            }
+        runtime = ApplicationRuntime.lease(new ServletContextAttributes(context), application);
+        try {
+            limiter = runtime.limiter(policy, redis);
+        } catch (ConfigurationException e) {
+            // Redis answered and refused us (credentials, ACL, certificate, master name): fail now, not per request.
+            ApplicationRuntime.release(new ServletContextAttributes(context), runtime);
+            runtime = null;
+            throw FilterSettings.invalid(filterName, e);
         }
-        RateLimitStore effective = store != null ? store : shared.memory(policy.name());
-        limiter = shared.limiter(policy, effective);
-        webhooks = webhook == null ? null : new WebhookGuard(shared.webhookGate(webhook, policy, store));
+        webhooks = webhook == null ? null : new ServletWebhookCheck(runtime.webhookGate(webhook, limiter));
         LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName,
-                policy.describe() + (webhook == null ? "" : " " + webhook.describe()), effective.describe());
+                policy.describe() + (webhook == null ? "" : " " + webhook.describe()), limiter.store().describe());
     }
 
     /** A filter's own init-param first, then the application's context-param {@code ratelimit.<name>}. */
@@ -271,7 +262,7 @@ public class RateLimitFilter implements Filter {
         request.setAttribute(appliedAttribute, Boolean.TRUE);
         HttpServletResponse http = (HttpServletResponse) response;
         // Verification first, by construction: a forged request never reaches the limiter.
-        WebhookGuard.Delivery delivery = null;
+        ServletWebhookCheck.Delivery delivery = null;
         if (webhooks != null) {
             delivery = webhooks.admit((HttpServletRequest) request, http);
             if (delivery == null) {
@@ -306,16 +297,12 @@ public class RateLimitFilter implements Filter {
 
     @Override
     public void destroy() {
-        if (shared == null) {
+        if (runtime == null) {
             return;
         }
-        shared.forget(limiter);
-        if (store != null) {
-            store.close();
-            store = null;
-        }
-        SharedStores.release(new ServletContextAttributes(context), shared);
-        shared = null;
+        runtime.forget(limiter);
+        ApplicationRuntime.release(new ServletContextAttributes(context), runtime);
+        runtime = null;
         limiter = null;
     }
 }

@@ -2,9 +2,9 @@ package dev.ratelimit.servlet;
 
 import javax.servlet.ServletContext;
 
-import dev.ratelimit.core.ApplicationAttributes;
+import dev.ratelimit.core.app.ApplicationAttributes;
 
-/** A ServletContext's attributes, where the application's {@link dev.ratelimit.core.SharedStores} live. */
+/** A ServletContext's attributes, where the application's {@link dev.ratelimit.core.app.ApplicationRuntime} live. */
 final class ServletContextAttributes implements ApplicationAttributes {
 
     private final ServletContext context;

@@ -107,7 +107,7 @@ class FilterInitTest {
         ServletContext withFilters = (ServletContext) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
                 new Class<?>[] {ServletContext.class}, (proxy, method, args) -> method.getName().equals("getFilterRegistrations")
                         ? Map.of("lazy", bad) : method.invoke(context, args));
-        assertThatThrownBy(() -> new RateLimitFilterValidation().onStartup(null, withFilters))
+        assertThatThrownBy(() -> new RateLimitFilterInitializer().onStartup(null, withFilters))
                 .isInstanceOf(ServletException.class)
                 .hasMessageStartingWith("Rate-limit filter 'lazy': Invalid value 'lots' for parameter 'limits'");
     }

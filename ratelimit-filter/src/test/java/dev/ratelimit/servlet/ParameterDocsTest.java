@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ratelimit.core.ParameterNames;
+import dev.ratelimit.core.app.ParameterNames;
 
 /** The README table, the filter's Javadoc table and the code list the same parameters. */
 class ParameterDocsTest {

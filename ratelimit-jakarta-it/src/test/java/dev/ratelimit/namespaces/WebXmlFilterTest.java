@@ -51,7 +51,7 @@ class WebXmlFilterTest {
     @Test
     void the_jar_registers_its_initializer_under_its_own_namespace() {
         assertThat(Namespace.services(Namespace.ofFilter() + ".servlet.ServletContainerInitializer"))
-                .contains("dev.ratelimit.servlet.RateLimitFilterValidation");
+                .contains("dev.ratelimit.servlet.RateLimitFilterInitializer");
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
-import dev.ratelimit.core.ParameterNames;
+import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
@@ -65,7 +65,7 @@ final class AnnotationPolicy {
     }
 
     private final RateLimited annotation;
-    private final Settings settings;
+    private final ContextParams contextParams;
     private final String where;
     private final String policyPrefix;
     private final Map<String, String> sources = new HashMap<>();
@@ -81,15 +81,15 @@ final class AnnotationPolicy {
      * @param where     names the annotated method in messages, e.g. {@code OrderResource#find}
      * @throws IllegalArgumentException naming the attribute or configuration name at fault
      */
-    AnnotationPolicy(RateLimited annotation, WebhookSignature signature, Settings settings, String where) {
+    AnnotationPolicy(RateLimited annotation, WebhookSignature signature, ContextParams contextParams, String where) {
         this.annotation = annotation;
-        this.settings = settings;
+        this.contextParams = contextParams;
         this.where = where;
         this.policyPrefix = namedPolicyPrefix();
         ConfigParams params = new ConfigParams(param -> lookup(param, null));
         try {
             String defaultName = annotation.policy().isEmpty() ? where : annotation.policy();
-            this.policy = PolicyParams.read(params, defaultName, settings.applicationName());
+            this.policy = PolicyParams.read(params, defaultName, contextParams.applicationName());
             this.redis = RedisParams.read(params);
             // Only the webhook-scope policy reads @WebhookSignature: any other would refuse its scheme.
             boolean verifies = WebhookParams.WEBHOOK_SCOPE.equals(policy.scope());
@@ -114,7 +114,7 @@ final class AnnotationPolicy {
             throw new IllegalArgumentException(context() + ": attributes 'policy' and 'limits' exclude each other:"
                     + " the named policy takes its limits from " + prefix + PolicyParams.LIMITS);
         }
-        if (settings.get(prefix + PolicyParams.LIMITS) == null) {
+        if (contextParams.get(prefix + PolicyParams.LIMITS) == null) {
             throw new IllegalArgumentException(context() + " (attribute policy): no policy named '" + name
                     + "' is configured: set the context-param " + prefix + PolicyParams.LIMITS
                     + " (e.g. '10/1s'), and optionally " + prefix + "<param> for its other parameters");
@@ -124,9 +124,9 @@ final class AnnotationPolicy {
 
     private String lookup(String param, WebhookSignature signature) {
         if (policyPrefix != null) {
-            String value = settings.get(policyPrefix + param);
+            String value = contextParams.get(policyPrefix + param);
             if (value != null) {
-                sources.put(param, settings.describe(policyPrefix + param));
+                sources.put(param, contextParams.describe(policyPrefix + param));
                 return value;
             }
         }
@@ -135,9 +135,9 @@ final class AnnotationPolicy {
             sources.put(param, ATTRIBUTES.get(param));
             return value;
         }
-        value = settings.get(SHARED_PREFIX + param);
+        value = contextParams.get(SHARED_PREFIX + param);
         if (value != null) {
-            sources.put(param, settings.describe(SHARED_PREFIX + param));
+            sources.put(param, contextParams.describe(SHARED_PREFIX + param));
         }
         return value;
     }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import javax.servlet.ServletContext;
 
-import dev.ratelimit.core.ApplicationAttributes;
+import dev.ratelimit.core.app.ApplicationAttributes;
 
 /**
  * Where this JAX-RS application's shared rate-limit objects live: the web application's ServletContext

@@ -35,14 +35,14 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     private final List<RateLimiter> limiters;
     private final String route;
     private final HttpServletRequest servletRequest;
-    private final WebhookGuard webhook;
+    private final JaxrsWebhookCheck webhook;
 
     /**
      * @param servletRequest the runtime's proxy to the current Servlet request, or null
      * @param webhook        verifies webhook signatures before the limiters, or null
      */
     RateLimitRequestFilter(List<RateLimiter> limiters, String route, HttpServletRequest servletRequest,
-                           WebhookGuard webhook) {
+                           JaxrsWebhookCheck webhook) {
         this.limiters = new ArrayList<>(limiters);
         this.route = route;
         this.servletRequest = servletRequest;
@@ -89,18 +89,18 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         }
     }
 
-    /** An accepted webhook delivery and the guard that can forget it, so the sender may retry it. */
+    /** An accepted webhook delivery and the check that can forget it, so the sender may retry it. */
     static final class Delivery {
-        private final WebhookGuard guard;
+        private final JaxrsWebhookCheck check;
         private final WebhookOutcome outcome;
 
-        Delivery(WebhookGuard guard, WebhookOutcome outcome) {
-            this.guard = guard;
+        Delivery(JaxrsWebhookCheck check, WebhookOutcome outcome) {
+            this.check = check;
             this.outcome = outcome;
         }
 
         void forget() {
-            guard.forget(outcome);
+            check.forget(outcome);
         }
     }
 }

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.ratelimit.core.KeyLayout;
-import dev.ratelimit.core.ParameterNames;
+import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimiter;
 
@@ -40,7 +40,7 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
 
     private final RateLimitResponseFilter responseFilter = new RateLimitResponseFilter();
     private ApplicationLimits application;
-    private Settings settings;
+    private ContextParams contextParams;
 
     @Override
     public void configure(ResourceInfo resource, FeatureContext context) {
@@ -67,17 +67,17 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         String route = RouteTemplates.of(resourceClass, method);
         List<AnnotationPolicy> policies = new ArrayList<>(annotations.length);
         for (RateLimited annotation : annotations) {
-            policies.add(new AnnotationPolicy(annotation, signature, settings(), where));
+            policies.add(new AnnotationPolicy(annotation, signature, contextParams(), where));
         }
         checkIndependent(policies, where);
         AnnotationPolicy verified = webhookPolicy(policies, signature, where);
         List<RateLimiter> limiters = new ArrayList<>(policies.size());
-        WebhookGuard webhook = null;
+        JaxrsWebhookCheck webhook = null;
         for (AnnotationPolicy policy : policies) {
             RateLimiter limiter = application().limiter(policy);
             limiters.add(limiter);
             if (policy == verified) {
-                webhook = application().webhookGuard(policy.webhook, limiter);
+                webhook = application().webhookCheck(policy.webhook, limiter);
             }
             LOG.info("Rate limit on {} route={}: {}", where, route,
                     policy.policy.describe() + (policy.webhook == null ? "" : " " + policy.webhook.describe()));
@@ -135,15 +135,15 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         }
     }
 
-    private synchronized Settings settings() {
-        if (settings == null) {
+    private synchronized ContextParams contextParams() {
+        if (contextParams == null) {
             ServletContext context = usable(servletContext);
             if (context != null) {
                 ParameterNames.checkContextParams(Collections.list(context.getInitParameterNames()));
             }
-            settings = new Settings(context);
+            contextParams = new ContextParams(context);
         }
-        return settings;
+        return contextParams;
     }
 
     private synchronized ApplicationLimits application() {

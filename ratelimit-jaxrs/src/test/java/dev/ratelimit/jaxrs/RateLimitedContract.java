@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.testing.TestRedisExtension;
 
 /**
@@ -139,7 +139,7 @@ abstract class RateLimitedContract {
         assertThat(jaxrs.body().replaceAll("\"retryAfter\":\\d+", ""))
                 .isEqualTo(servlet.body().replaceAll("\"retryAfter\":\\d+", ""));
 
-        SharedStores shared = (SharedStores) good.context.getServletContext().getAttribute(SharedStores.ATTRIBUTE);
+        ApplicationRuntime shared = (ApplicationRuntime) good.context.getServletContext().getAttribute(ApplicationRuntime.ATTRIBUTE);
         assertThat(shared.redis().openClients()).as("Redis pools of the application").isEqualTo(1);
     }
 
@@ -309,7 +309,7 @@ abstract class RateLimitedContract {
             JaxrsTomcat.Deployment app = tomcat.deploy("/redeploy", runtime(), TestApplications.Small.class,
                     contextParams(), null);
             assertThat(tomcat.get("/redeploy/rest/orders/1").statusCode()).isEqualTo(200);
-            assertThat(app.context.getServletContext().getAttribute(SharedStores.ATTRIBUTE)).isNotNull();
+            assertThat(app.context.getServletContext().getAttribute(ApplicationRuntime.ATTRIBUTE)).isNotNull();
             tomcat.undeploy(app.context);
         }
         long deadline = System.currentTimeMillis() + 10_000;

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import com.codahale.metrics.Meter;
 
-import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.core.metrics.MetricNames;
 import dev.ratelimit.testing.TestRedisExtension;
 
@@ -319,7 +319,7 @@ abstract class WebhookSignatureContract {
     }
 
     private long signatureFailures(String policy) {
-        SharedStores shared = (SharedStores) deployment.context.getServletContext().getAttribute(SharedStores.ATTRIBUTE);
+        ApplicationRuntime shared = (ApplicationRuntime) deployment.context.getServletContext().getAttribute(ApplicationRuntime.ATTRIBUTE);
         Meter meter = shared.metrics().registry().getMeters()
                 .get(MetricNames.policy(policy, MetricNames.SIGNATURE_FAILURES));
         return meter == null ? 0 : meter.getCount();

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.example.jaxrs.ExampleApplication;
 import dev.ratelimit.testing.TestRedisExtension;
 
@@ -172,7 +172,7 @@ class ExampleWebappTest {
         HttpResponse<String> health = send("GET", "/rest/health");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.headers().firstValue("X-RateLimit-Limit")).isEmpty();
-        SharedStores shared = (SharedStores) context.getServletContext().getAttribute(SharedStores.ATTRIBUTE);
+        ApplicationRuntime shared = (ApplicationRuntime) context.getServletContext().getAttribute(ApplicationRuntime.ATTRIBUTE);
         assertThat(shared.redis().openClients()).as("one Redis pool for filters and resources").isEqualTo(1);
     }
 

@@ -13,9 +13,10 @@ import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 
+import dev.ratelimit.core.PolicyMetrics;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
-import dev.ratelimit.core.redis.RedisConnection;
+import dev.ratelimit.core.redis.LazyRedisClient;
 import dev.ratelimit.core.redis.ScriptCalls;
 
 /**
@@ -66,12 +67,12 @@ public final class RateLimitMetrics implements AutoCloseable {
 
     /** The meters of a policy; limiters with the same policy name share them. */
     public PolicyMetrics policy(String name) {
-        return policies.computeIfAbsent(name, n -> new PolicyMetrics(registry, n));
+        return policies.computeIfAbsent(name, n -> new PolicyMeters(registry, n));
     }
 
     /** Publishes a Redis client's breaker state, pool and pipelining gauges and a health check (a PING). */
     public void watchRedis(String host, int port, int database, StoreCircuitBreaker breaker,
-                           RedisConnection pool, ScriptCalls scripts, Supplier<StoreHealth> probe) {
+                           LazyRedisClient pool, ScriptCalls scripts, Supplier<StoreHealth> probe) {
         gauge(MetricNames.redis(host, port, database, MetricNames.BREAKER_STATE), breaker::state);
         gauge(MetricNames.redis(host, port, database, MetricNames.POOL_ACTIVE), pool::getNumActive);
         gauge(MetricNames.redis(host, port, database, MetricNames.POOL_IDLE), pool::getNumIdle);

@@ -7,7 +7,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.JedisClientConfig;
 
 /**
- * The Jedis pool and connection configuration for one {@link RedisSettings}: what {@link RedisConnection}
+ * The Jedis pool and connection configuration for one {@link RedisSettings}: what {@link LazyRedisClient}
  * builds every client with, and what the benchmarks' raw baselines use to be configured alike.
  */
 public final class RedisClientConfigs {

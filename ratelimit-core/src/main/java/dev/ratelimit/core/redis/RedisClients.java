@@ -22,7 +22,7 @@ public final class RedisClients implements AutoCloseable {
 
     /** Told when a client (pool) opens and closes, e.g. to publish its gauges. */
     public interface Listener {
-        void opened(RedisSettings settings, RedisConnection connection, StoreCircuitBreaker breaker, ScriptCalls scripts);
+        void opened(RedisSettings settings, LazyRedisClient connection, StoreCircuitBreaker breaker, ScriptCalls scripts);
 
         void closed(RedisSettings settings);
     }
@@ -47,7 +47,7 @@ public final class RedisClients implements AutoCloseable {
     public synchronized RedisStore open(RedisSettings settings) {
         Shared shared = clients.get(settings);
         if (shared == null) {
-            shared = new Shared(settings, RedisConnection.open(settings), new StoreCircuitBreaker(settings.toString(),
+            shared = new Shared(settings, LazyRedisClient.open(settings), new StoreCircuitBreaker(settings.toString(),
                     settings.breakerFailures(), settings.breakerOpenMillis(), settings.breakerProbes()));
             clients.put(settings, shared);
             if (listener != null) {
@@ -56,7 +56,7 @@ public final class RedisClients implements AutoCloseable {
         }
         shared.leases++;
         AtomicBoolean released = new AtomicBoolean();
-        RedisConnection connection = shared.client;
+        LazyRedisClient connection = shared.client;
         return new RedisStore(connection::client, shared.scripts, settings.toString(), shared.breaker, () -> {
             if (released.compareAndSet(false, true)) {
                 release(settings);
@@ -119,7 +119,7 @@ public final class RedisClients implements AutoCloseable {
         clients.clear();
     }
 
-    private void closeQuietly(RedisSettings settings, RedisConnection client) {
+    private void closeQuietly(RedisSettings settings, LazyRedisClient client) {
         if (listener != null) {
             listener.closed(settings);
         }
@@ -132,12 +132,12 @@ public final class RedisClients implements AutoCloseable {
     }
 
     private static final class Shared {
-        final RedisConnection client;
+        final LazyRedisClient client;
         final StoreCircuitBreaker breaker;
         final ScriptCalls scripts;
         int leases;
 
-        Shared(RedisSettings settings, RedisConnection client, StoreCircuitBreaker breaker) {
+        Shared(RedisSettings settings, LazyRedisClient client, StoreCircuitBreaker breaker) {
             this.client = client;
             this.breaker = breaker;
             // Waiting for the batch on the wire replaces waiting for a pooled connection: same bound. With

@@ -13,12 +13,12 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.FailureMode;
 import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PolicyMetrics;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
 import dev.ratelimit.core.StoreUnavailableException;
-import dev.ratelimit.core.metrics.PolicyMetrics;
 import dev.ratelimit.core.metrics.RateLimitMetrics;
 
 /**
@@ -60,7 +60,7 @@ public final class WebhookGate {
      */
     public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback) {
         this(settings, policy, store, localFallback, store, localFallback, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND),
-                PolicyMetrics.none(), PolicyMetrics.none(), System::currentTimeMillis);
+                PolicyMetrics.NONE, PolicyMetrics.NONE, System::currentTimeMillis);
     }
 
     /**
@@ -93,8 +93,8 @@ public final class WebhookGate {
 
     WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
                 AuditLog audit, LongSupplier clock) {
-        this(settings, policy, store, localFallback, store, localFallback, audit, PolicyMetrics.none(),
-                PolicyMetrics.none(), clock);
+        this(settings, policy, store, localFallback, store, localFallback, audit, PolicyMetrics.NONE,
+                PolicyMetrics.NONE, clock);
     }
 
     private WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
@@ -219,7 +219,7 @@ public final class WebhookGate {
     }
 
     private WebhookOutcome reject(RequestView request, Rejection reason, Answer answer) {
-        audit.reject("webhook rejected", "policy", policy.name(), "scope", policy.scope(),
+        audit.write("webhook rejected", "policy", policy.name(), "scope", policy.scope(),
                 "route", request.route(), "method", request.method(),
                 "address", policy.clientAddress(request), "scheme", settings.scheme(),
                 "reason", reason, "status", answer.status());

@@ -13,6 +13,7 @@ import com.codahale.metrics.MetricRegistry;
 
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
+import dev.ratelimit.core.PolicyMetrics;
 
 class RateLimitMetricsTest {
 

@@ -33,7 +33,7 @@ class RedisStoreBreakerTest {
 
     private static final long OPEN_MILLIS = 100;
 
-    private RedisConnection connection;
+    private LazyRedisClient connection;
     /** What the client does instead of answering, or null: it answers (real Redis). */
     private volatile RuntimeException failure;
     private volatile Error error;
@@ -42,7 +42,7 @@ class RedisStoreBreakerTest {
 
     @BeforeEach
     void open() {
-        connection = RedisConnection.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(2_000, 2_000));
+        connection = LazyRedisClient.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(2_000, 2_000));
         Supplier<UnifiedJedis> client = () -> {
             if (error != null) {
                 throw error;

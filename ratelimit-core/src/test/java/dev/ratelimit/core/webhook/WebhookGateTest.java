@@ -122,10 +122,10 @@ class WebhookGateTest {
     void without_redis_a_flood_of_forgeries_from_many_addresses_cannot_evict_the_replay_memory() {
         Policy behindProxy = Policy.builder("hooks").scope("webhook").limits(Limit.parseAll("limits", "30/1m"))
                 .trustedProxies(dev.ratelimit.core.TrustedProxies.parse("trusted-proxies", "10.0.0.1")).build();
-        dev.ratelimit.core.SharedStores shared = new dev.ratelimit.core.SharedStores();
+        dev.ratelimit.core.app.ApplicationRuntime shared = new dev.ratelimit.core.app.ApplicationRuntime();
         try {
             WebhookGate gate = shared.webhookGate(settings(map("webhook-scheme", "github", "webhook-secret-env", "GH"),
-                    map("GH", GITHUB_SECRET)), behindProxy, null);
+                    map("GH", GITHUB_SECRET)), shared.limiter(behindProxy, null));
             assertThat(gate.check(Webhooks.requestFrom("10.0.0.1", "/hooks", "X-Forwarded-For", "203.0.113.9",
                     "X-Hub-Signature-256", GITHUB_SIGNATURE), utf8(GITHUB_PAYLOAD)).isAccepted()).isTrue();
             for (int i = 0; i < InMemoryStore.DEFAULT_MAX_ENTRIES + 10_000; i++) {

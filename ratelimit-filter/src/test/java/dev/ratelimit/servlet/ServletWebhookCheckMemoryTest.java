@@ -24,22 +24,22 @@ import org.junit.jupiter.api.Test;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
-import dev.ratelimit.core.SharedStores;
+import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.core.webhook.WebhookParams;
 import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
- * What the Servlet guard holds in memory for one request: bounded by the bytes that arrived, not by the
+ * What the Servlet webhook check holds in memory for one request: bounded by the bytes that arrived, not by the
  * Content-Length a client announces. A measurement of this thread's allocations (HotSpot's
  * {@code getCurrentThreadAllocatedBytes}), taken around one call; no container, the in-memory store.
  */
-class WebhookGuardMemoryTest {
+class ServletWebhookCheckMemoryTest {
 
     private static final String SECRET_PROPERTY = "test.webhook.guard-memory-secret";
     private static final long ANNOUNCED = 60_000_000;
 
-    private SharedStores shared;
-    private WebhookGuard guard;
+    private ApplicationRuntime shared;
+    private ServletWebhookCheck guard;
 
     @BeforeEach
     void guardWithTheLargestMaxBody() {
@@ -50,8 +50,8 @@ class WebhookGuardMemoryTest {
         params.put("webhook-max-body", "64MiB");
         WebhookSettings settings = WebhookParams.read(new ConfigParams(params::get), "webhook");
         Policy policy = Policy.builder("hooks").scope("webhook").limits(Limit.parseAll("limits", "5/1h")).build();
-        shared = new SharedStores();
-        guard = new WebhookGuard(shared.webhookGate(settings, policy, null));
+        shared = new ApplicationRuntime();
+        guard = new ServletWebhookCheck(shared.webhookGate(settings, shared.limiter(policy, null)));
     }
 
     @AfterEach
@@ -99,7 +99,7 @@ class WebhookGuardMemoryTest {
             public void setReadListener(ReadListener listener) {
             }
         };
-        return (HttpServletRequest) Proxy.newProxyInstance(WebhookGuardMemoryTest.class.getClassLoader(),
+        return (HttpServletRequest) Proxy.newProxyInstance(ServletWebhookCheckMemoryTest.class.getClassLoader(),
                 new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> {
                     switch (method.getName()) {
                         case "getContentLengthLong":
@@ -139,7 +139,7 @@ class WebhookGuardMemoryTest {
             public void setWriteListener(WriteListener listener) {
             }
         };
-        return (HttpServletResponse) Proxy.newProxyInstance(WebhookGuardMemoryTest.class.getClassLoader(),
+        return (HttpServletResponse) Proxy.newProxyInstance(ServletWebhookCheckMemoryTest.class.getClassLoader(),
                 new Class<?>[] {HttpServletResponse.class},
                 (proxy, method, args) -> method.getName().equals("getOutputStream") ? out : null);
     }

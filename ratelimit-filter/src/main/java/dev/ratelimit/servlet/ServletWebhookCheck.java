@@ -16,17 +16,17 @@ import dev.ratelimit.core.webhook.WebhookOutcome;
  * the core {@link WebhookGate} check it, and either answers the rejection or hands on a request that
  * serves the same bytes.
  */
-final class WebhookGuard {
+final class ServletWebhookCheck {
 
     private final WebhookGate gate;
     private final long maxBodyBytes;
 
-    WebhookGuard(WebhookGate gate) {
+    ServletWebhookCheck(WebhookGate gate) {
         this.gate = gate;
         this.maxBodyBytes = gate.settings().maxBodyBytes();
     }
 
-    /** @return the accepted delivery, its body buffered; null when this guard has already answered */
+    /** @return the accepted delivery, its body buffered; null when this check has already answered */
     Delivery admit(HttpServletRequest request, HttpServletResponse response) throws IOException {
         ServletRequestView view = new ServletRequestView(request);
         WebhookOutcome outcome = gate.precheck(view);

@@ -1,4 +1,4 @@
-package dev.ratelimit.core;
+package dev.ratelimit.core.app;
 
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
@@ -13,12 +13,17 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
+import dev.ratelimit.core.AuditLog;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.management.RateLimitControl;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.metrics.RateLimitMetrics;
 import dev.ratelimit.core.redis.RedisClients;
-import dev.ratelimit.core.redis.RedisConnection;
+import dev.ratelimit.core.redis.LazyRedisClient;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
 import dev.ratelimit.core.redis.ScriptCalls;
@@ -26,25 +31,29 @@ import dev.ratelimit.core.webhook.WebhookGate;
 import dev.ratelimit.core.webhook.WebhookSettings;
 
 /**
- * What every limiter of one web application shares: the Redis clients (one pool per URL), the
- * in-memory stores (one per policy and one per policy's webhook replay memory, so that a flood on one
- * cannot evict the counters of another), the metrics (and their JMX reporter), the audit log and the
- * control MBean.
+ * The rate limiting of one web application: what all its limiters share, and the factories that build
+ * them. It holds the Redis clients (one pool per distinct set of Redis settings), the in-memory stores
+ * (one per policy and one per policy's webhook replay memory, so that a flood on one cannot evict the
+ * counters of another), the metrics (and their JMX reporter), the audit log and the control MBean.
+ * Both adapters build their limiters and webhook gates here, so the choice of store is made in one place.
  * Adapters keep one instance per application under {@link #ATTRIBUTE} (a ServletContext attribute),
- * {@link #lease()} it when a filter starts and {@link #release()} it when the filter stops; the last
+ * {@link #lease(ApplicationAttributes, Settings) lease} it when a filter starts and
+ * {@link #release(ApplicationAttributes, ApplicationRuntime) release} it when the filter stops; the last
  * release closes everything and unregisters every MBean, so a redeploy leaves nothing behind.
  */
-public final class SharedStores {
+public final class ApplicationRuntime {
 
     /** The application attribute under which adapters keep the instance. */
-    public static final String ATTRIBUTE = SharedStores.class.getName();
+    public static final String ATTRIBUTE = ApplicationRuntime.class.getName();
 
-    private static final Logger LOG = LoggerFactory.getLogger(SharedStores.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ApplicationRuntime.class);
 
     private final RateLimitMetrics metrics;
     private final RedisClients redis;
     private final Map<String, InMemoryStore> memories = new HashMap<>();
     private final Map<String, InMemoryStore> replayMemories = new HashMap<>();
+    /** The Redis store each limiter counts on, opened for it and closed when it is forgotten. */
+    private final Map<RateLimiter, RateLimitStore> redisStores = new HashMap<>();
     private final AuditLog audit;
     private final RateLimitControl control;
     private final ObjectName controlName;
@@ -52,15 +61,15 @@ public final class SharedStores {
     private boolean warnedPerInstance;
 
     /** Without JMX, with a private registry: for tests and runtimes without a Servlet context. */
-    public SharedStores() {
+    public ApplicationRuntime() {
         this(new Settings());
     }
 
-    public SharedStores(Settings settings) {
+    ApplicationRuntime(Settings settings) {
         metrics = new RateLimitMetrics(settings.registry, settings.application, settings.domain, settings.jmx);
         redis = new RedisClients(new RedisClients.Listener() {
             @Override
-            public void opened(RedisSettings s, RedisConnection connection, StoreCircuitBreaker breaker,
+            public void opened(RedisSettings s, LazyRedisClient connection, StoreCircuitBreaker breaker,
                                ScriptCalls scripts) {
                 metrics.watchRedis(s.host(), s.port(), s.database(), breaker, connection, scripts,
                         () -> RedisStore.probe(connection::client, breaker, s.toString()));
@@ -105,11 +114,11 @@ public final class SharedStores {
      * {@link #ATTRIBUTE}. The first lease also offers the metric and health-check registries under the
      * names Dropwizard's AdminServlet reads, unless the application has put its own there.
      */
-    public static SharedStores lease(ApplicationAttributes attributes, Settings settings) {
+    public static ApplicationRuntime lease(ApplicationAttributes attributes, Settings settings) {
         synchronized (attributes.lock()) {
-            SharedStores shared = (SharedStores) attributes.get(ATTRIBUTE);
+            ApplicationRuntime shared = (ApplicationRuntime) attributes.get(ATTRIBUTE);
             if (shared == null) {
-                shared = new SharedStores(settings);
+                shared = new ApplicationRuntime(settings);
                 attributes.set(ATTRIBUTE, shared);
                 offer(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
                 offer(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
@@ -121,7 +130,7 @@ public final class SharedStores {
     }
 
     /** Gives a lease back; the last one closes everything and removes what {@link #lease(ApplicationAttributes, Settings)} stored. */
-    public static void release(ApplicationAttributes attributes, SharedStores shared) {
+    public static void release(ApplicationAttributes attributes, ApplicationRuntime shared) {
         synchronized (attributes.lock()) {
             if (shared.release()) {
                 attributes.remove(ATTRIBUTE);
@@ -145,12 +154,17 @@ public final class SharedStores {
         }
     }
 
-    public synchronized SharedStores lease() {
+    private synchronized ApplicationRuntime lease() {
         leases++;
         return this;
     }
 
-    /** @return true when this was the last lease and everything is now closed */
+    /**
+     * Gives a lease back; public for a runtime made with {@link #ApplicationRuntime()}, outside any
+     * application's attributes.
+     *
+     * @return true when this was the last lease and everything is now closed
+     */
     public synchronized boolean release() {
         if (--leases > 0) {
             return false;
@@ -162,40 +176,74 @@ public final class SharedStores {
                 LOG.debug("Control MBean {} was already gone", controlName);
             }
         }
+        closeAll(redisStores.values());
+        redisStores.clear();
         redis.close();
-        closeAll(memories);
-        closeAll(replayMemories);
+        closeAll(memories.values());
+        memories.clear();
+        closeAll(replayMemories.values());
+        replayMemories.clear();
         metrics.close();
         return true;
     }
 
     /**
-     * A limiter for the policy on the given store, with this application's metrics, audit log and
-     * control; its {@code local} fallback is the policy's own in-memory store.
+     * A limiter for the policy, with this application's metrics, audit log and control: on the shared
+     * Redis client for {@code redisSettings}, or, without them, on the policy's own in-memory store
+     * (logging once per application that limits then hold per instance). Its {@code local} fallback is
+     * the policy's in-memory store. {@link #forget(RateLimiter)} gives back what it holds.
+     *
+     * @param redisSettings the policy's Redis settings, or null to count in memory
+     * @throws dev.ratelimit.core.ConfigurationException when Redis answered and refused us (credentials,
+     *         ACL, certificate, master name)
      */
-    public RateLimiter limiter(Policy policy, RateLimitStore store) {
+    public RateLimiter limiter(Policy policy, RedisSettings redisSettings) {
+        RateLimitStore store;
+        if (redisSettings == null) {
+            warnPerInstanceOnce(policy.name());
+            store = memory(policy.name());
+        } else {
+            store = redis.open(redisSettings);
+        }
         RateLimiter limiter = new RateLimiter(policy, store, memory(policy.name()), metrics.policy(policy.name()), audit);
+        synchronized (this) {
+            if (redisSettings != null) {
+                redisStores.put(limiter, store);
+            }
+        }
         control.register(limiter);
         return limiter;
     }
 
     /**
-     * Verification for a webhook policy: replays and bad signatures in Redis when {@code redis} is given,
-     * else each in an in-memory store of its own (the policy's replay memory, and the bad-signature
-     * limit's store), which are also the fallbacks for failure mode {@code local}.
-     *
-     * @param redis the policy's Redis store, or null when it counts in memory
+     * Verification for the webhook policy of {@code limiter}: replays and bad signatures in the limiter's
+     * Redis when it counts there, else each in an in-memory store of its own (the policy's replay memory,
+     * and the bad-signature limit's store), which are also the fallbacks for failure mode {@code local}.
      */
-    public WebhookGate webhookGate(WebhookSettings settings, Policy policy, RateLimitStore redis) {
-        InMemoryStore replays = replayMemory(policy.name());
-        InMemoryStore badSignatures = memory(policy.name() + WebhookGate.BAD_SIGNATURE_SCOPE_SUFFIX);
-        return new WebhookGate(settings, policy, redis != null ? redis : replays, replays,
-                redis != null ? redis : badSignatures, badSignatures, audit, metrics);
+    public WebhookGate webhookGate(WebhookSettings settings, RateLimiter limiter) {
+        Policy policy = limiter.policy();
+        RateLimitStore redisStore;
+        InMemoryStore replays;
+        InMemoryStore badSignatures;
+        synchronized (this) {
+            redisStore = redisStores.get(limiter);
+            replays = replayMemory(policy.name());
+            badSignatures = memory(policy.name() + WebhookGate.BAD_SIGNATURE_SCOPE_SUFFIX);
+        }
+        return new WebhookGate(settings, policy, redisStore != null ? redisStore : replays, replays,
+                redisStore != null ? redisStore : badSignatures, badSignatures, audit, metrics);
     }
 
-    /** Stops listing the limiter in the control MBean (its filter is going away). */
+    /** Stops listing the limiter in the control MBean and closes its Redis store (its filter is going away). */
     public void forget(RateLimiter limiter) {
         control.unregister(limiter);
+        RateLimitStore store;
+        synchronized (this) {
+            store = redisStores.remove(limiter);
+        }
+        if (store != null) {
+            store.close();
+        }
     }
 
     public RedisClients redis() {
@@ -206,12 +254,12 @@ public final class SharedStores {
      * The policy's own in-memory store (counting without Redis, or while Redis is away), with its own
      * bound of {@value InMemoryStore#DEFAULT_MAX_ENTRIES} keys; created on first use, closed with the last lease.
      */
-    public synchronized InMemoryStore memory(String policyName) {
+    synchronized InMemoryStore memory(String policyName) {
         return storeFor(memories, policyName);
     }
 
     /** Where the policy's webhook deliveries are remembered for replay protection without Redis: apart from its counters. */
-    public synchronized InMemoryStore replayMemory(String policyName) {
+    synchronized InMemoryStore replayMemory(String policyName) {
         return storeFor(replayMemories, policyName);
     }
 
@@ -224,28 +272,18 @@ public final class SharedStores {
         return store;
     }
 
-    private static void closeAll(Map<String, InMemoryStore> stores) {
-        for (InMemoryStore store : stores.values()) {
+    private static void closeAll(Iterable<? extends RateLimitStore> stores) {
+        for (RateLimitStore store : stores) {
             store.close();
         }
-        stores.clear();
     }
 
     public RateLimitMetrics metrics() {
         return metrics;
     }
 
-    /** The application's bounded audit log. */
-    public AuditLog audit() {
-        return audit;
-    }
-
-    public RateLimitControl control() {
-        return control;
-    }
-
     /** One WARN per application when some limiter counts in memory only. */
-    public synchronized void warnPerInstanceOnce(String limiterName) {
+    private synchronized void warnPerInstanceOnce(String limiterName) {
         if (!warnedPerInstance) {
             warnedPerInstance = true;
             LOG.warn("Rate limiter '{}' has no Redis URL (redis-url, context-param ratelimit.redis-url,"

@@ -18,12 +18,12 @@ import dev.ratelimit.core.webhook.WebhookOutcome;
  * that arrive), lets the core {@link WebhookGate} check it, and puts the same bytes back as the entity
  * stream, so the resource method still reads them (String, byte[], InputStream, {@code @FormParam}).
  */
-final class WebhookGuard {
+final class JaxrsWebhookCheck {
 
     private final WebhookGate gate;
     private final long maxBodyBytes;
 
-    WebhookGuard(WebhookGate gate) {
+    JaxrsWebhookCheck(WebhookGate gate) {
         this.gate = gate;
         this.maxBodyBytes = gate.settings().maxBodyBytes();
     }

@@ -1,8 +1,8 @@
-package dev.ratelimit.core;
+package dev.ratelimit.core.app;
 
 /**
  * Where a web application keeps objects its parts share: the adapters wrap the ServletContext's
- * attributes in this, so the core can keep {@link SharedStores} there without a Servlet import.
+ * attributes in this, so the core can keep {@link ApplicationRuntime} there without a Servlet import.
  */
 public interface ApplicationAttributes {
 

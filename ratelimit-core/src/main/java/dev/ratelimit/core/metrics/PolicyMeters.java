@@ -8,11 +8,10 @@ import com.codahale.metrics.Timer;
 
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
+import dev.ratelimit.core.PolicyMetrics;
 
 /** The meters and timer of one policy. Created once per limiter; recording is lock-free. */
-public final class PolicyMetrics {
-
-    private static final PolicyMetrics NONE = new PolicyMetrics(new MetricRegistry(), "none");
+final class PolicyMeters implements PolicyMetrics {
 
     private final Meter allowed;
     private final Meter denied;
@@ -23,7 +22,7 @@ public final class PolicyMetrics {
     private final Meter signatureFailures;
     private final Timer storeLatency;
 
-    PolicyMetrics(MetricRegistry registry, String policy) {
+    PolicyMeters(MetricRegistry registry, String policy) {
         allowed = registry.meter(MetricNames.policy(policy, MetricNames.ALLOWED));
         denied = registry.meter(MetricNames.policy(policy, MetricNames.DENIED));
         dryRunDenied = registry.meter(MetricNames.policy(policy, MetricNames.DRY_RUN_DENIED));
@@ -34,12 +33,7 @@ public final class PolicyMetrics {
         storeLatency = registry.timer(MetricNames.policy(policy, MetricNames.STORE_LATENCY));
     }
 
-    /** Records into a private registry nobody reads: for limiters built without metrics. */
-    public static PolicyMetrics none() {
-        return NONE;
-    }
-
-    /** @param storeNanos the store call's duration, or -1 when no store was called (deny cache) */
+    @Override
     public void record(Decision decision, boolean fromStoreFailure, long storeNanos) {
         if (storeNanos >= 0) {
             storeLatency.update(storeNanos, TimeUnit.NANOSECONDS);
@@ -58,6 +52,7 @@ public final class PolicyMetrics {
         }
     }
 
+    @Override
     public void signatureFailure() {
         signatureFailures.mark();
     }

@@ -1,4 +1,4 @@
-package dev.ratelimit.core;
+package dev.ratelimit.core.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,10 +7,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.testing.FakeRequest;
 
-class SharedStoresTest {
+class ApplicationRuntimeTest {
 
     private static FakeRequest from(String address) {
         return FakeRequest.from(address);
@@ -18,12 +22,12 @@ class SharedStoresTest {
 
     @Test
     void a_flood_on_one_policy_does_not_evict_the_counters_of_another() {
-        SharedStores shared = new SharedStores().lease();
+        ApplicationRuntime shared = new ApplicationRuntime();
         try {
             Policy api = Policy.builder("api").scope("api").limits(Limit.parseAll("limits", "5/1h")).build();
             Policy login = Policy.builder("login").scope("login").limits(Limit.parseAll("limits", "1/1h")).build();
-            RateLimiter flooded = shared.limiter(api, shared.memory("api"));
-            RateLimiter kept = shared.limiter(login, shared.memory("login"));
+            RateLimiter flooded = shared.limiter(api, null);
+            RateLimiter kept = shared.limiter(login, null);
             List<FakeRequest> blocked = new ArrayList<>();
             for (int i = 0; i < 1_000; i++) {
                 FakeRequest client = from("198.51." + (i / 256) + "." + (i % 256));
@@ -45,7 +49,7 @@ class SharedStoresTest {
 
     @Test
     void gives_every_policy_and_the_replay_memory_their_own_store_until_the_last_release() {
-        SharedStores shared = new SharedStores().lease();
+        ApplicationRuntime shared = new ApplicationRuntime();
         InMemoryStore api = shared.memory("api");
         assertThat(shared.memory("api")).isSameAs(api);
         assertThat(shared.memory("login")).isNotSameAs(api);

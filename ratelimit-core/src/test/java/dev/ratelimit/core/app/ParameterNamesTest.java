@@ -1,4 +1,4 @@
-package dev.ratelimit.core;
+package dev.ratelimit.core.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.Collections;
 
 import org.junit.jupiter.api.Test;
+
+import dev.ratelimit.core.ConfigurationException;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

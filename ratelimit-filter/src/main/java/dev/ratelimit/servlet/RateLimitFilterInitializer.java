@@ -16,7 +16,7 @@ import dev.ratelimit.core.metrics.JmxNames;
  * WildFly (Undertow) by default only at the first request, which would turn a typo into a 500 later.
  * Found through {@code META-INF/services/javax.servlet.ServletContainerInitializer}.
  */
-public class RateLimitFilterValidation implements ServletContainerInitializer {
+public class RateLimitFilterInitializer implements ServletContainerInitializer {
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext context) throws ServletException {

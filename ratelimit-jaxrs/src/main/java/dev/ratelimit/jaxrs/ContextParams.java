@@ -10,12 +10,12 @@ import dev.ratelimit.core.metrics.JmxNames;
  * does. System properties belong to the whole JVM and would leak into every WAR; the Redis URL's own
  * fallbacks (system property, environment) are {@link dev.ratelimit.core.redis.RedisParams}'s.
  */
-final class Settings {
+final class ContextParams {
 
     private final ServletContext context;
 
     /** @param context the application's context, or null outside a Servlet container */
-    Settings(ServletContext context) {
+    ContextParams(ServletContext context) {
         this.context = context;
     }
 

@@ -1,10 +1,13 @@
-package dev.ratelimit.core;
+package dev.ratelimit.core.app;
 
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.ratelimit.core.ConfigurationException;
+import dev.ratelimit.core.LogValues;
+import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.webhook.WebhookParams;
 

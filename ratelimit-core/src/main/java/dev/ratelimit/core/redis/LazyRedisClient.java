@@ -24,8 +24,9 @@ import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.Pool;
 
 /**
- * The pooled Jedis client for one {@link RedisSettings}: {@link RedisClient}, {@link RedisSentinelClient}
- * or {@link RedisClusterClient}, all used as {@link UnifiedJedis}, with the same pool settings per node.
+ * The pooled Jedis client for one {@link RedisSettings}, built when Redis first answers: {@link RedisClient},
+ * {@link RedisSentinelClient} or {@link RedisClusterClient}, all used as {@link UnifiedJedis}, with the
+ * same pool settings per node.
  *
  * <p>{@link #open} checks Redis once: refused credentials, missing permissions, an untrusted certificate
  * or an unknown Sentinel master throw {@link ConfigurationException} (a wrong configuration must stop the
@@ -33,24 +34,24 @@ import redis.clients.jedis.util.Pool;
  * until it answers; Sentinel and Cluster clients, which cannot be built without reaching a node, are then
  * built on first use.
  */
-public final class RedisConnection implements AutoCloseable {
+public final class LazyRedisClient implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LazyRedisClient.class);
 
     private final RedisSettings settings;
     private final ReentrantLock building = new ReentrantLock();
     private volatile UnifiedJedis client;
     private volatile boolean closed;
 
-    private RedisConnection(RedisSettings settings) {
+    private LazyRedisClient(RedisSettings settings) {
         this.settings = settings;
     }
 
     /**
      * @throws ConfigurationException when Redis answers but refuses this configuration
      */
-    public static RedisConnection open(RedisSettings settings) {
-        RedisConnection connection = new RedisConnection(settings);
+    public static LazyRedisClient open(RedisSettings settings) {
+        LazyRedisClient connection = new LazyRedisClient(settings);
         try {
             connection.client = connection.build();
             connection.client.ping();

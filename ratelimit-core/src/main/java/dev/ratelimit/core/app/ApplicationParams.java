@@ -1,4 +1,4 @@
-package dev.ratelimit.core;
+package dev.ratelimit.core.app;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -7,6 +7,9 @@ import java.util.function.Function;
 
 import com.codahale.metrics.MetricRegistry;
 
+import dev.ratelimit.core.AuditLog;
+import dev.ratelimit.core.ConfigParams;
+import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.metrics.RateLimitMetrics;
 
 /**
@@ -32,12 +35,12 @@ public final class ApplicationParams {
      * @param application the application's name in ObjectNames (e.g. from its context path)
      * @param attributes  the application's attributes (ServletContext), where an existing registry may be
      */
-    public static SharedStores.Settings read(ConfigParams params, String application, Function<String, Object> attributes) {
+    public static ApplicationRuntime.Settings read(ConfigParams params, String application, Function<String, Object> attributes) {
         String domain = params.get(METRICS_DOMAIN, RateLimitMetrics.DEFAULT_DOMAIN);
         if (!domain.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new ConfigurationException(METRICS_DOMAIN, domain, "a JMX domain of letters, digits, '.', '_' or '-', e.g. 'dev.ratelimit'");
         }
-        SharedStores.Settings settings = new SharedStores.Settings()
+        ApplicationRuntime.Settings settings = new ApplicationRuntime.Settings()
                 .application(application)
                 .jmx(params.getBoolean(METRICS_JMX, true), domain)
                 .auditMaxPerSecond((int) params.getLong(AUDIT_MAX_PER_SECOND, AuditLog.DEFAULT_MAX_PER_SECOND, 1, 1_000_000));

@@ -1,0 +1,28 @@
+package dev.ratelimit.core;
+
+/**
+ * Where a limiter reports what it decided. Implemented in {@code dev.ratelimit.core.metrics} with
+ * Dropwizard meters; an interface here so that the limiter does not depend on the metrics package.
+ */
+public interface PolicyMetrics {
+
+    /** Records nothing: for limiters built without metrics. */
+    PolicyMetrics NONE = new PolicyMetrics() {
+        @Override
+        public void record(Decision decision, boolean fromStoreFailure, long storeNanos) {
+        }
+
+        @Override
+        public void signatureFailure() {
+        }
+    };
+
+    /**
+     * @param fromStoreFailure the decision was made without the store (failure mode)
+     * @param storeNanos       the store call's duration, or -1 when no store was called (deny cache)
+     */
+    void record(Decision decision, boolean fromStoreFailure, long storeNanos);
+
+    /** A webhook delivery whose signature did not verify. */
+    void signatureFailure();
+}
