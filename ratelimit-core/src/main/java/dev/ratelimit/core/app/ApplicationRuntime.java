@@ -116,28 +116,28 @@ public final class ApplicationRuntime {
      */
     public static ApplicationRuntime lease(ApplicationAttributes attributes, Settings settings) {
         synchronized (attributes.lock()) {
-            ApplicationRuntime shared = (ApplicationRuntime) attributes.get(ATTRIBUTE);
-            if (shared == null) {
-                shared = new ApplicationRuntime(settings);
-                attributes.set(ATTRIBUTE, shared);
-                offer(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
-                offer(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
-                offer(attributes, JAKARTA_METRICS_SERVLET_REGISTRY, shared.metrics.registry());
-                offer(attributes, JAKARTA_HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
+            ApplicationRuntime runtime = (ApplicationRuntime) attributes.get(ATTRIBUTE);
+            if (runtime == null) {
+                runtime = new ApplicationRuntime(settings);
+                attributes.set(ATTRIBUTE, runtime);
+                offer(attributes, METRICS_SERVLET_REGISTRY, runtime.metrics.registry());
+                offer(attributes, HEALTH_SERVLET_REGISTRY, runtime.metrics.healthChecks());
+                offer(attributes, JAKARTA_METRICS_SERVLET_REGISTRY, runtime.metrics.registry());
+                offer(attributes, JAKARTA_HEALTH_SERVLET_REGISTRY, runtime.metrics.healthChecks());
             }
-            return shared.lease();
+            return runtime.lease();
         }
     }
 
     /** Gives a lease back; the last one closes everything and removes what {@link #lease(ApplicationAttributes, Settings)} stored. */
-    public static void release(ApplicationAttributes attributes, ApplicationRuntime shared) {
+    public static void release(ApplicationAttributes attributes, ApplicationRuntime runtime) {
         synchronized (attributes.lock()) {
-            if (shared.release()) {
+            if (runtime.release()) {
                 attributes.remove(ATTRIBUTE);
-                withdraw(attributes, METRICS_SERVLET_REGISTRY, shared.metrics.registry());
-                withdraw(attributes, HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
-                withdraw(attributes, JAKARTA_METRICS_SERVLET_REGISTRY, shared.metrics.registry());
-                withdraw(attributes, JAKARTA_HEALTH_SERVLET_REGISTRY, shared.metrics.healthChecks());
+                withdraw(attributes, METRICS_SERVLET_REGISTRY, runtime.metrics.registry());
+                withdraw(attributes, HEALTH_SERVLET_REGISTRY, runtime.metrics.healthChecks());
+                withdraw(attributes, JAKARTA_METRICS_SERVLET_REGISTRY, runtime.metrics.registry());
+                withdraw(attributes, JAKARTA_HEALTH_SERVLET_REGISTRY, runtime.metrics.healthChecks());
             }
         }
     }
