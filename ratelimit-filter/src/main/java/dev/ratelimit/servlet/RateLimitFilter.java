@@ -86,7 +86,7 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  *     Redis keys)</td><td>none: the policy counts apart</td></tr>
  * <tr><td>timeout</td><td>longest wait for one Redis call</td><td>50ms</td></tr>
  * <tr><td>connect-timeout</td><td>longest wait to open a Redis connection</td><td>100ms</td></tr>
- * <tr><td>pool-max-total</td><td>Redis connections per URL per application (per node with Sentinel/Cluster)</td><td>32</td></tr>
+ * <tr><td>pool-max-total</td><td>Redis connections per distinct Redis setting per application (per node with Sentinel/Cluster)</td><td>32</td></tr>
  * <tr><td>pool-max-wait</td><td>longest wait for a free pooled connection, or to be sent with other calls</td><td>20ms</td></tr>
  * <tr><td>pipelining</td><td>send concurrent decisions to Redis together, one pipeline per batch</td><td>true</td></tr>
  * <tr><td>breaker-failures</td><td>consecutive Redis failures that open the circuit breaker</td><td>5</td></tr>
