@@ -36,7 +36,7 @@ import dev.ratelimit.testing.TestRedisExtension;
  */
 class AclStoreTest extends StoreContract {
 
-    /** The minimal ACL exactly as README documents it. */
+    /** The minimal ACL exactly as the Redis guide (src/docs/redis.md, linked from README) documents it. */
     static final String README_ACL = readmeAcl();
     /** Its commands: what follows {@code -@all}. */
     static final String MINIMAL_COMMANDS = README_ACL.substring(README_ACL.indexOf("-@all ") + "-@all ".length()).trim();
@@ -51,9 +51,9 @@ class AclStoreTest extends StoreContract {
 
     private static String readmeAcl() {
         try {
-            return Files.readAllLines(Path.of("..", "README.md")).stream()
+            return Files.readAllLines(Path.of("..", "src", "docs", "redis.md")).stream()
                     .filter(line -> line.startsWith("ACL SETUSER ratelimiter ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("README documents no 'ACL SETUSER ratelimiter ...' line"));
+                    .orElseThrow(() -> new AssertionError("src/docs/redis.md documents no 'ACL SETUSER ratelimiter ...' line"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -200,8 +200,8 @@ class AclStoreTest extends StoreContract {
         String hostAndPort = REDIS.url().substring("redis://".length());
         for (String password : List.of("a+b%40c%2Fd%25e", "a%2Bb%40c%2Fd%25e")) {
             try (RedisClients own = new RedisClients()) {
-                RedisStore store = own.open(RedisSettings.fromUrl("redis-url", "redis://url-user:" + password + "@" + hostAndPort)
-                        .withTimeouts(2_000, 2_000));
+                RedisStore store = own.open(RedisUrl.standalone("redis-url", "redis://url-user:" + password + "@" + hostAndPort)
+                        .timeouts(2_000, 2_000).build());
                 assertThat(store.health().up()).as(password).isTrue();
             }
         }
