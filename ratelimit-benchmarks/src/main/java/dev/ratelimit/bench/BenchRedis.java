@@ -2,6 +2,7 @@ package dev.ratelimit.bench;
 
 import dev.ratelimit.core.redis.RedisClientConfigs;
 import dev.ratelimit.core.redis.RedisSettings;
+import dev.ratelimit.core.redis.RedisUrl;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -31,9 +32,14 @@ final class BenchRedis {
     }
 
     static RedisSettings settings() {
-        return RedisSettings.fromUrl(URL_PROPERTY, url())
-                .withTimeouts(TIMEOUT_MILLIS, RedisSettings.DEFAULT_CONNECT_TIMEOUT_MILLIS)
-                .withPool(RedisSettings.DEFAULT_POOL_MAX_TOTAL, POOL_MAX_WAIT_MILLIS);
+        return settingsBuilder().build();
+    }
+
+    /** As {@link #settings()}, for a benchmark that changes one of them. */
+    static RedisSettings.Builder settingsBuilder() {
+        return RedisUrl.standalone(URL_PROPERTY, url())
+                .timeouts(TIMEOUT_MILLIS, RedisSettings.DEFAULT_CONNECT_TIMEOUT_MILLIS)
+                .pool(RedisSettings.DEFAULT_POOL_MAX_TOTAL, POOL_MAX_WAIT_MILLIS);
     }
 
     /** A client with the engine's own pool and connection configuration, for the baselines. */

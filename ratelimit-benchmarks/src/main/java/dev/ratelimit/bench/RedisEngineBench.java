@@ -49,7 +49,7 @@ public class RedisEngineBench {
     @Setup
     public void setUp() {
         clients = new RedisClients();
-        store = clients.open(BenchRedis.settings().withPipelining(Boolean.parseBoolean(pipelining)));
+        store = clients.open(BenchRedis.settingsBuilder().pipelining(Boolean.parseBoolean(pipelining)).build());
         limiter = new RateLimiter(Policies.of(algorithm, limits), store, null);
         requests = Identities.requests(Identities.COUNT);
     }

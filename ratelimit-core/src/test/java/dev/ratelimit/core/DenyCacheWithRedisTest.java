@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.ratelimit.core.redis.RedisClients;
-import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.core.redis.RedisUrl;
 import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedisExtension;
 
@@ -25,7 +25,7 @@ class DenyCacheWithRedisTest {
     @BeforeAll
     static void connect() {
         clients = new RedisClients();
-        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(2_000, 2_000));
+        store = clients.open(RedisUrl.standalone("redis-url", REDIS.url()).timeouts(2_000, 2_000).build());
     }
 
     @AfterAll

@@ -26,6 +26,7 @@ import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.redis.RedisClients;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.core.redis.RedisUrl;
 import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedisExtension;
 
@@ -68,8 +69,8 @@ class RedisOutageTest {
     @BeforeEach
     void connect() {
         clients = new RedisClients();
-        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url())
-                .withTimeouts(TIMEOUT, CONNECT_TIMEOUT).withPool(32, POOL_WAIT).withBreaker(5, BREAKER_OPEN, 3));
+        store = clients.open(RedisUrl.standalone("redis-url", REDIS.url())
+                .timeouts(TIMEOUT, CONNECT_TIMEOUT).pool(32, POOL_WAIT).breaker(5, BREAKER_OPEN, 3).build());
         memory = new InMemoryStore();
         breakerLog = new ListAppender<>();
         breakerLog.start();
@@ -297,8 +298,8 @@ class RedisOutageTest {
     void waits_no_longer_than_pool_max_wait_for_a_busy_connection(boolean pipelining) throws Exception {
         long poolWait = RedisSettings.DEFAULT_POOL_MAX_WAIT_MILLIS;
         try (RedisClients own = new RedisClients();
-             RedisStore tiny = own.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withPipelining(pipelining)
-                     .withTimeouts(500, CONNECT_TIMEOUT).withPool(1, poolWait).withBreaker(1_000, BREAKER_OPEN, 3))) {
+             RedisStore tiny = own.open(RedisUrl.standalone("redis-url", REDIS.url()).pipelining(pipelining)
+                     .timeouts(500, CONNECT_TIMEOUT).pool(1, poolWait).breaker(1_000, BREAKER_OPEN, 3).build())) {
             Policy policy = Policy.builder("api").limits(Limit.parseAll("limits", "1000/1h")).build();
             RateLimiter limiter = new RateLimiter(policy, tiny, memory);
             limiter.acquire(new FakeRequest());

@@ -69,7 +69,7 @@ public final class RedisParams {
 
     /** As {@link #read(ConfigParams)}, with the environment given (tests cannot set variables). */
     public static RedisSettings read(ConfigParams params, Function<String, String> env) {
-        RedisSettings settings = topology(params, env);
+        RedisSettings.Builder settings = topology(params, env);
         if (settings == null) {
             for (String name : new String[] {REDIS_SENTINEL_MASTER, REDIS_USER, REDIS_PASSWORD_ENV, REDIS_PASSWORD_FILE,
                     REDIS_TRUSTSTORE, REDIS_KEYSTORE}) {
@@ -80,20 +80,21 @@ public final class RedisParams {
             }
             return null;
         }
-        settings = credentials(params, env, settings);
-        settings = tls(params, env, settings);
+        credentials(params, env, settings);
+        tls(params, env, settings);
         return settings
-                .withTimeouts(params.getMillis(TIMEOUT, RedisSettings.DEFAULT_TIMEOUT_MILLIS, 1, 60_000),
+                .timeouts(params.getMillis(TIMEOUT, RedisSettings.DEFAULT_TIMEOUT_MILLIS, 1, 60_000),
                         params.getMillis(CONNECT_TIMEOUT, RedisSettings.DEFAULT_CONNECT_TIMEOUT_MILLIS, 1, 60_000))
-                .withPool((int) params.getLong(POOL_MAX_TOTAL, RedisSettings.DEFAULT_POOL_MAX_TOTAL, 1, 10_000),
+                .pool((int) params.getLong(POOL_MAX_TOTAL, RedisSettings.DEFAULT_POOL_MAX_TOTAL, 1, 10_000),
                         params.getMillis(POOL_MAX_WAIT, RedisSettings.DEFAULT_POOL_MAX_WAIT_MILLIS, 0, 60_000))
-                .withBreaker((int) params.getLong(BREAKER_FAILURES, StoreCircuitBreaker.DEFAULT_FAILURES, 1, 1_000),
+                .breaker((int) params.getLong(BREAKER_FAILURES, StoreCircuitBreaker.DEFAULT_FAILURES, 1, 1_000),
                         params.getMillis(BREAKER_OPEN, StoreCircuitBreaker.DEFAULT_OPEN_MILLIS, 100, 3_600_000),
                         (int) params.getLong(BREAKER_PROBES, StoreCircuitBreaker.DEFAULT_PROBES, 1, 100))
-                .withPipelining(params.getBoolean(PIPELINING, true));
+                .pipelining(params.getBoolean(PIPELINING, true))
+                .build();
     }
 
-    private static RedisSettings topology(ConfigParams params, Function<String, String> env) {
+    private static RedisSettings.Builder topology(ConfigParams params, Function<String, String> env) {
         List<String> given = new ArrayList<>();
         for (String name : new String[] {REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER}) {
             if (params.get(name) != null) {
@@ -101,7 +102,7 @@ public final class RedisParams {
             }
         }
         if (given.size() > 1) {
-            throw new ConfigurationException(given.get(1), RedisSettings.mask(params.get(given.get(1))), "exactly one of " + REDIS_URL
+            throw new ConfigurationException(given.get(1), UrlMask.mask(params.get(given.get(1))), "exactly one of " + REDIS_URL
                     + " (one node), " + REDIS_SENTINELS + " (Sentinel) or " + REDIS_CLUSTER + " (Cluster); both '"
                     + given.get(0) + "' and '" + given.get(1) + "' are set");
         }
@@ -112,13 +113,13 @@ public final class RedisParams {
                 throw new ConfigurationException(REDIS_SENTINEL_MASTER, null,
                         "the master name the sentinels monitor (sentinel monitor <name> ...), required with " + REDIS_SENTINELS);
             }
-            return RedisSettings.sentinel(REDIS_SENTINELS, sentinels, master);
+            return RedisUrl.sentinel(REDIS_SENTINELS, sentinels, master);
         }
         if (master != null) {
             throw new ConfigurationException(REDIS_SENTINEL_MASTER, master, "only together with " + REDIS_SENTINELS);
         }
         if (params.get(REDIS_CLUSTER) != null) {
-            return RedisSettings.cluster(REDIS_CLUSTER, params.get(REDIS_CLUSTER));
+            return RedisUrl.cluster(REDIS_CLUSTER, params.get(REDIS_CLUSTER));
         }
         String url = params.get(REDIS_URL);
         String source = REDIS_URL;
@@ -130,10 +131,10 @@ public final class RedisParams {
             url = env.apply(REDIS_URL_ENV).trim();
             source = "environment variable " + REDIS_URL_ENV;
         }
-        return url == null ? null : RedisSettings.fromUrl(source, url);
+        return url == null ? null : RedisUrl.standalone(source, url);
     }
 
-    private static RedisSettings credentials(ConfigParams params, Function<String, String> env, RedisSettings settings) {
+    private static void credentials(ConfigParams params, Function<String, String> env, RedisSettings.Builder settings) {
         String user = params.get(REDIS_USER);
         String passwordEnv = params.get(REDIS_PASSWORD_ENV);
         String passwordFile = params.get(REDIS_PASSWORD_FILE);
@@ -142,12 +143,13 @@ public final class RedisParams {
                     "either " + REDIS_PASSWORD_ENV + " or " + REDIS_PASSWORD_FILE + ", not both");
         }
         if (user == null && passwordEnv == null && passwordFile == null) {
-            return settings;
+            return;
         }
-        if (settings.credentialsParameter() != null) {
+        String fromUrl = settings.build().credentialsParameter();
+        if (fromUrl != null) {
             String given = user != null ? REDIS_USER : passwordEnv != null ? REDIS_PASSWORD_ENV : REDIS_PASSWORD_FILE;
             throw new ConfigurationException(given, params.get(given), "credentials in one place only: the Redis URL"
-                    + " from " + settings.credentialsParameter() + " already has user info");
+                    + " from " + fromUrl + " already has user info");
         }
         String password = null;
         String parameter = REDIS_USER;
@@ -161,10 +163,10 @@ public final class RedisParams {
             parameter = REDIS_PASSWORD_FILE;
             shown = passwordFile;
         }
-        return settings.withCredentials(user, password, parameter, shown);
+        settings.credentials(user, password, parameter, shown);
     }
 
-    private static RedisSettings tls(ConfigParams params, Function<String, String> env, RedisSettings settings) {
+    private static void tls(ConfigParams params, Function<String, String> env, RedisSettings.Builder settings) {
         String truststore = params.get(REDIS_TRUSTSTORE);
         String keystore = params.get(REDIS_KEYSTORE);
         String truststorePasswordEnv = params.get(REDIS_TRUSTSTORE_PASSWORD_ENV);
@@ -176,19 +178,20 @@ public final class RedisParams {
             throw new ConfigurationException(REDIS_KEYSTORE_PASSWORD_ENV, keystorePasswordEnv, "only with " + REDIS_KEYSTORE);
         }
         if (truststore == null && keystore == null) {
-            return settings;
+            return;
         }
-        if (settings.topology() == RedisSettings.Topology.STANDALONE && !settings.tls()) {
+        RedisSettings connection = settings.build();
+        if (connection.topology() == RedisSettings.Topology.STANDALONE && !connection.tls()) {
             String given = truststore != null ? REDIS_TRUSTSTORE : REDIS_KEYSTORE;
             throw new ConfigurationException(given, params.get(given), "TLS settings need a rediss:// URL; "
-                    + settings.parameter() + " is " + settings);
+                    + connection.parameter() + " is " + connection);
         }
         RedisTls stores = new RedisTls(truststore,
                 truststorePasswordEnv == null ? null : secretFromEnv(env, REDIS_TRUSTSTORE_PASSWORD_ENV, truststorePasswordEnv),
                 REDIS_TRUSTSTORE, keystore,
                 keystorePasswordEnv == null ? null : secretFromEnv(env, REDIS_KEYSTORE_PASSWORD_ENV, keystorePasswordEnv),
                 REDIS_KEYSTORE);
-        return settings.withTls(stores);
+        settings.tlsStores(stores);
     }
 
     private static String secretFromEnv(Function<String, String> env, String parameter, String variable) {

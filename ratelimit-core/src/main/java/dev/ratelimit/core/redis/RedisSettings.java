@@ -1,34 +1,19 @@
 package dev.ratelimit.core.redis;
 
-import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.StoreCircuitBreaker;
 
 /**
  * Where Redis is (one node, a Sentinel-monitored master, or a Cluster), who we are to it, and how long we
- * wait for it. Two filters with equal settings share one pool. {@link #toString()} never shows a password.
+ * wait for it; immutable, made with {@link #builder()} (or {@link RedisUrl}, which parses a URL or a node
+ * list into a builder). Two filters with equal settings share one pool. {@link #toString()} never shows a
+ * password.
  */
 public final class RedisSettings {
-
-    public static final String URL_ACCEPTED = "redis://[user:password@]host[:port][/database] or rediss://… for TLS";
-    /** Why a URL with a password in it often fails to parse, and the cure. */
-    private static final String ENCODE_HINT = "percent-encode '%', '@', '/', ':', '?', '#' and spaces in the"
-            + " user and password, e.g. %40 for '@'";
-    public static final String NODES_ACCEPTED = "a comma-separated list of host:port, e.g. 'redis-1:26379, redis-2:26379'"
-            + " (each may start with redis:// or rediss:// for TLS)";
 
     /** Default {@code timeout}: how long one Redis call may take before the failure mode decides. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 50;
@@ -49,338 +34,172 @@ public final class RedisSettings {
         CLUSTER
     }
 
-    private static final Pattern SCHEME = Pattern.compile("\\s*[A-Za-z][A-Za-z0-9+.-]*://");
+    private final Topology topology;
+    private final String parameter;
+    private final List<String> nodes;
+    private final String master;
+    private final boolean tls;
+    private final RedisTls stores;
+    private final String user;
+    private final String password;
+    private final int database;
+    private final long timeoutMillis;
+    private final long connectTimeoutMillis;
+    private final int poolMaxTotal;
+    private final long poolMaxWaitMillis;
+    private final int breakerFailures;
+    private final long breakerOpenMillis;
+    private final int breakerProbes;
+    private final boolean pipelining;
+    private final Provenance credentialsSource;
+    private final Provenance tlsSource;
 
-    private final Fields f;
-
-    private RedisSettings(Fields fields) {
-        this.f = fields;
-    }
-
-    /**
-     * @param parameter the parameter that held the URL, for error messages
-     */
-    public static RedisSettings fromUrl(String parameter, String url) {
-        URI uri;
-        try {
-            uri = new URI(url.trim());
-        } catch (URISyntaxException e) {
-            // Not attached as the cause: its message is the whole URL, password included.
-            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (" + e.getReason() + " at index "
-                    + e.getIndex() + "; " + ENCODE_HINT + ")");
+    private RedisSettings(Builder b) {
+        if (b.topology == null || b.nodes == null || b.nodes.isEmpty()) {
+            throw new IllegalStateException("Redis settings need a topology and at least one node");
         }
-        String scheme = uri.getScheme();
-        if (!"redis".equals(scheme) && !"rediss".equals(scheme) || uri.getHost() == null) {
-            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (" + ENCODE_HINT + ")");
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (no '?' or '#' part; " + ENCODE_HINT + ")");
-        }
-        Fields f = new Fields(Topology.STANDALONE, parameter);
-        f.nodes = Collections.singletonList(uri.getHost() + ":" + (uri.getPort() == -1 ? 6379 : uri.getPort()));
-        f.tls = "rediss".equals(scheme);
-        if (uri.getRawUserInfo() != null) {
-            String info = uri.getRawUserInfo();
-            int colon = info.indexOf(':');
-            f.user = colon < 0 ? null : decode(parameter, url, info.substring(0, colon));
-            f.password = decode(parameter, url, colon < 0 ? info : info.substring(colon + 1));
-            if (f.user != null && f.user.isEmpty()) {
-                f.user = null;
-            }
-            f.credentialsParameter = parameter;
-            f.credentialsValue = mask(url);
-        }
-        String path = uri.getPath();
-        if (path != null && path.length() > 1) {
-            String db = path.substring(1);
-            if (!db.matches("\\d{1,5}")) {
-                throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (database is a number)");
-            }
-            f.database = Integer.parseInt(db);
-        }
-        f.tlsParameter = parameter;
-        f.tlsValue = mask(url);
-        return new RedisSettings(f);
+        this.topology = b.topology;
+        this.parameter = b.parameter;
+        this.nodes = Collections.unmodifiableList(new ArrayList<>(b.nodes));
+        this.master = b.master;
+        this.tls = b.tls;
+        this.stores = b.stores;
+        this.user = b.user;
+        this.password = b.password;
+        this.database = b.database;
+        this.timeoutMillis = b.timeoutMillis;
+        this.connectTimeoutMillis = b.connectTimeoutMillis;
+        this.poolMaxTotal = b.poolMaxTotal;
+        this.poolMaxWaitMillis = b.poolMaxWaitMillis;
+        this.breakerFailures = b.breakerFailures;
+        this.breakerOpenMillis = b.breakerOpenMillis;
+        this.breakerProbes = b.breakerProbes;
+        this.pipelining = b.pipelining;
+        this.credentialsSource = b.credentialsSource;
+        this.tlsSource = b.tlsSource;
     }
 
-    /**
-     * The master named {@code master}, found through the given sentinels.
-     *
-     * @param parameter the parameter that held the sentinel list, for error messages
-     */
-    public static RedisSettings sentinel(String parameter, String sentinels, String master) {
-        Fields f = nodes(Topology.SENTINEL, parameter, sentinels);
-        f.master = master;
-        return new RedisSettings(f);
-    }
-
-    /**
-     * A Redis Cluster discovered from the given seed nodes (any one that answers is enough).
-     *
-     * @param parameter the parameter that held the seed list, for error messages
-     */
-    public static RedisSettings cluster(String parameter, String seeds) {
-        return new RedisSettings(nodes(Topology.CLUSTER, parameter, seeds));
-    }
-
-    private static Fields nodes(Topology topology, String parameter, String list) {
-        Fields f = new Fields(topology, parameter);
-        List<String> nodes = new ArrayList<>();
-        Boolean tls = null;
-        for (String entry : list.split(",")) {
-            String node = entry.trim();
-            boolean secure = node.startsWith("rediss://");
-            if (secure || node.startsWith("redis://")) {
-                node = node.substring(node.indexOf("//") + 2);
-            }
-            int colon = node.lastIndexOf(':');
-            if (colon <= 0 || !node.substring(colon + 1).matches("\\d{1,5}")
-                    || Integer.parseInt(node.substring(colon + 1)) > 65_535 || !node.substring(0, colon).matches("[A-Za-z0-9._\\-\\[\\]:]+")) {
-                throw new ConfigurationException(parameter, mask(list), NODES_ACCEPTED);
-            }
-            if (tls != null && tls != secure) {
-                throw new ConfigurationException(parameter, mask(list), NODES_ACCEPTED + "; either all entries use rediss:// or none");
-            }
-            tls = secure;
-            if (!nodes.contains(node)) {
-                nodes.add(node);
-            }
-        }
-        f.nodes = Collections.unmodifiableList(nodes);
-        f.tls = tls != null && tls;
-        f.tlsParameter = parameter;
-        f.tlsValue = mask(list);
-        return f;
-    }
-
-    public RedisSettings withTimeouts(long timeoutMillis, long connectTimeoutMillis) {
-        Fields f = this.f.copy();
-        f.timeoutMillis = timeoutMillis;
-        f.connectTimeoutMillis = connectTimeoutMillis;
-        return new RedisSettings(f);
-    }
-
-    public RedisSettings withPool(int poolMaxTotal, long poolMaxWaitMillis) {
-        Fields f = this.f.copy();
-        f.poolMaxTotal = poolMaxTotal;
-        f.poolMaxWaitMillis = poolMaxWaitMillis;
-        return new RedisSettings(f);
-    }
-
-    /** Whether concurrent script calls are coalesced into pipelines (see {@code ScriptCalls}). */
-    public RedisSettings withPipelining(boolean pipelining) {
-        Fields f = this.f.copy();
-        f.pipelining = pipelining;
-        return new RedisSettings(f);
-    }
-
-    public RedisSettings withBreaker(int failures, long openMillis, int probes) {
-        Fields f = this.f.copy();
-        f.breakerFailures = failures;
-        f.breakerOpenMillis = openMillis;
-        f.breakerProbes = probes;
-        return new RedisSettings(f);
-    }
-
-    /**
-     * The ACL user and password (null: none). {@code parameter} and {@code shownValue} name where the
-     * password came from (never the password), for the message when Redis refuses them.
-     */
-    public RedisSettings withCredentials(String user, String password, String parameter, String shownValue) {
-        Fields f = this.f.copy();
-        f.user = user;
-        f.password = password;
-        f.credentialsParameter = parameter;
-        f.credentialsValue = shownValue;
-        return new RedisSettings(f);
-    }
-
-    /** TLS with these trust and key stores; null keeps the JVM's default trust and no client certificate. */
-    public RedisSettings withTls(RedisTls stores) {
-        Fields f = this.f.copy();
-        f.tls = true;
-        f.stores = stores;
-        if (stores != null) {
-            f.tlsParameter = stores.parameter();
-            f.tlsValue = stores.shownValue();
-        }
-        return new RedisSettings(f);
-    }
-
-    /**
-     * RFC 3986 percent-decoding of the user or password, as UTF-8. Unlike form decoding, {@code +} stays
-     * {@code +}. Messages never show the text: it is a secret.
-     */
-    private static String decode(String parameter, String url, String text) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '%') {
-                int high = i + 2 < text.length() ? Character.digit(text.charAt(i + 1), 16) : -1;
-                int low = high < 0 ? -1 : Character.digit(text.charAt(i + 2), 16);
-                if (low < 0) {
-                    throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (" + ENCODE_HINT + ")");
-                }
-                bytes.write(high * 16 + low);
-                i += 2;
-            } else {
-                int next = text.indexOf('%', i);
-                String plain = text.substring(i, next < 0 ? text.length() : next);
-                byte[] encoded = plain.getBytes(StandardCharsets.UTF_8);
-                bytes.write(encoded, 0, encoded.length);
-                i += plain.length() - 1;
-            }
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
-            throw new ConfigurationException(parameter, mask(url), URL_ACCEPTED + " (user and password percent-encoded as UTF-8)");
-        }
-    }
-
-    /**
-     * The text (a URL, or a list of nodes) with every password replaced by {@code ***}, safe for logs and
-     * messages. A password may hold {@code / @ : #}: everything from the scheme's {@code //} (or the start)
-     * to the last {@code @} is user info, of which only the user before the first {@code :} is kept.
-     */
-    static String mask(String text) {
-        if (text == null) {
-            return null;
-        }
-        int end = text.lastIndexOf('@');
-        Matcher scheme = SCHEME.matcher(text);
-        int start = scheme.lookingAt() ? scheme.end() : 0;
-        if (end < start) {
-            return withoutQuery(text, start);
-        }
-        String info = text.substring(start, end);
-        int colon = info.indexOf(':');
-        String user = colon < 0 ? "" : info.substring(0, colon);
-        String shown = colon < 0 || user.indexOf('@') >= 0 || user.indexOf('/') >= 0 ? "***" : user + ":***";
-        return text.substring(0, start) + shown + withoutQuery(text.substring(end), 0);
-    }
-
-    /** A query or fragment ({@code ?password=…}, refused anyway) is never shown: it may hold a secret. */
-    private static String withoutQuery(String text, int from) {
-        int query = -1;
-        for (int i = from; i < text.length() && query < 0; i++) {
-            if (text.charAt(i) == '?' || text.charAt(i) == '#') {
-                query = i;
-            }
-        }
-        return query < 0 ? text : text.substring(0, query) + "?***";
+    public static Builder builder() {
+        return new Builder();
     }
 
     public Topology topology() {
-        return f.topology;
+        return topology;
     }
 
     /** The node ({@code host:port}) of a single-node URL, else the sentinels or the cluster seeds. */
     public List<String> nodes() {
-        return f.nodes;
+        return nodes;
     }
 
     /** The Sentinel master name, or null. */
     public String master() {
-        return f.master;
+        return master;
     }
 
     /** The first node's host: the URL's host, or the first sentinel or seed. */
     public String host() {
-        String node = f.nodes.get(0);
+        String node = nodes.get(0);
         return node.substring(0, node.lastIndexOf(':'));
     }
 
     public int port() {
-        String node = f.nodes.get(0);
+        String node = nodes.get(0);
         return Integer.parseInt(node.substring(node.lastIndexOf(':') + 1));
     }
 
     public boolean tls() {
-        return f.tls;
+        return tls;
     }
 
     /** Trust and key stores for TLS, or null for the JVM's defaults. */
     public RedisTls stores() {
-        return f.stores;
+        return stores;
     }
 
     public String user() {
-        return f.user;
+        return user;
     }
 
     public String password() {
-        return f.password;
+        return password;
     }
 
     /** The parameter the connection or its topology came from, e.g. {@code redis-cluster}. */
     public String parameter() {
-        return f.parameter;
+        return parameter;
     }
 
     /** The parameter that gave the password (for messages), or null. */
     String credentialsParameter() {
-        return f.credentialsParameter;
+        return credentialsSource == null ? null : credentialsSource.parameter;
     }
 
     String credentialsValue() {
-        return f.credentialsValue;
+        return credentialsSource == null ? null : credentialsSource.shownValue;
     }
 
     /** The parameter whose trust settings Redis' certificate failed (for messages). */
     String tlsParameter() {
-        return f.tlsParameter;
+        return tlsSource == null ? null : tlsSource.parameter;
     }
 
     String tlsValue() {
-        return f.tlsValue;
+        return tlsSource == null ? null : tlsSource.shownValue;
     }
 
     public int database() {
-        return f.database;
+        return database;
     }
 
     public long timeoutMillis() {
-        return f.timeoutMillis;
+        return timeoutMillis;
     }
 
     public long connectTimeoutMillis() {
-        return f.connectTimeoutMillis;
+        return connectTimeoutMillis;
     }
 
     public int poolMaxTotal() {
-        return f.poolMaxTotal;
+        return poolMaxTotal;
     }
 
     public long poolMaxWaitMillis() {
-        return f.poolMaxWaitMillis;
+        return poolMaxWaitMillis;
     }
 
     public int breakerFailures() {
-        return f.breakerFailures;
+        return breakerFailures;
     }
 
     public long breakerOpenMillis() {
-        return f.breakerOpenMillis;
+        return breakerOpenMillis;
     }
 
     public int breakerProbes() {
-        return f.breakerProbes;
+        return breakerProbes;
     }
 
+    /** Whether concurrent script calls are coalesced into pipelines (see {@code ScriptCalls}). */
     public boolean pipelining() {
-        return f.pipelining;
+        return pipelining;
+    }
+
+    /** What makes two settings share one pool: every value, but not where it came from. */
+    private List<Object> identity() {
+        return Arrays.asList(topology, nodes, master, tls, stores, user, password, database,
+                timeoutMillis, connectTimeoutMillis, poolMaxTotal, poolMaxWaitMillis, breakerFailures,
+                breakerOpenMillis, breakerProbes, pipelining);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RedisSettings && f.key().equals(((RedisSettings) o).f.key());
+        return o instanceof RedisSettings && identity().equals(((RedisSettings) o).identity());
     }
 
     @Override
     public int hashCode() {
-        return f.key().hashCode();
+        return identity().hashCode();
     }
 
     /**
@@ -389,76 +208,138 @@ public final class RedisSettings {
      */
     @Override
     public String toString() {
-        String user = f.user != null ? f.user + "@" : "";
-        String scheme = f.tls ? "rediss" : "redis";
-        switch (f.topology) {
+        String shownUser = user != null ? user + "@" : "";
+        String scheme = tls ? "rediss" : "redis";
+        switch (topology) {
             case SENTINEL:
-                return scheme + "-sentinel://" + user + String.join(",", f.nodes) + "/" + f.master + "/" + f.database;
+                return scheme + "-sentinel://" + shownUser + String.join(",", nodes) + "/" + master + "/" + database;
             case CLUSTER:
-                return scheme + "-cluster://" + user + String.join(",", f.nodes);
+                return scheme + "-cluster://" + shownUser + String.join(",", nodes);
             default:
-                return scheme + "://" + user + f.nodes.get(0) + "/" + f.database;
+                return scheme + "://" + shownUser + nodes.get(0) + "/" + database;
         }
     }
 
-    /** The values, copied on every change so that a settings object never changes once built. */
-    private static final class Fields {
-        final Topology topology;
+    /** Which parameter gave a value, and that parameter's value as it may be shown (masked). */
+    private static final class Provenance {
         final String parameter;
-        List<String> nodes;
-        String master;
-        boolean tls;
-        RedisTls stores;
-        String user;
-        String password;
-        int database;
-        long timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
-        long connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
-        int poolMaxTotal = DEFAULT_POOL_MAX_TOTAL;
-        long poolMaxWaitMillis = DEFAULT_POOL_MAX_WAIT_MILLIS;
-        int breakerFailures = StoreCircuitBreaker.DEFAULT_FAILURES;
-        long breakerOpenMillis = StoreCircuitBreaker.DEFAULT_OPEN_MILLIS;
-        int breakerProbes = StoreCircuitBreaker.DEFAULT_PROBES;
-        boolean pipelining = true;
-        // Where values came from, for messages only: not part of equality.
-        String credentialsParameter;
-        String credentialsValue;
-        String tlsParameter;
-        String tlsValue;
+        final String shownValue;
 
-        Fields(Topology topology, String parameter) {
+        Provenance(String parameter, String shownValue) {
+            this.parameter = parameter;
+            this.shownValue = shownValue;
+        }
+    }
+
+    /**
+     * Collects the values; {@link #build()} may be called more than once, each time a snapshot. Defaults
+     * are the {@code DEFAULT_*} constants here and in {@link StoreCircuitBreaker}, with pipelining on.
+     */
+    public static final class Builder {
+        private Topology topology;
+        private String parameter;
+        private List<String> nodes;
+        private String master;
+        private boolean tls;
+        private RedisTls stores;
+        private String user;
+        private String password;
+        private int database;
+        private long timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
+        private long connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
+        private int poolMaxTotal = DEFAULT_POOL_MAX_TOTAL;
+        private long poolMaxWaitMillis = DEFAULT_POOL_MAX_WAIT_MILLIS;
+        private int breakerFailures = StoreCircuitBreaker.DEFAULT_FAILURES;
+        private long breakerOpenMillis = StoreCircuitBreaker.DEFAULT_OPEN_MILLIS;
+        private int breakerProbes = StoreCircuitBreaker.DEFAULT_PROBES;
+        private boolean pipelining = true;
+        private Provenance credentialsSource;
+        private Provenance tlsSource;
+
+        private Builder() {
+        }
+
+        /** @param parameter the parameter the connection came from, for messages */
+        public Builder topology(Topology topology, String parameter) {
             this.topology = topology;
             this.parameter = parameter;
+            return this;
         }
 
-        Fields copy() {
-            Fields c = new Fields(topology, parameter);
-            c.nodes = nodes;
-            c.master = master;
-            c.tls = tls;
-            c.stores = stores;
-            c.user = user;
-            c.password = password;
-            c.database = database;
-            c.timeoutMillis = timeoutMillis;
-            c.connectTimeoutMillis = connectTimeoutMillis;
-            c.poolMaxTotal = poolMaxTotal;
-            c.poolMaxWaitMillis = poolMaxWaitMillis;
-            c.breakerFailures = breakerFailures;
-            c.breakerOpenMillis = breakerOpenMillis;
-            c.breakerProbes = breakerProbes;
-            c.pipelining = pipelining;
-            c.credentialsParameter = credentialsParameter;
-            c.credentialsValue = credentialsValue;
-            c.tlsParameter = tlsParameter;
-            c.tlsValue = tlsValue;
-            return c;
+        /** The one node, the sentinels or the cluster seeds, each {@code host:port}. */
+        public Builder nodes(List<String> nodes) {
+            this.nodes = nodes;
+            return this;
         }
 
-        List<Object> key() {
-            return Arrays.asList(topology, nodes, master, tls, stores, user, password, database,
-                    timeoutMillis, connectTimeoutMillis, poolMaxTotal, poolMaxWaitMillis, breakerFailures,
-                    breakerOpenMillis, breakerProbes, pipelining);
+        /** The master name the sentinels monitor. */
+        public Builder master(String master) {
+            this.master = master;
+            return this;
+        }
+
+        /**
+         * TLS on or off, as {@code parameter} (shown as {@code shownValue}, masked) said: it is named when
+         * Redis' certificate is not trusted.
+         */
+        public Builder tls(boolean tls, String parameter, String shownValue) {
+            this.tls = tls;
+            this.tlsSource = new Provenance(parameter, shownValue);
+            return this;
+        }
+
+        /** TLS with these trust and key stores, which are then named when Redis' certificate is not trusted. */
+        public Builder tlsStores(RedisTls stores) {
+            this.tls = true;
+            this.stores = stores;
+            this.tlsSource = new Provenance(stores.parameter(), stores.shownValue());
+            return this;
+        }
+
+        /**
+         * The ACL user and password (null: none). {@code parameter} and {@code shownValue} name where the
+         * password came from (never the password), for the message when Redis refuses them.
+         */
+        public Builder credentials(String user, String password, String parameter, String shownValue) {
+            this.user = user;
+            this.password = password;
+            this.credentialsSource = new Provenance(parameter, shownValue);
+            return this;
+        }
+
+        public Builder database(int database) {
+            this.database = database;
+            return this;
+        }
+
+        public Builder timeouts(long timeoutMillis, long connectTimeoutMillis) {
+            this.timeoutMillis = timeoutMillis;
+            this.connectTimeoutMillis = connectTimeoutMillis;
+            return this;
+        }
+
+        public Builder pool(int poolMaxTotal, long poolMaxWaitMillis) {
+            this.poolMaxTotal = poolMaxTotal;
+            this.poolMaxWaitMillis = poolMaxWaitMillis;
+            return this;
+        }
+
+        public Builder breaker(int failures, long openMillis, int probes) {
+            this.breakerFailures = failures;
+            this.breakerOpenMillis = openMillis;
+            this.breakerProbes = probes;
+            return this;
+        }
+
+        /** Whether concurrent script calls are coalesced into pipelines (see {@code ScriptCalls}). */
+        public Builder pipelining(boolean pipelining) {
+            this.pipelining = pipelining;
+            return this;
+        }
+
+        /** @throws IllegalStateException without a topology or nodes (a programming error, not configuration) */
+        public RedisSettings build() {
+            return new RedisSettings(this);
         }
     }
 }

@@ -57,9 +57,9 @@ class PipelineFaultsTest {
     }
 
     private void open(long timeoutMillis, long connectTimeoutMillis, long poolMaxWaitMillis) {
-        store = clients.open(RedisSettings.fromUrl("redis-url", proxy.url())
-                .withTimeouts(timeoutMillis, connectTimeoutMillis).withPool(32, poolMaxWaitMillis)
-                .withBreaker(1_000, 1_000, 3));
+        store = clients.open(RedisUrl.standalone("redis-url", proxy.url())
+                .timeouts(timeoutMillis, connectTimeoutMillis).pool(32, poolMaxWaitMillis)
+                .breaker(1_000, 1_000, 3).build());
         // Both scripts known to Redis, so that every reply below is a script's.
         for (Algorithm algorithm : Algorithm.values()) {
             store.acquire(algorithm, List.of("t:{warm}"), ONE_PER_MINUTE, 1);

@@ -15,7 +15,7 @@ class RedisSettingsTest {
 
     @Test
     void reads_host_port_credentials_and_database() {
-        RedisSettings s = RedisSettings.fromUrl("redis-url", "rediss://app:s%40cret@cache.internal:6380/2");
+        RedisSettings s = RedisUrl.standalone("redis-url", "rediss://app:s%40cret@cache.internal:6380/2").build();
         assertThat(s.host()).isEqualTo("cache.internal");
         assertThat(s.port()).isEqualTo(6380);
         assertThat(s.tls()).isTrue();
@@ -27,7 +27,7 @@ class RedisSettingsTest {
 
     @Test
     void defaults_to_port_6379_and_database_0() {
-        RedisSettings s = RedisSettings.fromUrl("redis-url", "redis://localhost");
+        RedisSettings s = RedisUrl.standalone("redis-url", "redis://localhost").build();
         assertThat(s.port()).isEqualTo(6379);
         assertThat(s.database()).isZero();
         assertThat(s.user()).isNull();
@@ -35,16 +35,16 @@ class RedisSettingsTest {
 
     @Test
     void reads_a_password_without_user() {
-        RedisSettings s = RedisSettings.fromUrl("redis-url", "redis://:pw@localhost:1");
+        RedisSettings s = RedisUrl.standalone("redis-url", "redis://:pw@localhost:1").build();
         assertThat(s.user()).isNull();
         assertThat(s.password()).isEqualTo("pw");
     }
 
     @Test
     void rejects_other_schemes_without_echoing_the_password() {
-        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-url", "http://u:secret@host"))
+        assertThatThrownBy(() -> RedisUrl.standalone("redis-url", "http://u:secret@host"))
                 .hasMessageContaining("'redis-url'").hasMessageContaining("redis://");
-        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-url", "redis://u:secret@host/x"))
+        assertThatThrownBy(() -> RedisUrl.standalone("redis-url", "redis://u:secret@host/x"))
                 .hasMessageContaining("***").hasMessageNotContaining("secret");
     }
 
@@ -68,7 +68,7 @@ class RedisSettingsTest {
     })
     void never_shows_the_password_of_a_url_it_refuses(String url, String password) {
         String decoded = password.replace("%40", "@").replace("%2F", "/").replace("%25", "%");
-        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-url", url)).satisfies(e -> {
+        assertThatThrownBy(() -> RedisUrl.standalone("redis-url", url)).satisfies(e -> {
             assertThat(e).isInstanceOf(ConfigurationException.class).hasMessageContaining("'redis-url'");
             assertNoSecret(e, password, decoded);
         });
@@ -90,9 +90,9 @@ class RedisSettingsTest {
 
     @Test
     void never_shows_a_password_given_in_a_node_list() {
-        assertThatThrownBy(() -> RedisSettings.sentinel("redis-sentinels", "redis://:s3cr3t@s1:26379, s2:26379", "m"))
+        assertThatThrownBy(() -> RedisUrl.sentinel("redis-sentinels", "redis://:s3cr3t@s1:26379, s2:26379", "m"))
                 .satisfies(e -> assertNoSecret(e, "s3cr3t")).hasMessageContaining("'redis-sentinels'");
-        assertThatThrownBy(() -> RedisSettings.cluster("redis-cluster", "n1:6379,rediss://u:p@ss,w@n2:6379"))
+        assertThatThrownBy(() -> RedisUrl.cluster("redis-cluster", "n1:6379,rediss://u:p@ss,w@n2:6379"))
                 .satisfies(e -> assertNoSecret(e, "p@ss,w")).hasMessageContaining("'redis-cluster'");
         assertThatThrownBy(() -> Topologies.settings(Topologies.params("redis-url", "redis://a:6379",
                 "redis-cluster", "rediss://u:s3cr3t@n1:6379"), Map.of()))
@@ -101,18 +101,36 @@ class RedisSettingsTest {
 
     @Test
     void decodes_the_password_by_rfc_3986_keeping_plus_as_plus() {
-        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:a+b@host").password()).isEqualTo("a+b");
-        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:a%2Bb@host").password()).isEqualTo("a+b");
-        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:a%40b%2F%25%3A@host").password()).isEqualTo("a@b/%:");
-        assertThat(RedisSettings.fromUrl("redis-url", "redis://us%2Ber:pw@host").user()).isEqualTo("us+er");
-        assertThat(RedisSettings.fromUrl("redis-url", "redis://u:%C3%A9t%C3%A9@host").password()).isEqualTo("\u00e9t\u00e9");
+        assertThat(RedisUrl.standalone("redis-url", "redis://u:a+b@host").build().password()).isEqualTo("a+b");
+        assertThat(RedisUrl.standalone("redis-url", "redis://u:a%2Bb@host").build().password()).isEqualTo("a+b");
+        assertThat(RedisUrl.standalone("redis-url", "redis://u:a%40b%2F%25%3A@host").build().password()).isEqualTo("a@b/%:");
+        assertThat(RedisUrl.standalone("redis-url", "redis://us%2Ber:pw@host").build().user()).isEqualTo("us+er");
+        assertThat(RedisUrl.standalone("redis-url", "redis://u:%C3%A9t%C3%A9@host").build().password()).isEqualTo("\u00e9t\u00e9");
     }
 
     @Test
     void masks_passwords_with_slashes_and_at_signs_keeping_the_user_and_host() {
-        assertThat(RedisSettings.mask("redis://u:p/a@ss@host:6379")).isEqualTo("redis://u:***@host:6379");
-        assertThat(RedisSettings.mask("redis://:p@ss@host")).isEqualTo("redis://:***@host");
-        assertThat(RedisSettings.mask("redis://secret@host/0")).isEqualTo("redis://***@host/0");
-        assertThat(RedisSettings.mask("redis://host:6379/0")).isEqualTo("redis://host:6379/0");
+        assertThat(UrlMask.mask("redis://u:p/a@ss@host:6379")).isEqualTo("redis://u:***@host:6379");
+        assertThat(UrlMask.mask("redis://:p@ss@host")).isEqualTo("redis://:***@host");
+        assertThat(UrlMask.mask("redis://secret@host/0")).isEqualTo("redis://***@host/0");
+        assertThat(UrlMask.mask("redis://host:6379/0")).isEqualTo("redis://host:6379/0");
+    }
+
+    @Test
+    void equal_values_are_equal_settings_whichever_parameter_gave_them() {
+        RedisSettings fromParameter = RedisUrl.standalone("redis-url", "redis://u:pw@host:6379/0").build();
+        RedisSettings fromEnvironment = RedisUrl.standalone("environment variable REDIS_URL", "redis://u:pw@host").build();
+        assertThat(fromEnvironment).isEqualTo(fromParameter).hasSameHashCodeAs(fromParameter);
+        assertThat(RedisUrl.standalone("redis-url", "redis://u:pw@host").pipelining(false).build()).isNotEqualTo(fromParameter);
+        assertThat(RedisUrl.standalone("redis-url", "redis://u:other@host").build()).isNotEqualTo(fromParameter);
+    }
+
+    @Test
+    void a_builder_builds_snapshots_that_later_changes_leave_alone() {
+        RedisSettings.Builder builder = RedisUrl.standalone("redis-url", "redis://host").timeouts(7, 8);
+        RedisSettings first = builder.build();
+        builder.timeouts(70, 80);
+        assertThat(first.timeoutMillis()).isEqualTo(7);
+        assertThat(builder.build().timeoutMillis()).isEqualTo(70);
     }
 }

@@ -42,7 +42,7 @@ class RedisStoreBreakerTest {
 
     @BeforeEach
     void open() {
-        connection = LazyRedisClient.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(2_000, 2_000));
+        connection = LazyRedisClient.open(RedisUrl.standalone("redis-url", REDIS.url()).timeouts(2_000, 2_000).build());
         Supplier<UnifiedJedis> client = () -> {
             if (error != null) {
                 throw error;

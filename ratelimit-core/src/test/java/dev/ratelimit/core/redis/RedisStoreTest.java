@@ -36,7 +36,7 @@ class RedisStoreTest extends StoreContract {
     @BeforeAll
     static void connect() {
         clients = new RedisClients();
-        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(2_000, 2_000).withPool(32, 2_000));
+        store = clients.open(RedisUrl.standalone("redis-url", REDIS.url()).timeouts(2_000, 2_000).pool(32, 2_000).build());
     }
 
     @AfterAll
@@ -177,7 +177,7 @@ class RedisStoreTest extends StoreContract {
     @Test
     void shares_one_client_between_stores_with_equal_settings() {
         try (RedisClients own = new RedisClients()) {
-            RedisSettings settings = RedisSettings.fromUrl("redis-url", REDIS.url());
+            RedisSettings settings = RedisUrl.standalone("redis-url", REDIS.url()).build();
             RedisStore first = own.open(settings);
             RedisStore second = own.open(settings);
             assertThat(own.openClients()).isEqualTo(1);

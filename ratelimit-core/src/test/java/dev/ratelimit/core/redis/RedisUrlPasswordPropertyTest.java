@@ -51,7 +51,7 @@ class RedisUrlPasswordPropertyTest {
         try {
             RedisSettings settings = form == Form.RAW_FROM_THE_ENVIRONMENT
                     ? Topologies.settings(Topologies.params(), Map.of(RedisParams.REDIS_URL_ENV, url))
-                    : RedisSettings.fromUrl("redis-url", url);
+                    : RedisUrl.standalone("redis-url", url).build();
             assertThat(form).as("a URL with a database that is not a number is refused").isNotEqualTo(Form.RAW_WITH_A_BAD_DATABASE);
             assertThat(settings.toString()).doesNotContain(password).doesNotContain(encoded);
             if (form == Form.ENCODED) {

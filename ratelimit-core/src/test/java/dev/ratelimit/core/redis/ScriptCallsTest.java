@@ -49,7 +49,7 @@ class ScriptCallsTest {
     void connect() {
         REDIS.redis().command("FLUSHALL");
         clients = new RedisClients();
-        store = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(5_000, 2_000).withPool(THREADS, 5_000));
+        store = clients.open(RedisUrl.standalone("redis-url", REDIS.url()).timeouts(5_000, 2_000).pool(THREADS, 5_000).build());
         pool = Executors.newFixedThreadPool(THREADS + ScriptCalls.MAX_LEADERS);
     }
 

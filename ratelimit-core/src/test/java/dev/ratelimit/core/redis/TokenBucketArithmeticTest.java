@@ -37,7 +37,7 @@ class TokenBucketArithmeticTest {
     static void startRedis() {
         redis = TestRedis.start();
         clients = new RedisClients();
-        store = clients.open(RedisSettings.fromUrl("redis-url", redis.url()).withTimeouts(2_000, 2_000));
+        store = clients.open(RedisUrl.standalone("redis-url", redis.url()).timeouts(2_000, 2_000).build());
     }
 
     @AfterContainer

@@ -34,8 +34,8 @@ import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.redis.RedisClients;
-import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.redis.RedisStore;
+import dev.ratelimit.core.redis.RedisUrl;
 import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedisExtension;
 
@@ -55,8 +55,8 @@ class WebhookGateTest {
     @BeforeAll
     static void connect() {
         clients = new RedisClients();
-        redis = clients.open(RedisSettings.fromUrl("redis-url", REDIS.url()).withTimeouts(300, 300).withPool(8, 300)
-                .withBreaker(100, 100, 1));
+        redis = clients.open(RedisUrl.standalone("redis-url", REDIS.url()).timeouts(300, 300).pool(8, 300)
+                .breaker(100, 100, 1).build());
     }
 
     @AfterAll
