@@ -2,9 +2,7 @@ package dev.ratelimit.core.redis;
 
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,7 +17,6 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * Runs the limiter's Lua scripts on one Redis client, shared by every policy on that client.
@@ -219,10 +216,11 @@ public final class ScriptCalls {
                 c.result(runAlone(c.script, c.keys, c.args));
             } else {
                 pipelinedCalls.add(batch.size());
-                List<Call> unknownScript = pipeline(batch, false);
-                if (!unknownScript.isEmpty()) {
+                LuaScript.PipelineRound first = LuaScript.PipelineRound.first();
+                List<Call> forgotten = pipeline(batch, first);
+                if (!forgotten.isEmpty()) {
                     // Redis lost its scripts (restart, SCRIPT FLUSH, failover): these calls did not run.
-                    pipeline(unknownScript, true);
+                    pipeline(forgotten, first.reloading());
                 }
             }
         } catch (RuntimeException e) {
@@ -254,23 +252,21 @@ public final class ScriptCalls {
     }
 
     /**
-     * Sends the calls as one pipeline and fills each one's reply or failure. With {@code loadScripts},
-     * the first call of each script is an EVAL, which loads it for the EVALSHAs after it.
+     * Sends the calls as one pipeline, the way {@code round} sends script calls, and fills each one's
+     * reply or failure.
      *
-     * @return the calls whose script Redis did not know (not run)
+     * @return the calls the round says to send again (not run)
      * @throws JedisException when the pipeline broke: every call in it whose reply is missing fails
      */
-    private List<Call> pipeline(List<Call> calls, boolean loadScripts) {
+    private List<Call> pipeline(List<Call> calls, LuaScript.PipelineRound round) {
         // Nothing is written before the connection is had, so a failure to get one may be retried. (A pooled
         // connection is not validated on borrow: one that died idle fails later, at sync, and is not resent.)
         AbstractPipeline pipeline = onLiveConnection(() -> redis.get().pipelined());
         List<Response<Object>> replies = new ArrayList<>(calls.size());
         boolean synced = false;
         try {
-            Set<LuaScript> loaded = new HashSet<>();
             for (Call c : calls) {
-                replies.add(loadScripts && loaded.add(c.script) ? pipeline.eval(c.script.source(), c.keys, c.args)
-                        : pipeline.evalsha(c.script.sha1(), c.keys, c.args));
+                replies.add(round.send(pipeline, c.script, c.keys, c.args));
             }
             pipeline.sync();
             synced = true;
@@ -284,22 +280,20 @@ public final class ScriptCalls {
         } finally {
             close(pipeline, synced);
         }
-        List<Call> unknownScript = new ArrayList<>(0);
+        List<Call> resend = new ArrayList<>(0);
         for (int i = 0; i < calls.size(); i++) {
             Call c = calls.get(i);
             try {
                 c.result(replies.get(i).get());
-            } catch (JedisNoScriptException e) {
-                if (loadScripts) {
-                    c.failIfOpen(e);
-                } else {
-                    unknownScript.add(c);
-                }
             } catch (JedisException e) {
-                c.failIfOpen(e);
+                if (round.resends(e)) {
+                    resend.add(c);
+                } else {
+                    c.failIfOpen(e);
+                }
             }
         }
-        return unknownScript;
+        return resend;
     }
 
     /** Gives the connection back; after a failed sync (closing would read again), without a second failure. */
