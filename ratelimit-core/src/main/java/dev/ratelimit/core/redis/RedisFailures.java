@@ -35,7 +35,7 @@ final class RedisFailures {
             }
             if (upper.startsWith("NOPERM")) {
                 return credentials(settings, "Redis " + settings + " accepted user '" + settings.user()
-                        + "' but refused it a command the limiter needs (see the minimal ACL in README): " + message, t);
+                        + "' but refused it a command the limiter needs (see the minimal ACL in src/docs/redis.md): " + message, t);
             }
             if (t instanceof SSLException || t instanceof CertificateException) {
                 return new ConfigurationException(settings.tlsParameter(), settings.tlsValue(), "Redis " + settings
