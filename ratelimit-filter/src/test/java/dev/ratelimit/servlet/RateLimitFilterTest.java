@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.ratelimit.testing.OkServlet;
 import dev.ratelimit.testing.TestRedisExtension;
 
 /** The filter in a real Tomcat 9 against a real Redis. */
@@ -96,7 +97,7 @@ class RateLimitFilterTest {
     void two_filters_on_one_request_show_the_outer_filters_tighter_limit() {
         String app = "/app" + APPS.incrementAndGet();
         tomcat.deploy(app, List.of(params("limits", "5/1m", "scope", "outer"), params("limits", "100/1m", "scope", "inner")),
-                Map.of(), new EmbeddedTomcat.OkServlet());
+                Map.of(), new OkServlet());
         tomcat.get(app + "/x");
         HttpResponse<String> second = tomcat.get(app + "/x");
         assertThat(second.statusCode()).isEqualTo(200);
@@ -108,7 +109,7 @@ class RateLimitFilterTest {
     void two_filters_on_one_request_show_the_inner_filters_denial() {
         String app = "/app" + APPS.incrementAndGet();
         tomcat.deploy(app, List.of(params("limits", "100/1m", "scope", "outer"), params("limits", "1/1m", "scope", "inner")),
-                Map.of(), new EmbeddedTomcat.OkServlet());
+                Map.of(), new OkServlet());
         assertThat(tomcat.get(app + "/x").headers().allValues("X-RateLimit-Limit")).containsExactly("1");
         HttpResponse<String> denied = tomcat.get(app + "/x");
         assertThat(denied.statusCode()).isEqualTo(429);

@@ -1,10 +1,8 @@
 package dev.ratelimit.jaxrs;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,25 +12,19 @@ import javax.servlet.ServletConfig;
 import javax.servlet.ServletException;
 import javax.servlet.ServletRequest;
 import javax.servlet.ServletResponse;
-import javax.servlet.http.HttpServlet;
-import javax.servlet.http.HttpServletRequest;
-import javax.servlet.http.HttpServletResponse;
 import javax.ws.rs.core.Application;
 
 import org.apache.catalina.Context;
-import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 import dev.ratelimit.servlet.RateLimitFilter;
-
-import dev.ratelimit.testing.TestHttp;
+import dev.ratelimit.testing.OkServlet;
+import dev.ratelimit.testing.TestTomcat;
 
 /**
- * A real Tomcat 9 on a free port, where tests deploy JAX-RS applications as a web.xml would: the
+ * The test-support {@link TestTomcat}, where tests deploy JAX-RS applications as a web.xml would: the
  * runtime's servlet at {@code /rest/*} with {@code javax.ws.rs.Application}, load-on-startup, and this
  * jar's container initializer. Classes are registered explicitly: no classpath scanning.
  */
@@ -40,9 +32,7 @@ final class JaxrsTomcat implements AutoCloseable {
 
     static final String REST = "/rest";
 
-
-    private final Tomcat tomcat = new Tomcat();
-    private final int port;
+    private final TestTomcat tomcat = new TestTomcat();
 
     /** What became of one deployment. */
     static final class Deployment {
@@ -58,20 +48,7 @@ final class JaxrsTomcat implements AutoCloseable {
 
     /** The port Tomcat listens on, for tests that write raw HTTP. */
     int port() {
-        return port;
-    }
-
-    JaxrsTomcat() {
-        try {
-            File base = Files.createTempDirectory("tomcat").toFile();
-            tomcat.setBaseDir(base.getAbsolutePath());
-            tomcat.setPort(0);
-            tomcat.getHost();
-            tomcat.start();
-            port = tomcat.getConnector().getLocalPort();
-        } catch (IOException | LifecycleException e) {
-            throw new IllegalStateException(e);
-        }
+        return tomcat.port();
     }
 
     /**
@@ -80,13 +57,7 @@ final class JaxrsTomcat implements AutoCloseable {
      */
     Deployment deploy(String path, JaxrsRuntime runtime, Class<? extends Application> application,
                       Map<String, String> contextParams, Map<String, String> filterParams) {
-        File docBase = new File(tomcat.getServer().getCatalinaBase(), "webapps");
-        docBase.mkdirs();
-        StandardContext context = new StandardContext();
-        context.setName(path);
-        context.setPath(path);
-        context.setDocBase(docBase.getAbsolutePath());
-        context.addLifecycleListener(new Tomcat.FixContextListener());
+        StandardContext context = tomcat.codeContext(path);
         context.setFailCtxIfServletStartFails(true);
         contextParams.forEach(context::addParameter);
         // What Tomcat does with META-INF/services/javax.servlet.ServletContainerInitializer when it scans.
@@ -103,18 +74,10 @@ final class JaxrsTomcat implements AutoCloseable {
         if (filterParams != null) {
             Tomcat.addServlet(context, "ok", new OkServlet());
             context.addServletMappingDecoded("/filtered/*", "ok");
-            FilterDef def = new FilterDef();
-            def.setFilterName("limit");
-            def.setFilterClass(RateLimitFilter.class.getName());
-            filterParams.forEach(def::addInitParameter);
-            context.addFilterDef(def);
-            FilterMap map = new FilterMap();
-            map.setFilterName("limit");
-            map.addURLPattern("/filtered/*");
-            context.addFilterMap(map);
+            TestTomcat.addFilter(context, "limit", RateLimitFilter.class.getName(), "/filtered/*", filterParams);
         }
         try {
-            tomcat.getHost().addChild(context);
+            tomcat.deploy(context);
         } catch (IllegalStateException e) {
             // The context failed to start: the test asks the Deployment why.
         }
@@ -122,34 +85,29 @@ final class JaxrsTomcat implements AutoCloseable {
     }
 
     void undeploy(Context context) {
-        tomcat.getHost().removeChild(context);
+        tomcat.undeploy(context);
     }
 
     HttpResponse<String> get(String pathAndQuery, String... headers) {
-        return send("GET", pathAndQuery, HttpRequest.BodyPublishers.noBody(), headers);
+        return tomcat.get(pathAndQuery, headers);
     }
 
     /** A GET whose header lines are sent exactly as given, e.g. one header as two lines; the status code. */
     int rawGet(String pathAndQuery, String... headerLines) {
-        return TestHttp.rawGet(port, pathAndQuery, headerLines);
+        return tomcat.rawGet(pathAndQuery, headerLines);
     }
 
     HttpResponse<String> post(String pathAndQuery, byte[] body, String... headers) {
-        return send("POST", pathAndQuery, HttpRequest.BodyPublishers.ofByteArray(body), headers);
+        return tomcat.post(pathAndQuery, body, headers);
     }
 
     HttpResponse<String> send(String method, String pathAndQuery, HttpRequest.BodyPublisher body, String... headers) {
-        return TestHttp.send(port, method, pathAndQuery, body, headers);
+        return tomcat.send(method, pathAndQuery, body, headers);
     }
 
     @Override
     public void close() {
-        try {
-            tomcat.stop();
-            tomcat.destroy();
-        } catch (LifecycleException e) {
-            throw new IllegalStateException(e);
-        }
+        tomcat.close();
     }
 
     /** The runtime's servlet, remembering why its init failed (Tomcat only logs it). */
@@ -182,16 +140,6 @@ final class JaxrsTomcat implements AutoCloseable {
         @Override
         public void destroy() {
             delegate.destroy();
-        }
-    }
-
-    static final class OkServlet extends HttpServlet {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            resp.setContentType("text/plain");
-            resp.getWriter().write("ok");
         }
     }
 }

@@ -2,25 +2,22 @@ package dev.ratelimit.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HexFormat;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.apache.catalina.Context;
-import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
-import org.apache.tomcat.util.scan.StandardJarScanner;
 import org.glassfish.jersey.servlet.ServletContainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.example.jaxrs.ExampleApplication;
 import dev.ratelimit.testing.TestRedisExtension;
+import dev.ratelimit.testing.TestTomcat;
 
 /** The example's own WEB-INF/web.xml on a real Tomcat 9, with Redis given as users give it (system property). */
 class ExampleWebappTest {
@@ -40,41 +38,35 @@ class ExampleWebappTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final String GITHUB_SECRET = "example-github-secret";
     private static final String STRIPE_SECRET = "whsec_example";
-    private static Tomcat tomcat;
+    private static TestTomcat tomcat;
     private static int port;
     private static Context context;
 
     @BeforeAll
-    static void deployTheExample() throws IOException, LifecycleException {
+    static void deployTheExample() {
         System.setProperty("ratelimit.redis-url", REDIS.url());
         // As `mvn -P run` gives them: system properties, never in the WAR.
         System.setProperty("example.webhook.github-secret", GITHUB_SECRET);
         System.setProperty("example.webhook.stripe-secret", STRIPE_SECRET);
-        tomcat = new Tomcat();
-        tomcat.setBaseDir(Files.createTempDirectory("example-tomcat").toString());
-        tomcat.setPort(0);
-        tomcat.getConnector();
-        tomcat.setAddDefaultWebXmlToWebapp(false);
-        context = tomcat.addWebapp("/webapp-example", new File("src/main/webapp").getAbsolutePath());
-        ((StandardJarScanner) context.getJarScanner()).setScanClassPath(false);
+        tomcat = new TestTomcat();
+        port = tomcat.port();
+        StandardContext example = tomcat.webXmlContext("/webapp-example", Path.of("src/main/webapp").toAbsolutePath());
         // What Jersey's initializer does with @ApplicationPath in the packaged WAR, without its scan.
-        Wrapper jaxrs = Tomcat.addServlet(context, "jaxrs", new ServletContainer());
+        Wrapper jaxrs = Tomcat.addServlet(example, "jaxrs", new ServletContainer());
         jaxrs.addInitParameter("javax.ws.rs.Application", ExampleApplication.class.getName());
         jaxrs.setLoadOnStartup(1);
-        context.addServletMappingDecoded("/rest/*", "jaxrs");
+        example.addServletMappingDecoded("/rest/*", "jaxrs");
         // What Tomcat's own conf/web.xml gives every application: its static files, with their types.
-        Tomcat.addServlet(context, "default", new DefaultServlet());
-        context.addServletMappingDecoded("/", "default");
-        context.addMimeMapping("html", "text/html");
-        tomcat.start();
-        port = tomcat.getConnector().getLocalPort();
+        Tomcat.addServlet(example, "default", new DefaultServlet());
+        example.addServletMappingDecoded("/", "default");
+        example.addMimeMapping("html", "text/html");
+        context = tomcat.deploy(example);
         assertThat(context.getState().isAvailable()).as("the example deployed").isTrue();
     }
 
     @AfterAll
-    static void stop() throws LifecycleException {
-        tomcat.stop();
-        tomcat.destroy();
+    static void stop() {
+        tomcat.close();
         System.clearProperty("ratelimit.redis-url");
         System.clearProperty("example.webhook.github-secret");
         System.clearProperty("example.webhook.stripe-secret");
