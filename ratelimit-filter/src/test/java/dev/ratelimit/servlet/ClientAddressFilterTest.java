@@ -3,7 +3,6 @@ package dev.ratelimit.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,11 +44,7 @@ class ClientAddressFilterTest {
     }
 
     private static String deploy(String... keyValues) {
-        Map<String, String> params = new HashMap<>();
-        params.put("redis-url", REDIS.url());
-        params.put("timeout", "5s");
-        params.put("connect-timeout", "5s");
-        params.put("pool-max-wait", "5s");
+        Map<String, String> params = EmbeddedTomcat.filterParams(REDIS.url());
         params.put("limits", "1/1h");
         params.put("trusted-proxies", "127.0.0.0/8");
         for (int i = 0; i < keyValues.length; i += 2) {

@@ -4,6 +4,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import javax.servlet.http.HttpServlet;
 
@@ -18,6 +19,22 @@ import dev.ratelimit.testing.TestTomcat;
 final class EmbeddedTomcat implements AutoCloseable {
 
     private final TestTomcat tomcat = new TestTomcat(Map.of("maxThreads", "64"));
+
+    /**
+     * Filter params against the given Redis with generous timeouts (this machine is shared by Redis and
+     * many clients), then the given name/value pairs, which may override them.
+     */
+    static Map<String, String> filterParams(String redisUrl, String... keyValues) {
+        Map<String, String> params = new TreeMap<>();
+        params.put("redis-url", redisUrl);
+        params.put("timeout", "5s");
+        params.put("connect-timeout", "5s");
+        params.put("pool-max-wait", "5s");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            params.put(keyValues[i], keyValues[i + 1]);
+        }
+        return params;
+    }
 
     /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter on /* named {@code limit}. */
     Context deploy(String path, Map<String, String> filterParams, Map<String, String> contextParams) {

@@ -91,15 +91,8 @@ class HostileRequestsTest {
     }
 
     private static Map<String, String> params(String... keyValues) {
-        Map<String, String> params = new TreeMap<>();
-        params.put("redis-url", REDIS.url());
-        params.put("timeout", "5s");
-        params.put("connect-timeout", "5s");
-        params.put("pool-max-wait", "5s");
-        params.put("trusted-proxies", "127.0.0.1, ::1");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            params.put(keyValues[i], keyValues[i + 1]);
-        }
+        Map<String, String> params = EmbeddedTomcat.filterParams(REDIS.url(), "trusted-proxies", "127.0.0.1, ::1");
+        params.putAll(EmbeddedTomcat.filterParams(REDIS.url(), keyValues));
         return params;
     }
 

@@ -54,15 +54,7 @@ class RateLimitFilterTest {
 
     /** Filter params with the test Redis and generous timeouts: this machine is shared with Redis and 32 clients. */
     private static Map<String, String> params(String... keyValues) {
-        Map<String, String> params = new HashMap<>();
-        params.put("redis-url", REDIS.url());
-        params.put("timeout", "5s");
-        params.put("connect-timeout", "5s");
-        params.put("pool-max-wait", "5s");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            params.put(keyValues[i], keyValues[i + 1]);
-        }
-        return params;
+        return EmbeddedTomcat.filterParams(REDIS.url(), keyValues);
     }
 
     private static String deploy(EmbeddedTomcat on, Map<String, String> params) {

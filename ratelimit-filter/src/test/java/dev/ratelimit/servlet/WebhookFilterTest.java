@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,11 +74,7 @@ class WebhookFilterTest {
     }
 
     private static String deploy(String... keyValues) {
-        Map<String, String> params = new HashMap<>();
-        params.put("redis-url", REDIS.url());
-        params.put("timeout", "5s");
-        params.put("connect-timeout", "5s");
-        params.put("pool-max-wait", "5s");
+        Map<String, String> params = EmbeddedTomcat.filterParams(REDIS.url());
         params.put("limits", "5/1h");
         params.put("scope", "webhook");
         params.put("webhook-scheme", "github");
