@@ -9,9 +9,15 @@ public enum Algorithm {
     FIXED_WINDOW("fixed-window", "fw"),
 
     /** A bucket of N tokens refilled evenly over the window; allows bursts up to N. */
-    TOKEN_BUCKET("token-bucket", "tb");
+    TOKEN_BUCKET("token-bucket", "tb"),
 
-    public static final String ACCEPTED = "'fixed-window' or 'token-bucket'";
+    /**
+     * At most N requests in any window of its length, ending at any moment: a log of the last N permits'
+     * times, so no burst of 2N across a window boundary; memory grows with N.
+     */
+    SLIDING_WINDOW("sliding-window", "sw");
+
+    public static final String ACCEPTED = "'fixed-window', 'token-bucket' or 'sliding-window'";
 
     private final String configName;
     private final String keyTag;

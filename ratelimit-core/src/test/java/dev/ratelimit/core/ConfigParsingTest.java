@@ -58,7 +58,7 @@ class ConfigParsingTest {
     void reads_algorithms_and_failure_modes() {
         assertThat(Algorithm.parse("algorithm", "Token-Bucket")).isEqualTo(Algorithm.TOKEN_BUCKET);
         assertThatThrownBy(() -> Algorithm.parse("algorithm", "leaky"))
-                .hasMessage("Invalid value 'leaky' for parameter 'algorithm': 'fixed-window' or 'token-bucket'");
+                .hasMessage("Invalid value 'leaky' for parameter 'algorithm': 'fixed-window', 'token-bucket' or 'sliding-window'");
         assertThat(FailureMode.parse("failure-mode", "local")).isEqualTo(FailureMode.LOCAL);
         assertThatThrownBy(() -> FailureMode.parse("failure-mode", "maybe"))
                 .hasMessage("Invalid value 'maybe' for parameter 'failure-mode': 'open', 'closed' or 'local'");

@@ -15,6 +15,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.SlidingWindowLog;
 import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.TokenBucketArithmetic;
 
@@ -72,9 +73,13 @@ public final class InMemoryStore implements RateLimitStore {
         Stripe stripe = stripes[stripe(keys.get(0))];
         synchronized (stripe) {
             long nowMicros = nowMicros();
-            return algorithm == Algorithm.FIXED_WINDOW
-                    ? fixedWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000))
-                    : tokenBucket(stripe, keys, limits, cost, nowMicros);
+            if (algorithm == Algorithm.FIXED_WINDOW) {
+                return fixedWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
+            }
+            if (algorithm == Algorithm.SLIDING_WINDOW) {
+                return slidingWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
+            }
+            return tokenBucket(stripe, keys, limits, cost, nowMicros);
         }
     }
 
@@ -116,6 +121,43 @@ public final class InMemoryStore implements RateLimitStore {
         return allowed
                 ? Decision.allowed(permits, remaining[bind], now + ttls[bind], DecisionSource.MEMORY)
                 : Decision.denied(permits, remaining[bind], now + ttls[bind], ttls[bind], DecisionSource.MEMORY);
+    }
+
+    /** The twin of {@code sliding-window.lua}: a log of the permits' times per limit, see {@link SlidingWindowLog}. */
+    private Decision slidingWindow(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
+        int n = keys.size();
+        TimeLog[] logs = new TimeLog[n];
+        long[] counts = new long[n];
+        boolean allowed = true;
+        for (int i = 0; i < n; i++) {
+            Entry e = stripe.live(keys.get(i), now);
+            logs[i] = e == null ? new TimeLog() : e.log;
+            long window = limits.get(i).windowMillis();
+            while (logs[i].size() > 0 && logs[i].get(0) + window <= now) {
+                logs[i].removeOldest();
+            }
+            counts[i] = logs[i].size();
+            if (counts[i] + cost > limits.get(i).permits()) {
+                allowed = false;
+            }
+        }
+        long[] resets = new long[n];
+        long[] waits = new long[n];
+        for (int i = 0; i < n; i++) {
+            long window = limits.get(i).windowMillis();
+            if (allowed) {
+                logs[i].add(now, cost);
+                counts[i] += cost;
+                // As the script's PEXPIRE: the entry lives as long as its newest permit counts.
+                Entry e = new Entry(now + window);
+                e.log = logs[i];
+                stripe.put(keys.get(i), e, now);
+            } else if (counts[i] + cost > limits.get(i).permits()) {
+                waits[i] = logs[i].get((int) (counts[i] + cost - limits.get(i).permits() - 1)) + window - now;
+            }
+            resets[i] = counts[i] > 0 ? logs[i].get(0) + window - now : 0;
+        }
+        return SlidingWindowLog.decide(limits, counts, resets, waits, allowed, now, DecisionSource.MEMORY);
     }
 
     /** The twin of {@code token-bucket.lua}: the same integers, see {@link TokenBucketArithmetic}. */
@@ -279,12 +321,14 @@ public final class InMemoryStore implements RateLimitStore {
         }
     }
 
-    /** A fixed-window counter, a token bucket's state or a remembered key; only touched under its stripe's lock. */
+    /** A fixed-window counter, a token bucket's state, a sliding window's log or a remembered key; only touched under its stripe's lock. */
     private static final class Entry {
         final long expiresAt;
         long count;
         /** Token bucket: the time (µs) at which the bucket is full again. */
         long fullAtMicros;
+        /** Sliding window: the times of the permits counted. */
+        TimeLog log;
 
         Entry(long expiresAt) {
             this.expiresAt = expiresAt;

@@ -13,6 +13,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.SlidingWindowLog;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.StoreUnavailableException;
@@ -38,6 +39,7 @@ public final class RedisStore implements RateLimitStore {
 
     private static final LuaScript FIXED_WINDOW = LuaScript.load("lua/fixed-window.lua");
     private static final LuaScript TOKEN_BUCKET = LuaScript.load("lua/token-bucket.lua");
+    private static final LuaScript SLIDING_WINDOW = LuaScript.load("lua/sliding-window.lua");
 
     private static final CommandObjects COMMANDS = new CommandObjects(RedisProtocol.RESP2);
 
@@ -69,6 +71,9 @@ public final class RedisStore implements RateLimitStore {
         if (algorithm == Algorithm.FIXED_WINDOW) {
             return fixedWindowDecision(call(FIXED_WINDOW, keys, args.args), limits);
         }
+        if (algorithm == Algorithm.SLIDING_WINDOW) {
+            return slidingWindowDecision(call(SLIDING_WINDOW, keys, args.args), limits);
+        }
         return tokenBucketDecision(call(TOKEN_BUCKET, keys, args.args), limits, args.costMicros);
     }
 
@@ -88,7 +93,7 @@ public final class RedisStore implements RateLimitStore {
 
     /**
      * What the script of the algorithm reads in ARGV (each script documents its own): for the fixed
-     * window the cost, then permits and window (ms) per limit; for the token bucket the window and the
+     * and the sliding window the cost, then permits and window (ms) per limit; for the token bucket the window and the
      * request's cost, both in µs, per limit.
      */
     public static List<String> scriptArgs(Algorithm algorithm, List<Limit> limits, long cost) {
@@ -108,7 +113,7 @@ public final class RedisStore implements RateLimitStore {
             this.cost = cost;
             this.costMicros = new long[limits.size()];
             List<String> built = new ArrayList<>(1 + 2 * limits.size());
-            if (algorithm == Algorithm.FIXED_WINDOW) {
+            if (algorithm != Algorithm.TOKEN_BUCKET) {
                 built.add(Long.toString(cost));
                 for (Limit limit : limits) {
                     built.add(Long.toString(limit.permits()));
@@ -164,6 +169,21 @@ public final class RedisStore implements RateLimitStore {
         return allowed
                 ? Decision.allowed(binding.permits(), remaining, now + untilReset, DecisionSource.REDIS)
                 : Decision.denied(binding.permits(), remaining, now + untilReset, wait, DecisionSource.REDIS);
+    }
+
+    private Decision slidingWindowDecision(Object reply, List<Limit> limits) {
+        int n = limits.size();
+        List<?> values = reply(reply, 2 + 3 * n);
+        long[] counts = new long[n];
+        long[] resets = new long[n];
+        long[] waits = new long[n];
+        for (int i = 0; i < n; i++) {
+            counts[i] = number(values, 2 + 3 * i);
+            resets[i] = number(values, 3 + 3 * i);
+            waits[i] = number(values, 4 + 3 * i);
+        }
+        return SlidingWindowLog.decide(limits, counts, resets, waits, number(values, 0) == 1, number(values, 1),
+                DecisionSource.REDIS);
     }
 
     private Decision tokenBucketDecision(Object reply, List<Limit> limits, long[] costMicros) {
