@@ -124,7 +124,7 @@ class AclStoreTest extends StoreContract {
     }
 
     @Test
-    void needs_every_command_of_the_minimal_acl() {
+    void needs_every_command_of_the_minimal_acl() throws InterruptedException {
         List<String> commands = Arrays.asList(MINIMAL_COMMANDS.split(" "));
         List<String> needless = new ArrayList<>();
         for (String left : commands) {
@@ -139,8 +139,11 @@ class AclStoreTest extends StoreContract {
         assertThat(needless).as("commands the limiter works without").isEmpty();
     }
 
-    /** Connects (PING), then decides twice per algorithm with scripts flushed first (EVAL, then EVALSHA). */
-    private static boolean works(String user) {
+    /**
+     * Connects (PING), then decides twice per algorithm with scripts flushed first (EVAL, then EVALSHA),
+     * and again once part of a window has passed.
+     */
+    private static boolean works(String user) throws InterruptedException {
         REDIS.redis().command("SCRIPT", "FLUSH");
         try (RedisClients own = new RedisClients()) {
             RedisStore probe = Topologies.open(own, userParams(user, "pw"));
@@ -151,6 +154,22 @@ class AclStoreTest extends StoreContract {
                 String key = key("needs");
                 probe.acquire(algorithm, List.of(key), limits("1/1m"), 1);
                 if (probe.acquire(algorithm, List.of(key), limits("1/1m"), 1).allowed()) {
+                    return false;
+                }
+            }
+            // Permits of which some have left the window and some not: a sliding window forgets them only then.
+            List<String> brief = new ArrayList<>();
+            for (Algorithm algorithm : Algorithm.values()) {
+                brief.add(key("brief"));
+                probe.acquire(algorithm, List.of(brief.get(brief.size() - 1)), limits("2/300ms"), 1);
+            }
+            Thread.sleep(200);
+            for (int i = 0; i < brief.size(); i++) {
+                probe.acquire(Algorithm.values()[i], List.of(brief.get(i)), limits("2/300ms"), 1);
+            }
+            Thread.sleep(150);
+            for (int i = 0; i < brief.size(); i++) {
+                if (!probe.acquire(Algorithm.values()[i], List.of(brief.get(i)), limits("2/300ms"), 1).allowed()) {
                     return false;
                 }
             }
