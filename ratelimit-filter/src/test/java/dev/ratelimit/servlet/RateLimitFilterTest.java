@@ -86,6 +86,22 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void a_sliding_window_sends_when_its_oldest_permit_frees_and_retry_after() {
+        String app = deploy(tomcat, params("limits", "2/1h", "algorithm", "sliding-window"));
+        long start = System.currentTimeMillis() / 1000;
+        HttpResponse<String> first = tomcat.get(app + "/x");
+        assertThat(first.headers().firstValue("X-RateLimit-Limit")).hasValue("2");
+        assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("1");
+        long reset = Long.parseLong(first.headers().firstValue("X-RateLimit-Reset").orElseThrow());
+        assertThat(reset).isBetween(start + 3_599, start + 3_602);
+        assertThat(tomcat.get(app + "/x").statusCode()).isEqualTo(200);
+        HttpResponse<String> denied = tomcat.get(app + "/x");
+        assertThat(denied.statusCode()).isEqualTo(429);
+        assertThat(denied.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+        assertThat(Long.parseLong(denied.headers().firstValue("Retry-After").orElseThrow())).isBetween(3_598L, 3_600L);
+    }
+
+    @Test
     void two_filters_on_one_request_show_the_outer_filters_tighter_limit() {
         String app = "/app" + APPS.incrementAndGet();
         tomcat.deploy(app, List.of(params("limits", "5/1m", "scope", "outer"), params("limits", "100/1m", "scope", "inner")),
@@ -111,7 +127,7 @@ class RateLimitFilterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fixed-window", "token-bucket"})
+    @ValueSource(strings = {"fixed-window", "token-bucket", "sliding-window"})
     void admits_exactly_the_limit_of_150_requests_from_32_concurrent_clients(String algorithm) throws Exception {
         String app = deploy(tomcat, params("limits", "100/1h", "algorithm", algorithm));
         int[] statuses = hammer(150, 32, i -> tomcat.get(app + "/x").statusCode());
