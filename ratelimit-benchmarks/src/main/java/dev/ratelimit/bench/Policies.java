@@ -12,6 +12,18 @@ final class Policies {
 
     /** So large that throughput runs are always allowed and always reach Redis. */
     static final String HUGE = "999999999/1h";
+
+    /**
+     * Never binding, for the sliding window: its log keeps one time per permit for a window, so a window
+     * of a second keeps it at a second's worth of requests per identity (the hour of {@link #HUGE} would
+     * grow it all run long) and the measurement includes forgetting old permits.
+     */
+    static final String HUGE_SLIDING = "999999999/1s";
+
+    /** The never-binding limits a benchmark of this algorithm runs with. */
+    static String huge(String algorithm) {
+        return "sliding-window".equals(algorithm) ? HUGE_SLIDING : HUGE;
+    }
     /** The {@code 10/1s, 1000/1h} shape, with numbers no benchmark reaches. */
     static final String HUGE_MULTI = "100000000/1s, 999999999/1h";
 

@@ -29,7 +29,7 @@ import redis.clients.jedis.RedisClient;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class RawEvalshaBench {
 
-    @Param({"fixed-window", "token-bucket"})
+    @Param({"fixed-window", "token-bucket", "sliding-window"})
     public String algorithm;
 
     @Param({Policies.HUGE})

@@ -30,7 +30,7 @@ import dev.ratelimit.core.redis.RedisStore;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class RedisEngineBench {
 
-    @Param({"fixed-window", "token-bucket"})
+    @Param({"fixed-window", "token-bucket", "sliding-window"})
     public String algorithm;
 
     @Param({Policies.HUGE})

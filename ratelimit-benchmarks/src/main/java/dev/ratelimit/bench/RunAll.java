@@ -113,16 +113,16 @@ public final class RunAll {
         // Redis: ours, the same script raw, and Bucket4j, interleaved per thread count so drift hits all alike.
         Map<String, Figure> byLabel = new HashMap<>();
         for (int threads : THREADS) {
-            for (String algorithm : List.of("fixed-window", "token-bucket")) {
+            for (String algorithm : List.of("fixed-window", "token-bucket", "sliding-window")) {
                 byLabel.put("engine " + algorithm + " t" + threads, jmh.run("engine " + algorithm + " t" + threads,
-                        RedisEngineBench.class, "acquire", threads, "algorithm", algorithm));
+                        RedisEngineBench.class, "acquire", threads, "algorithm", algorithm, "limits", Policies.huge(algorithm)));
                 byLabel.put("raw " + algorithm + " t" + threads, jmh.run("raw EVALSHA " + algorithm + " t" + threads,
-                        RawEvalshaBench.class, "evalsha", threads, "algorithm", algorithm));
+                        RawEvalshaBench.class, "evalsha", threads, "algorithm", algorithm, "limits", Policies.huge(algorithm)));
             }
             byLabel.put("bucket4j t" + threads, jmh.run("Bucket4j t" + threads, Bucket4jBench.class, "tryConsume", threads));
         }
         for (int threads : THREADS) {
-            for (String algorithm : List.of("fixed-window", "token-bucket")) {
+            for (String algorithm : List.of("fixed-window", "token-bucket", "sliding-window")) {
                 Figure ours = byLabel.get("engine " + algorithm + " t" + threads);
                 Figure raw = byLabel.get("raw " + algorithm + " t" + threads);
                 double r = ours.opsPerSecond() / raw.opsPerSecond();
