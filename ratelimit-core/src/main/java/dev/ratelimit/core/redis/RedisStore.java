@@ -134,9 +134,16 @@ public final class RedisStore implements RateLimitStore {
         return new RedisPermitStore(this);
     }
 
-    /** Whether the client is a Redis Cluster client, whose script calls must keep to one slot each. */
+    /**
+     * Whether the client is a Redis Cluster client, whose script calls must keep to one slot each. Not
+     * through the breaker: no Redis call, so neither a success nor a probe of a half-open breaker.
+     */
     boolean clustered() {
-        return throughBreaker(() -> redis.get() instanceof RedisClusterClient);
+        try {
+            return redis.get() instanceof RedisClusterClient;
+        } catch (JedisException e) {
+            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+        }
     }
 
     Object call(LuaScript script, List<String> keys, List<String> args) {

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.PermitStoreContract;
+import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.testing.TestRedisExtension;
+import redis.clients.jedis.UnifiedJedis;
 
 class RedisPermitStoreTest extends PermitStoreContract {
 
@@ -112,6 +114,21 @@ class RedisPermitStoreTest extends PermitStoreContract {
         before = scriptCalls();
         assertThat(store.permits().renew(Map.of(key("one"), List.of("x"), key("two"), List.of("y")), 60_000)).isZero();
         assertThat(scriptCalls() - before).as("two identities, one call").isEqualTo(1);
+    }
+
+    @Test
+    void a_renewal_is_one_probe_of_a_half_open_breaker_not_two() throws InterruptedException {
+        StoreCircuitBreaker breaker = new StoreCircuitBreaker("probe", 1, 50, 2);
+        try (LazyRedisClient connection = LazyRedisClient.open(settings(4))) {
+            UnifiedJedis client = connection.client();
+            RedisStore own = new RedisStore(() -> client, new ScriptCalls(() -> client, () -> { }, 2_000, 2_000, false, 8),
+                    "probe", breaker, () -> { });
+            breaker.tryAcquire();
+            breaker.recordFailure();
+            Thread.sleep(150);
+            own.permits().renew(Map.of(key("probe"), List.of("h")), 60_000);
+            assertThat(breaker.state()).as("one Redis call, one of the two probes").isEqualTo("half-open");
+        }
     }
 
     /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
