@@ -12,6 +12,7 @@ import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.SlidingWindowLog;
 import dev.ratelimit.core.StoreCircuitBreaker;
@@ -130,7 +131,27 @@ public final class RedisStore implements RateLimitStore {
         }
     }
 
-    private Object call(LuaScript script, List<String> keys, List<String> args) {
+    /**
+     * The concurrency limiter's permits on this store's client, breaker and script calls; usable while
+     * this store is open.
+     */
+    public PermitStore permits() {
+        return new RedisPermitStore(this);
+    }
+
+    /**
+     * Whether the client is a Redis Cluster client, whose script calls must keep to one slot each. Not
+     * through the breaker: no Redis call, so neither a success nor a probe of a half-open breaker.
+     */
+    boolean clustered() {
+        try {
+            return redis.get() instanceof RedisClusterClient;
+        } catch (JedisException e) {
+            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    Object call(LuaScript script, List<String> keys, List<String> args) {
         return throughBreaker(() -> scripts.run(script, keys, args));
     }
 

@@ -1,0 +1,41 @@
+package dev.ratelimit.core;
+
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Where the permits of the concurrency limiter live: at most {@code limit} holders per key at once. A
+ * holder is one running request, named by a string unique to it; its permit lives {@code leaseMillis}
+ * unless renewed, so the permits of an instance that disappears come back within one lease. Not yet
+ * exposed as an algorithm: the adapters that release permits when a response completes come later.
+ */
+public interface PermitStore {
+
+    /**
+     * Takes a permit for {@code holder} unless {@code limit} other holders of {@code key} are in flight.
+     * Holders past their lease are dropped first. A holder that already holds a permit keeps it (its
+     * lease starts again) and is granted.
+     *
+     * @param key one identity's key, with its hash tag (one Redis Cluster slot)
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    PermitDecision acquire(String key, long limit, long leaseMillis, String holder);
+
+    /**
+     * Gives the holder's permit back. Harmless when it was already given back or has expired.
+     *
+     * @return true when this call gave a permit back, false when there was none to give
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    boolean release(String key, String holder);
+
+    /**
+     * Starts the lease of every listed holder again, from now. A holder that no longer holds a permit
+     * (released, or dropped past its lease) is not given one back: its request now runs unlimited by it.
+     *
+     * @param holdersByKey the holders to renew, by key; keys of many identities in one call
+     * @return how many of the listed holders still held their permit and were renewed
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    int renew(Map<String, ? extends Collection<String>> holdersByKey, long leaseMillis);
+}

@@ -1,0 +1,27 @@
+-- Concurrency permits: one sorted set per identity; member = a holder (one running request), score = the
+-- deadline of its lease in Redis TIME (ms). A holder past its deadline is dropped, so the permits of an
+-- instance that disappeared come back within one lease. The key lives as long as its last lease.
+-- KEYS[1]: the holders of one identity. ARGV[1]: limit; ARGV[2]: lease (ms); ARGV[3]: holder.
+-- A holder that already holds a permit keeps it, with its lease started again.
+-- Returns {granted, permits left}.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local count = redis.call('ZCARD', KEYS[1])
+local held = redis.call('ZSCORE', KEYS[1], ARGV[3])
+if not held then
+  if count >= limit then
+    return {0, 0}
+  end
+  count = count + 1
+end
+redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
+if redis.call('PTTL', KEYS[1]) < lease then
+  redis.call('PEXPIRE', KEYS[1], lease)
+end
+local left = limit - count
+if left < 0 then left = 0 end
+return {1, left}
