@@ -62,7 +62,7 @@ class PipelineFaultsTest {
                 .breaker(1_000, 1_000, 3).build());
         // Both scripts known to Redis, so that every reply below is a script's.
         for (Algorithm algorithm : Algorithm.values()) {
-            store.acquire(algorithm, List.of("t:{warm}"), ONE_PER_MINUTE, 1);
+            store.acquire(algorithm, List.of("t:{warm-" + algorithm.configName() + "}"), ONE_PER_MINUTE, 1);
         }
     }
 
