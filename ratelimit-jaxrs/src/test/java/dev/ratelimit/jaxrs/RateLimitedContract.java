@@ -229,6 +229,29 @@ abstract class RateLimitedContract {
                 .isEqualTo("ratelimit:searching:search:*:/search:*:{ip=127.0.0.1}:fw:3600000");
     }
 
+    @Test
+    void a_sliding_window_admits_its_limit_then_denies_until_the_oldest_permit_frees() {
+        long start = System.currentTimeMillis() / 1000;
+        for (int remaining = 2; remaining >= 0; remaining--) {
+            HttpResponse<String> admitted = get("/rest/sliding");
+            assertThat(admitted.statusCode()).isEqualTo(200);
+            assertThat(header(admitted, "X-RateLimit-Limit")).isEqualTo("3");
+            assertThat(header(admitted, "X-RateLimit-Remaining")).isEqualTo(String.valueOf(remaining));
+            assertThat(Long.parseLong(header(admitted, "X-RateLimit-Reset"))).as("when the first permit frees")
+                    .isBetween(start + 3_599, System.currentTimeMillis() / 1000 + 3_601);
+        }
+
+        HttpResponse<String> denied = get("/rest/sliding");
+        assertThat(denied.statusCode()).isEqualTo(429);
+        assertThat(header(denied, "X-RateLimit-Remaining")).isEqualTo("0");
+        assertThat(Long.parseLong(header(denied, "Retry-After"))).isBetween(3_590L, 3_600L);
+
+        String key = REDIS.redis().command("KEYS", "ratelimit:sliding:*");
+        assertThat(key).as("one key, named for the sliding window").endsWith(":sw:3600000");
+        assertThat(REDIS.redis().command("TYPE", key)).isEqualTo("list");
+        assertThat(REDIS.redis().command("LLEN", key)).as("one time per admitted request").isEqualTo("3");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "BadLimitsApp      | BadLimits#get (attribute limits): Invalid value 'lots' for parameter 'limits'",

@@ -84,6 +84,15 @@ final class TestApplications {
         }
     }
 
+    @Path("/sliding")
+    public static class Sliding {
+        @GET
+        @RateLimited(algorithm = "sliding-window", limits = "3/1h", scope = "sliding")
+        public String get() {
+            return "sliding";
+        }
+    }
+
     /** Authenticates whoever names themselves in X-User: enough to show limits see the principal. */
     @Priority(Priorities.AUTHENTICATION)
     public static class HeaderAuthentication implements ContainerRequestFilter {
@@ -128,7 +137,7 @@ final class TestApplications {
         @Override
         public Set<Class<?>> getClasses() {
             return classes(Orders.class, Free.class, ClassWide.class, Me.class, Twice.class, Search.class,
-                    HeaderAuthentication.class);
+                    Sliding.class, HeaderAuthentication.class);
         }
     }
 
