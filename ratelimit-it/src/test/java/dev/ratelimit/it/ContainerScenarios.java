@@ -34,6 +34,7 @@ abstract class ContainerScenarios {
     static final String EXAMPLE = "example";
     static final String SMALL = "small";
     static final String BAD = "bad";
+    static final String SLIDING = "sliding";
 
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
@@ -67,6 +68,15 @@ abstract class ContainerScenarios {
                 .contextParam("ratelimit.redis-url", ClassRedis.get().url())
                 .contextParam("ratelimit.timeout", "5s")
                 .filter("small-limit", "/*", "limits", "100/1h"));
+    }
+
+    /** A sliding-window filter counting in the class's Redis. */
+    @Deployment(name = SLIDING, testable = false, managed = false)
+    static WebArchive sliding() {
+        return Wars.limited(SLIDING, WebXml.create()
+                .contextParam("ratelimit.redis-url", ClassRedis.get().url())
+                .contextParam("ratelimit.timeout", "5s")
+                .filter("sliding-limit", "/*", "algorithm", "sliding-window", "limits", "3/1h", "scope", SLIDING));
     }
 
     /** A typo in web.xml. */
@@ -166,6 +176,28 @@ abstract class ContainerScenarios {
         assertThat(metrics.body()).contains("\"ratelimit.policy.api-limit.allowed\"");
         try (ServerJmx jmx = jmx()) {
             assertThat(jmx.ratelimitMBeans("webapp-example")).isNotEmpty();
+        }
+    }
+
+    @Test
+    void a_sliding_window_filter_from_web_xml_admits_exactly_its_limit() throws Exception {
+        deployer.deploy(SLIDING);
+        try {
+            URL sliding = new URL(example, "/" + SLIDING + "/");
+            List<HttpResponse<String>> responses = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                responses.add(Http.get(sliding, "ok.txt"));
+            }
+            assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(200, 200, 200, 429, 429, 429);
+            for (HttpResponse<String> denied : responses.subList(3, 6)) {
+                assertThat(Long.parseLong(denied.headers().firstValue("Retry-After").orElseThrow()))
+                        .as("until the first permit leaves the hour").isBetween(3_590L, 3_600L);
+            }
+            String key = ClassRedis.get().command("KEYS", "ratelimit:" + SLIDING + ":*");
+            assertThat(key).endsWith(":sw:3600000");
+            assertThat(ClassRedis.get().command("LLEN", key)).as("one time per admitted request").isEqualTo("3");
+        } finally {
+            deployer.undeploy(SLIDING);
         }
     }
 
