@@ -101,10 +101,35 @@ class ExampleWebappTest {
             assertThat(index.statusCode()).isEqualTo(200);
             assertThat(index.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
             assertThat(index.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
-            assertThat(index.body()).contains("/api/*", "/api/search/*", "/admin/*", "/webhooks/github", "/webhooks/stripe",
+            assertThat(index.body()).contains("/api/*", "/api/search/*", "/api/reports/*", "/admin/*", "/webhooks/github", "/webhooks/stripe",
                     "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health",
                     "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example");
         }
+    }
+
+    @Test
+    void reports_allow_three_in_any_ten_seconds_by_a_sliding_window() throws Exception {
+        String client = "198.51.100.30";
+        for (int remaining = 2; remaining >= 0; remaining--) {
+            HttpResponse<String> ok = get("/api/reports/monthly", "X-Forwarded-For", client);
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.headers().firstValue("X-RateLimit-Limit")).hasValue("3");
+            assertThat(ok.headers().firstValue("X-RateLimit-Remaining")).hasValue(String.valueOf(remaining));
+        }
+        HttpResponse<String> denied = get("/api/reports/monthly", "X-Forwarded-For", client);
+        assertThat(denied.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(denied.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 10L);
+        String key = REDIS.redis().command("KEYS", "ratelimit:reports:*");
+        assertThat(key).contains("198.51.100.30").endsWith(":sw:10000");
+        assertThat(REDIS.redis().command("LLEN", key)).isEqualTo("3");
+    }
+
+    private static HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webapp-example" + path));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
