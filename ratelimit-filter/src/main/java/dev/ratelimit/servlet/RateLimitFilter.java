@@ -55,7 +55,7 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <caption>init-params</caption>
  * <tr><th>param</th><th>meaning</th><th>default</th></tr>
  * <tr><td>limits</td><td>one or more N/duration: {@code 100/1m}, {@code 10/1s, 1000/1h}; N at most 1,000,000,000, duration at most {@code 366d}</td><td>(required)</td></tr>
- * <tr><td>algorithm</td><td>{@code fixed-window}, {@code token-bucket} or {@code sliding-window}</td><td>fixed-window</td></tr>
+ * <tr><td>algorithm</td><td>{@code fixed-window}, {@code token-bucket}, {@code sliding-window} or {@code concurrency} (then {@code limits} is one {@code N/lease}: N requests in flight, {@code cost} 1)</td><td>fixed-window</td></tr>
  * <tr><td>key</td><td>parts of the key: ip, user, header:NAME, tenant, route, method</td><td>ip</td></tr>
  * <tr><td>scope</td><td>{@code api}, {@code webhook}, {@code admin} or another word; part of the key</td><td>api</td></tr>
  * <tr><td>failure-mode</td><td>{@code open}, {@code closed} or {@code local}</td><td>closed for webhook/admin, else open</td></tr>
