@@ -34,6 +34,11 @@ public enum Algorithm {
         this.keyTag = keyTag;
     }
 
+    /** The algorithms a {@link RateLimitStore} counts: all but {@link #CONCURRENCY}. */
+    public static Algorithm[] rateAlgorithms() {
+        return new Algorithm[] {FIXED_WINDOW, TOKEN_BUCKET, SLIDING_WINDOW};
+    }
+
     public static Algorithm parse(String parameter, String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         for (Algorithm algorithm : values()) {
