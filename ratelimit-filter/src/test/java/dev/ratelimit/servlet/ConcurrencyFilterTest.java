@@ -231,15 +231,19 @@ class ConcurrencyFilterTest {
     }
 
     @Test
-    void undeploying_leaves_no_lease_renewer_thread() throws Exception {
+    void undeploying_and_redeploying_leaves_no_lease_renewer_thread() throws Exception {
         HeldServlet servlet = new HeldServlet();
         servlet.holdMillis = 0;
-        EmbeddedTomcat tomcat = tomcat(servlet, "2/300ms");
-        assertThat(tomcat.get("/app/sync").statusCode()).isEqualTo(200);
-        assertThat(renewerThreads()).as("started by the first permit").isPositive();
-        tomcat.close();
-        tomcats.remove(tomcat);
-        assertThat(renewerThreads()).isZero();
+        EmbeddedTomcat tomcat = new EmbeddedTomcat();
+        tomcats.add(tomcat);
+        for (int i = 0; i < 3; i++) {
+            Context app = tomcat.deploy("/app", EmbeddedTomcat.filterParams(REDIS.url(), "algorithm", "concurrency",
+                    "limits", "2/300ms"), Map.of(), servlet);
+            assertThat(tomcat.get("/app/sync").statusCode()).isEqualTo(200);
+            assertThat(renewerThreads()).as("started by the first permit").isPositive();
+            tomcat.undeploy(app);
+            assertThat(renewerThreads()).as("after undeploy %d", i + 1).isZero();
+        }
     }
 
     private static long renewerThreads() {
