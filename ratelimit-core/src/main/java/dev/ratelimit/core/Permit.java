@@ -33,6 +33,13 @@ public final class Permit {
         this.released = new AtomicBoolean(!decision.granted());
     }
 
+    /** A request let through without a permit (failure mode open, or closed's refusal): nothing to give back. */
+    static Permit without(PermitDecision decision) {
+        Permit permit = new Permit(decision, null, null, null, null, 0);
+        permit.released.set(true);
+        return permit;
+    }
+
     public PermitDecision decision() {
         return decision;
     }

@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * Where the permits of the concurrency limiter live: at most {@code limit} holders per key at once. A
  * holder is one running request, named by a string unique to it; its permit lives {@code leaseMillis}
- * unless renewed, so the permits of an instance that disappears come back within one lease. Not yet
- * exposed as an algorithm: the adapters that release permits when a response completes come later.
+ * unless renewed, so the permits of an instance that disappears come back within one lease. Used by
+ * {@code algorithm=concurrency} through {@link ConcurrencyGate}.
  */
 public interface PermitStore {
 

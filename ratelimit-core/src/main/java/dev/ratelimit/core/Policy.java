@@ -351,6 +351,15 @@ public final class Policy {
             if (limits == null || limits.isEmpty()) {
                 throw new ConfigurationException("limits", null, Limit.ACCEPTED);
             }
+            if (algorithm == Algorithm.CONCURRENCY) {
+                if (limits.size() != 1) {
+                    throw new ConfigurationException("limits", limits.toString(),
+                            "one limit only with algorithm 'concurrency', N/lease, e.g. '5/30s' (5 requests in flight, each permit leased 30 s and renewed while it runs)");
+                }
+                if (cost != 1) {
+                    throw new ConfigurationException("cost", String.valueOf(cost), "1 with algorithm 'concurrency' (one permit per request)");
+                }
+            }
             long smallest = Long.MAX_VALUE;
             for (Limit limit : limits) {
                 smallest = Math.min(smallest, limit.permits());

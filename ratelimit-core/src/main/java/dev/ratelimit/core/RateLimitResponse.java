@@ -35,6 +35,29 @@ public final class RateLimitResponse {
         return decision.blocks() ? Answer.refuse(status(decision), headers, body(decision)) : Answer.goOn(headers);
     }
 
+    /**
+     * The answer to a concurrency permit: {@code X-RateLimit-Limit} and {@code -Remaining} (permits left)
+     * when a store decided; a denial is 429 with {@code Retry-After: 1} and code
+     * {@code CONCURRENCY_LIMIT_EXCEEDED}, or the policy's closed-status when the store was down.
+     */
+    public static Answer answer(PermitDecision decision, Policy policy) {
+        Map<String, String> headers = new LinkedHashMap<>(4);
+        if (decision.source() != DecisionSource.BYPASS) {
+            headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
+            headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+        }
+        if (decision.granted()) {
+            return Answer.goOn(headers);
+        }
+        headers.put("Retry-After", "1");
+        if (decision.source() == DecisionSource.BYPASS) {
+            return Answer.refuse(policy.closedStatus(), headers, "{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\",\"message\":"
+                    + "\"Service temporarily unavailable. Please try again later.\",\"retryAfter\":1}}");
+        }
+        return Answer.refuse(TOO_MANY_REQUESTS, headers, "{\"error\":{\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\",\"message\":"
+                + "\"Too many requests in progress. Please try again later.\",\"retryAfter\":1}}");
+    }
+
     /** A webhook refused for its signature (which check failed goes to the audit log only): 401. */
     public static Answer invalidSignature() {
         return Answer.refuse(UNAUTHORIZED, Collections.<String, String>emptyMap(),

@@ -58,10 +58,41 @@ class ConfigParsingTest {
     void reads_algorithms_and_failure_modes() {
         assertThat(Algorithm.parse("algorithm", "Token-Bucket")).isEqualTo(Algorithm.TOKEN_BUCKET);
         assertThatThrownBy(() -> Algorithm.parse("algorithm", "leaky"))
-                .hasMessage("Invalid value 'leaky' for parameter 'algorithm': 'fixed-window', 'token-bucket' or 'sliding-window'");
+                .hasMessage("Invalid value 'leaky' for parameter 'algorithm': 'fixed-window', 'token-bucket', 'sliding-window' or 'concurrency'");
         assertThat(FailureMode.parse("failure-mode", "local")).isEqualTo(FailureMode.LOCAL);
         assertThatThrownBy(() -> FailureMode.parse("failure-mode", "maybe"))
                 .hasMessage("Invalid value 'maybe' for parameter 'failure-mode': 'open', 'closed' or 'local'");
+    }
+
+    @Test
+    void concurrency_takes_one_limit_and_cost_1() {
+        assertThat(Algorithm.parse("algorithm", "concurrency")).isEqualTo(Algorithm.CONCURRENCY);
+        Policy.Builder concurrency = Policy.builder("c").algorithm(Algorithm.CONCURRENCY);
+        assertThat(concurrency.limits(Limit.parseAll("limits", "5/30s")).build().limits()).containsExactly(new Limit(5, 30_000));
+        assertThatThrownBy(() -> concurrency.limits(Limit.parseAll("limits", "5/30s, 50/1h")).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'limits'")
+                .hasMessageContaining("one limit only with algorithm 'concurrency'");
+        assertThatThrownBy(() -> concurrency.limits(Limit.parseAll("limits", "5/30s")).cost(2).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'cost'")
+                .hasMessageContaining("1 with algorithm 'concurrency'");
+    }
+
+    @Test
+    void concurrency_answers_with_permits_left_and_its_own_code() {
+        Policy policy = Policy.builder("c").algorithm(Algorithm.CONCURRENCY).limits(Limit.parseAll("limits", "5/30s")).build();
+        Answer granted = RateLimitResponse.answer(PermitDecision.granted(5, 3, DecisionSource.REDIS), policy);
+        assertThat(granted.refuses()).isFalse();
+        assertThat(granted.headers()).containsExactly(java.util.Map.entry("X-RateLimit-Limit", "5"),
+                java.util.Map.entry("X-RateLimit-Remaining", "3"));
+        Answer denied = RateLimitResponse.answer(PermitDecision.denied(5, DecisionSource.REDIS), policy);
+        assertThat(denied.status()).isEqualTo(429);
+        assertThat(denied.headers()).containsEntry("Retry-After", "1").containsEntry("X-RateLimit-Remaining", "0");
+        assertThat(denied.body()).contains("\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\"");
+        Answer closed = RateLimitResponse.answer(PermitDecision.denied(5, DecisionSource.BYPASS), policy);
+        assertThat(closed.status()).isEqualTo(503);
+        assertThat(closed.body()).contains("RATE_LIMITER_UNAVAILABLE");
     }
 
     @Test

@@ -31,7 +31,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void admits_exactly_the_permits_then_denies(Algorithm algorithm) {
         List<String> keys = List.of(key("a"));
         List<Limit> limits = limits("5/1h");
@@ -49,7 +49,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void reports_a_reset_time_within_the_window(Algorithm algorithm) {
         long before = System.currentTimeMillis();
         Decision d = store().acquire(algorithm, List.of(key("reset")), limits("10/1m"), 1);
@@ -58,7 +58,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void takes_the_cost_of_a_request(Algorithm algorithm) {
         List<String> keys = List.of(key("cost"));
         List<Limit> limits = limits("5/1h");
@@ -70,7 +70,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void consumes_all_limits_or_none(Algorithm algorithm) {
         String perHour = key("multi");
         String perDay = perHour.replace("}", "}:day");
@@ -86,7 +86,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void reports_the_limit_with_fewest_permits_left(Algorithm algorithm) {
         String a = key("bind");
         String b = a.replace("}", "}:b");
@@ -96,7 +96,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void keeps_keys_apart(Algorithm algorithm) {
         List<Limit> limits = limits("1/1h");
         assertThat(store().acquire(algorithm, List.of(key("x")), limits, 1).allowed()).isTrue();
@@ -104,7 +104,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void admits_again_once_the_window_has_passed(Algorithm algorithm) throws InterruptedException {
         List<String> keys = List.of(key("window"));
         List<Limit> limits = limits("2/300ms");
@@ -118,7 +118,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void forgets_counters_on_reset(Algorithm algorithm) {
         List<String> keys = List.of(key("forget"));
         List<Limit> limits = limits("1/1h");
@@ -129,7 +129,7 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void admits_exactly_the_limit_under_32_concurrent_threads(Algorithm algorithm) throws Exception {
         List<String> keys = List.of(key("race"));
         List<Limit> limits = limits("100/1h");

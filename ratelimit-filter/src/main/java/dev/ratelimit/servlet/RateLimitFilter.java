@@ -17,7 +17,9 @@ import javax.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Answer;
+import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Decision;
@@ -53,7 +55,7 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <caption>init-params</caption>
  * <tr><th>param</th><th>meaning</th><th>default</th></tr>
  * <tr><td>limits</td><td>one or more N/duration: {@code 100/1m}, {@code 10/1s, 1000/1h}; N at most 1,000,000,000, duration at most {@code 366d}</td><td>(required)</td></tr>
- * <tr><td>algorithm</td><td>{@code fixed-window}, {@code token-bucket} or {@code sliding-window}</td><td>fixed-window</td></tr>
+ * <tr><td>algorithm</td><td>{@code fixed-window}, {@code token-bucket}, {@code sliding-window} or {@code concurrency} (then {@code limits} is one {@code N/lease}: N requests in flight, {@code cost} 1)</td><td>fixed-window</td></tr>
  * <tr><td>key</td><td>parts of the key: ip, user, header:NAME, tenant, route, method</td><td>ip</td></tr>
  * <tr><td>scope</td><td>{@code api}, {@code webhook}, {@code admin} or another word; part of the key</td><td>api</td></tr>
  * <tr><td>failure-mode</td><td>{@code open}, {@code closed} or {@code local}</td><td>closed for webhook/admin, else open</td></tr>
@@ -200,6 +202,7 @@ public class RateLimitFilter implements Filter {
     private ServletContext context;
     private ApplicationRuntime runtime;
     private RateLimiter limiter;
+    private ConcurrencyGate gate;
     private String appliedAttribute;
     private ServletWebhookCheck webhooks;
 
@@ -222,7 +225,22 @@ public class RateLimitFilter implements Filter {
         }
         context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
+        if (policy.algorithm() == Algorithm.CONCURRENCY && webhook != null) {
+            throw FilterSettings.invalid(filterName, new ConfigurationException(PARAM_ALGORITHM, "concurrency",
+                    "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'"));
+        }
         runtime = ApplicationRuntime.lease(new ServletContextAttributes(context), application);
+        if (policy.algorithm() == Algorithm.CONCURRENCY) {
+            try {
+                gate = runtime.concurrency(policy, redis);
+            } catch (ConfigurationException e) {
+                ApplicationRuntime.release(new ServletContextAttributes(context), runtime);
+                runtime = null;
+                throw FilterSettings.invalid(filterName, e);
+            }
+            LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName, policy.describe(), gate.describe());
+            return;
+        }
         try {
             limiter = runtime.limiter(policy, redis);
         } catch (ConfigurationException e) {
@@ -261,6 +279,10 @@ public class RateLimitFilter implements Filter {
         }
         request.setAttribute(appliedAttribute, Boolean.TRUE);
         HttpServletResponse http = (HttpServletResponse) response;
+        if (gate != null) {
+            PermitRelease.around(gate, (HttpServletRequest) request, http, chain);
+            return;
+        }
         // Verification first, by construction: a forged request never reaches the limiter.
         ServletWebhookCheck.Delivery delivery = null;
         if (webhooks != null) {
@@ -300,9 +322,14 @@ public class RateLimitFilter implements Filter {
         if (runtime == null) {
             return;
         }
-        runtime.forget(limiter);
+        if (gate != null) {
+            runtime.forget(gate);
+        } else {
+            runtime.forget(limiter);
+        }
         ApplicationRuntime.release(new ServletContextAttributes(context), runtime);
         runtime = null;
         limiter = null;
+        gate = null;
     }
 }

@@ -71,7 +71,7 @@ final class EmbeddedTomcat implements AutoCloseable {
 
     private StandardContext servletContext(String path, HttpServlet servlet) {
         StandardContext context = tomcat.codeContext(path);
-        Tomcat.addServlet(context, "ok", servlet);
+        Tomcat.addServlet(context, "ok", servlet).setAsyncSupported(true);
         context.addServletMappingDecoded("/*", "ok");
         return context;
     }

@@ -28,7 +28,7 @@ class FilterInitTest {
     @CsvSource(delimiter = '|', value = {
             "limits|lots|one or more comma-separated N/duration",
             "limits|0/1m|one or more comma-separated N/duration",
-            "algorithm|leaky-bucket|'fixed-window', 'token-bucket' or 'sliding-window'",
+            "algorithm|leaky-bucket|'fixed-window', 'token-bucket', 'sliding-window' or 'concurrency'",
             "key|ip,cookie|ip, user, header:NAME, tenant, route, method",
             "scope|my scope|a word of letters",
             "failure-mode|sometimes|'open', 'closed' or 'local'",

@@ -8,6 +8,7 @@ import javax.servlet.ServletContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.app.ApplicationParams;
@@ -28,6 +29,7 @@ final class ApplicationLimits implements AutoCloseable {
     private final Object lock;
     private final ApplicationRuntime runtime;
     private final List<RateLimiter> limiters = new ArrayList<>();
+    private final List<ConcurrencyGate> gates = new ArrayList<>();
     private boolean closed;
 
     /**
@@ -50,6 +52,18 @@ final class ApplicationLimits implements AutoCloseable {
             RateLimiter limiter = runtime.limiter(read.policy, read.redis);
             limiters.add(limiter);
             return limiter;
+        }
+    }
+
+    /** The gate of a policy with algorithm {@code concurrency}, its permits in Redis (or in memory without a URL). */
+    ConcurrencyGate gate(AnnotationPolicy read) {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the rate limits of this application were closed");
+            }
+            ConcurrencyGate gate = runtime.concurrency(read.policy, read.redis);
+            gates.add(gate);
+            return gate;
         }
     }
 
@@ -76,6 +90,10 @@ final class ApplicationLimits implements AutoCloseable {
                 runtime.forget(limiter);
             }
             limiters.clear();
+            for (ConcurrencyGate gate : gates) {
+                runtime.forget(gate);
+            }
+            gates.clear();
             ApplicationRuntime.release(attributes, runtime);
         }
         LOG.debug("Released the JAX-RS rate limits' stores");

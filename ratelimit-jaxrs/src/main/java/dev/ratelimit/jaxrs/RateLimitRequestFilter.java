@@ -11,7 +11,9 @@ import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 
 import dev.ratelimit.core.Answer;
+import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.Decision;
+import dev.ratelimit.core.Permit;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestView;
@@ -29,10 +31,13 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     static final String ANSWER_PROPERTY = RateLimitRequestFilter.class.getName() + ".answer";
     /** The accepted webhook delivery, a {@link Delivery}, for {@link RateLimitResponseFilter} to forget on a 5xx. */
     static final String DELIVERY_PROPERTY = RateLimitRequestFilter.class.getName() + ".delivery";
+    /** The concurrency permits this request holds, a {@code List<Permit>}, for {@link RateLimitResponseFilter} to release. */
+    static final String PERMITS_PROPERTY = RateLimitRequestFilter.class.getName() + ".permits";
 
     private static final MediaType JSON_UTF8 = MediaType.valueOf(RateLimitResponse.CONTENT_TYPE).withCharset("UTF-8");
 
     private final List<RateLimiter> limiters;
+    private final List<ConcurrencyGate> gates;
     private final String route;
     private final HttpServletRequest servletRequest;
     private final JaxrsWebhookCheck webhook;
@@ -41,9 +46,10 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
      * @param servletRequest the runtime's proxy to the current Servlet request, or null
      * @param webhook        verifies webhook signatures before the limiters, or null
      */
-    RateLimitRequestFilter(List<RateLimiter> limiters, String route, HttpServletRequest servletRequest,
-                           JaxrsWebhookCheck webhook) {
+    RateLimitRequestFilter(List<RateLimiter> limiters, List<ConcurrencyGate> gates, String route,
+                           HttpServletRequest servletRequest, JaxrsWebhookCheck webhook) {
         this.limiters = new ArrayList<>(limiters);
+        this.gates = new ArrayList<>(gates);
         this.route = route;
         this.servletRequest = servletRequest;
         this.webhook = webhook;
@@ -75,6 +81,44 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         }
         if (binding != null) {
             answer(request, RateLimitResponse.answer(binding));
+            if (binding.blocks()) {
+                return;
+            }
+        }
+        if (!gates.isEmpty()) {
+            takePermits(request, view);
+        }
+    }
+
+    /**
+     * One permit per concurrency policy, after the rate limits let the request through; the first refusal
+     * answers and gives back the permits already taken. Their headers are the ones the client sees.
+     */
+    private void takePermits(ContainerRequestContext request, RequestView view) {
+        List<Permit> permits = new ArrayList<>(gates.size());
+        request.setProperty(PERMITS_PROPERTY, permits);
+        for (ConcurrencyGate gate : gates) {
+            Permit permit = gate.acquire(view);
+            Answer answer = RateLimitResponse.answer(permit.decision(), gate.policy());
+            if (answer.refuses()) {
+                releaseAll(request);
+                answer(request, answer);
+                return;
+            }
+            permits.add(permit);
+            request.setProperty(ANSWER_PROPERTY, answer);
+        }
+    }
+
+    /** Gives back the request's permits; every path may call it, a permit is given back once. */
+    @SuppressWarnings("unchecked")
+    static void releaseAll(ContainerRequestContext request) {
+        Object permits = request.getProperty(PERMITS_PROPERTY);
+        if (permits instanceof List) {
+            for (Permit permit : (List<Permit>) permits) {
+                permit.release();
+            }
+            request.removeProperty(PERMITS_PROPERTY);
         }
     }
 

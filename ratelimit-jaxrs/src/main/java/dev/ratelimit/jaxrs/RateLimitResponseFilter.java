@@ -13,11 +13,14 @@ import dev.ratelimit.core.Answer;
  * its refusals alike (JAX-RS runs response filters on aborted requests too). When the
  * response to an accepted webhook delivery is a 5xx (an exception mapped to a response included), the
  * delivery is forgotten, so the sender's retry with the same signature is not refused as a replay.
+ * The request's concurrency permits are given back here.
  */
 final class RateLimitResponseFilter implements ContainerResponseFilter {
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        // The response is decided (an exception mapped to one included): the request no longer runs.
+        RateLimitRequestFilter.releaseAll(request);
         Object answer = request.getProperty(RateLimitRequestFilter.ANSWER_PROPERTY);
         if (answer instanceof Answer) {
             for (Map.Entry<String, String> header : ((Answer) answer).headers().entrySet()) {

@@ -44,7 +44,7 @@ public @interface RateLimited {
     /** One or more {@code N/duration}, e.g. {@code "5/1m"} or {@code "10/1s, 1000/1h"}. Not with {@link #policy}. */
     String limits() default "";
 
-    /** {@code "fixed-window"} (default), {@code "token-bucket"} or {@code "sliding-window"}. */
+    /** {@code "fixed-window"} (default), {@code "token-bucket"}, {@code "sliding-window"} or {@code "concurrency"} (one {@code N/lease} limit: N requests in flight). */
     String algorithm() default "";
 
     /**

@@ -17,6 +17,8 @@ import javax.ws.rs.core.FeatureContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.KeyLayout;
 import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.Policy;
@@ -72,8 +74,18 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         checkIndependent(policies, where);
         AnnotationPolicy verified = webhookPolicy(policies, signature, where);
         List<RateLimiter> limiters = new ArrayList<>(policies.size());
+        List<ConcurrencyGate> gates = new ArrayList<>(1);
         JaxrsWebhookCheck webhook = null;
         for (AnnotationPolicy policy : policies) {
+            if (policy.policy.algorithm() == Algorithm.CONCURRENCY) {
+                if (policy.webhook != null) {
+                    throw new IllegalArgumentException("@RateLimited on " + where + ": algorithm 'concurrency' cannot have"
+                            + " scope 'webhook'; use 'fixed-window', 'token-bucket' or 'sliding-window' there");
+                }
+                gates.add(application().gate(policy));
+                LOG.info("Concurrency limit on {} route={}: {}", where, route, policy.policy.describe());
+                continue;
+            }
             RateLimiter limiter = application().limiter(policy);
             limiters.add(limiter);
             if (policy == verified) {
@@ -82,7 +94,7 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
             LOG.info("Rate limit on {} route={}: {}", where, route,
                     policy.policy.describe() + (policy.webhook == null ? "" : " " + policy.webhook.describe()));
         }
-        context.register(new RateLimitRequestFilter(limiters, route, servletRequest, webhook), RateLimitFeature.PRIORITY);
+        context.register(new RateLimitRequestFilter(limiters, gates, route, servletRequest, webhook), RateLimitFeature.PRIORITY);
         context.register(responseFilter, RateLimitFeature.PRIORITY);
     }
 

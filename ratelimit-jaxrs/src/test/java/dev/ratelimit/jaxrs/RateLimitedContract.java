@@ -3,9 +3,16 @@ package dev.ratelimit.jaxrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.ws.rs.core.Application;
@@ -194,6 +201,38 @@ abstract class RateLimitedContract {
         assertThat(bob.statusCode()).isEqualTo(200);
         assertThat(header(bob, "X-RateLimit-Remaining")).isEqualTo("1");
         assertThat(REDIS.redis().command("KEYS", "ratelimit:user:*{user=alice}*")).isNotEmpty();
+    }
+
+    @Test
+    void a_concurrency_limit_holds_2_requests_of_a_user_in_flight_and_gives_permits_back_also_after_a_mapped_exception()
+            throws Exception {
+        TestApplications.Concurrent.ARRIVED.drainPermits();
+        TestApplications.Concurrent.open = new CountDownLatch(1);
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<HttpResponse<String>>> held = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                held.add(clients.submit(() -> get("/rest/concurrent", "X-User", "carol")));
+            }
+            assertThat(TestApplications.Concurrent.ARRIVED.tryAcquire(2, 20, TimeUnit.SECONDS)).isTrue();
+            HttpResponse<String> third = get("/rest/concurrent", "X-User", "carol");
+            assertThat(third.statusCode()).isEqualTo(429);
+            assertThat(header(third, "Retry-After")).isEqualTo("1");
+            assertThat(third.body()).contains("\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\"");
+            assertThat(get("/rest/concurrent/fail", "X-User", "dave").statusCode()).as("another user").isEqualTo(418);
+            TestApplications.Concurrent.open.countDown();
+            for (Future<HttpResponse<String>> f : held) {
+                assertThat(f.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        } finally {
+            TestApplications.Concurrent.open.countDown();
+            clients.shutdownNow();
+        }
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> failed = get("/rest/concurrent/fail", "X-User", "carol");
+            assertThat(failed.statusCode()).as("permits came back, also from the mapped exceptions").isEqualTo(418);
+            assertThat(header(failed, "X-RateLimit-Remaining")).isEqualTo("1");
+        }
     }
 
     @Test

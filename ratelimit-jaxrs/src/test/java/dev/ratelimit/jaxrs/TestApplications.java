@@ -4,6 +4,9 @@ import java.security.Principal;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import javax.annotation.Priority;
 import javax.ws.rs.GET;
@@ -14,7 +17,9 @@ import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
 import javax.ws.rs.core.Application;
 import javax.ws.rs.core.Context;
+import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
+import javax.ws.rs.ext.ExceptionMapper;
 
 /** The resources and applications the tests deploy, each class registered explicitly. */
 final class TestApplications {
@@ -93,6 +98,39 @@ final class TestApplications {
         }
     }
 
+    /** At most 2 requests of a user in flight; each waits for {@link #open} (the test's latch). */
+    @Path("/concurrent")
+    public static class Concurrent {
+        static final Semaphore ARRIVED = new Semaphore(0);
+        static volatile CountDownLatch open = new CountDownLatch(1);
+
+        @GET
+        @RateLimited(algorithm = "concurrency", limits = "2/1m", key = "user", scope = "concurrent")
+        public String held() throws InterruptedException {
+            ARRIVED.release();
+            open.await(30, TimeUnit.SECONDS);
+            return "done";
+        }
+
+        @GET
+        @Path("fail")
+        @RateLimited(algorithm = "concurrency", limits = "2/1m", key = "user", scope = "concurrent")
+        public String fail() {
+            throw new Refusal();
+        }
+    }
+
+    static final class Refusal extends RuntimeException {
+    }
+
+    /** Maps {@link Refusal} to a 418, so a failing resource method still gets a response through the filters. */
+    public static class RefusalMapper implements ExceptionMapper<Refusal> {
+        @Override
+        public Response toResponse(Refusal exception) {
+            return Response.status(418).entity("refused").build();
+        }
+    }
+
     /** Authenticates whoever names themselves in X-User: enough to show limits see the principal. */
     @Priority(Priorities.AUTHENTICATION)
     public static class HeaderAuthentication implements ContainerRequestFilter {
@@ -137,7 +175,7 @@ final class TestApplications {
         @Override
         public Set<Class<?>> getClasses() {
             return classes(Orders.class, Free.class, ClassWide.class, Me.class, Twice.class, Search.class,
-                    Sliding.class, HeaderAuthentication.class);
+                    Sliding.class, Concurrent.class, RefusalMapper.class, HeaderAuthentication.class);
         }
     }
 

@@ -116,6 +116,7 @@ public final class TestTomcat implements AutoCloseable {
         FilterDef def = new FilterDef();
         def.setFilterName(name);
         def.setFilterClass(filterClass);
+        def.setAsyncSupported("true");
         initParams.forEach(def::addInitParameter);
         context.addFilterDef(def);
         FilterMap map = new FilterMap();

@@ -14,11 +14,16 @@ import org.slf4j.LoggerFactory;
 import com.codahale.metrics.MetricRegistry;
 
 import dev.ratelimit.core.AuditLog;
+import dev.ratelimit.core.ConcurrencyGate;
+import dev.ratelimit.core.ConcurrencyLimiter;
+import dev.ratelimit.core.LeaseRenewer;
+import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.management.RateLimitControl;
+import dev.ratelimit.core.memory.InMemoryPermitStore;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.metrics.RateLimitMetrics;
@@ -54,6 +59,12 @@ public final class ApplicationRuntime {
     private final Map<String, InMemoryStore> replayMemories = new HashMap<>();
     /** The Redis store each limiter counts on, opened for it and closed when it is forgotten. */
     private final Map<RateLimiter, RateLimitStore> redisStores = new HashMap<>();
+    /** Each concurrency policy's in-memory permits (without Redis, or while Redis is away) with their renewer. */
+    private final Map<String, LeaseRenewer> permitMemories = new HashMap<>();
+    private final Map<String, PermitStore> permitMemoryStores = new HashMap<>();
+    /** The Redis store and lease renewer each concurrency gate holds, closed when it is forgotten. */
+    private final Map<ConcurrencyGate, RedisStore> gateStores = new HashMap<>();
+    private final Map<ConcurrencyGate, LeaseRenewer> gateRenewers = new HashMap<>();
     private final AuditLog audit;
     private final RateLimitControl control;
     private final ObjectName controlName;
@@ -178,6 +189,17 @@ public final class ApplicationRuntime {
         }
         closeAll(redisStores.values());
         redisStores.clear();
+        for (LeaseRenewer renewer : gateRenewers.values()) {
+            renewer.close();
+        }
+        gateRenewers.clear();
+        closeAll(gateStores.values());
+        gateStores.clear();
+        for (LeaseRenewer renewer : permitMemories.values()) {
+            renewer.close();
+        }
+        permitMemories.clear();
+        permitMemoryStores.clear();
         redis.close();
         closeAll(memories.values());
         memories.clear();
@@ -213,6 +235,68 @@ public final class ApplicationRuntime {
         }
         control.register(limiter);
         return limiter;
+    }
+
+    /**
+     * The gate of a policy with algorithm {@code concurrency}: its permits in Redis ({@link RedisStore#permits()}
+     * on a store opened for it) or, without Redis settings, in the policy's in-memory permit store, which is
+     * also its {@code local} fallback. Each permit store has one {@link LeaseRenewer}, closed with the gate
+     * ({@link #forget(ConcurrencyGate)}) or, for the in-memory ones, with the last lease.
+     */
+    public ConcurrencyGate concurrency(Policy policy, RedisSettings redisSettings) {
+        long limit = policy.limits().get(0).permits();
+        long lease = policy.limits().get(0).windowMillis();
+        ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()), limit, lease);
+        if (redisSettings == null) {
+            warnPerInstanceOnce(policy.name());
+            return new ConcurrencyGate(policy, local, local, "memory");
+        }
+        RedisStore store = redis.open(redisSettings);
+        PermitStore permits = store.permits();
+        LeaseRenewer renewer = new LeaseRenewer(permits);
+        ConcurrencyGate gate = new ConcurrencyGate(policy, new ConcurrencyLimiter(permits, renewer, limit, lease), local,
+                store.describe());
+        synchronized (this) {
+            gateStores.put(gate, store);
+            gateRenewers.put(gate, renewer);
+        }
+        return gate;
+    }
+
+    /** Stops renewing the gate's Redis permits and closes its Redis store (its filter is going away). */
+    public void forget(ConcurrencyGate gate) {
+        LeaseRenewer renewer;
+        RedisStore store;
+        synchronized (this) {
+            renewer = gateRenewers.remove(gate);
+            store = gateStores.remove(gate);
+        }
+        if (renewer != null) {
+            renewer.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    synchronized PermitStore permitMemory(String policyName) {
+        PermitStore store = permitMemoryStores.get(policyName);
+        if (store == null) {
+            store = new InMemoryPermitStore();
+            permitMemoryStores.put(policyName, store);
+            permitMemories.put(policyName, new LeaseRenewer(store));
+        }
+        return store;
+    }
+
+    private synchronized LeaseRenewer permitMemoryRenewer(String policyName) {
+        permitMemory(policyName);
+        return permitMemories.get(policyName);
+    }
+
+    /** How many lease renewers this runtime holds open (tests: none after the last release). */
+    synchronized int leaseRenewers() {
+        return permitMemories.size() + gateRenewers.size();
     }
 
     /**

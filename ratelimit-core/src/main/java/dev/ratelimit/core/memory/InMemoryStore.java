@@ -69,6 +69,9 @@ public final class InMemoryStore implements RateLimitStore {
 
     @Override
     public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
+        if (algorithm == Algorithm.CONCURRENCY) {
+            throw new IllegalArgumentException("concurrency is counted by a PermitStore, not a RateLimitStore");
+        }
         // All keys of one request share their base (up to the hash tag), so one stripe holds them all.
         Stripe stripe = stripes[stripe(keys.get(0))];
         synchronized (stripe) {

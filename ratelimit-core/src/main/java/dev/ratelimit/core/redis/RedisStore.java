@@ -68,6 +68,9 @@ public final class RedisStore implements RateLimitStore {
 
     @Override
     public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
+        if (algorithm == Algorithm.CONCURRENCY) {
+            throw new IllegalArgumentException("concurrency is counted by a PermitStore, not a RateLimitStore");
+        }
         ScriptArgs args = cachedArgs(algorithm, limits, cost);
         if (algorithm == Algorithm.FIXED_WINDOW) {
             return fixedWindowDecision(call(FIXED_WINDOW, keys, args.args), limits);

@@ -8,6 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.ConcurrencyGate;
+import dev.ratelimit.core.Permit;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimiter;
@@ -57,5 +59,25 @@ class ApplicationRuntimeTest {
         api.acquire(Algorithm.FIXED_WINDOW, List.of("k:{a}"), Limit.parseAll("limits", "1/1h"), 1);
         shared.release();
         assertThat(api.size()).as("closed with the last lease").isZero();
+    }
+
+    @Test
+    void a_concurrency_policy_counts_permits_in_memory_and_its_renewer_thread_ends_with_the_last_release() {
+        ApplicationRuntime shared = new ApplicationRuntime();
+        Policy policy = Policy.builder("c").algorithm(Algorithm.CONCURRENCY).limits(Limit.parseAll("limits", "1/300ms")).build();
+        ConcurrencyGate gate = shared.concurrency(policy, null);
+        Permit held = gate.acquire(from("192.0.2.1"));
+        assertThat(held.granted()).isTrue();
+        assertThat(gate.acquire(from("192.0.2.1")).granted()).isFalse();
+        assertThat(renewerThreads()).isPositive();
+        assertThat(shared.leaseRenewers()).isEqualTo(1);
+        shared.release();
+        assertThat(shared.leaseRenewers()).isZero();
+        assertThat(renewerThreads()).as("no thread left after undeploy").isZero();
+    }
+
+    private static long renewerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("ratelimit-lease-renewer")).count();
     }
 }

@@ -86,7 +86,7 @@ class InMemoryStoreTest extends StoreContract {
      * stripes, or an update lost to a concurrent eviction, can let an identity past its limit.
      */
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void a_flood_of_new_identities_never_lets_a_tracked_identity_past_its_limit(Algorithm algorithm) throws Exception {
         InMemoryStore store = new InMemoryStore(20_000, Clock.systemUTC());
         // One permit an hour: every bucket, tracked or flooding, is then equally empty after its request.

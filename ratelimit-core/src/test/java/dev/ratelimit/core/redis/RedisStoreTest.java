@@ -51,7 +51,7 @@ class RedisStoreTest extends StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void decides_exactly_as_the_in_memory_store(Algorithm algorithm) {
         InMemoryStore memory = new InMemoryStore();
         String redisKey = key("twin");
@@ -71,7 +71,7 @@ class RedisStoreTest extends StoreContract {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void gives_every_key_a_ttl_no_longer_than_its_window(Algorithm algorithm) {
         String key = key("ttl");
         store.acquire(algorithm, List.of(key), limits("3/1m"), 1);

@@ -62,7 +62,7 @@ class ScriptCallsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void concurrent_callers_share_pipelines_and_together_get_exactly_the_limit(Algorithm algorithm) throws Exception {
         List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "1000/1d");
         CyclicBarrier start = new CyclicBarrier(THREADS);
