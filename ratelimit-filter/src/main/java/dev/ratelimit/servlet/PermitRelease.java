@@ -32,15 +32,15 @@ final class PermitRelease implements AsyncListener {
             throws IOException, ServletException {
         Permit permit = gate.acquire(new ServletRequestView(request));
         Answer answer = RateLimitResponse.answer(permit.decision(), gate.policy());
-        boolean handedOver = false;
         try {
             AnswerWriter.write(response, answer);
             if (answer.refuses()) {
                 return;
             }
             chain.doFilter(request, response);
-            handedOver = request.isAsyncStarted() && listen(request, new PermitRelease(permit));
         } finally {
+            // Also when the chain threw after starting async work: that work still holds the permit.
+            boolean handedOver = request.isAsyncStarted() && listen(request, new PermitRelease(permit));
             if (!handedOver) {
                 permit.release();
             }
