@@ -106,11 +106,27 @@ final class ClientAddresses {
         if (s.charAt(at) != ':' || at + 1 >= s.length()) {
             return false;
         }
-        String port = s.substring(at + 1);
-        if (port.charAt(0) == '_') {
-            return port.length() > 1 && port.substring(1).matches("[A-Za-z0-9._-]+");
+        int start = at + 1;
+        if (s.charAt(start) == '_') {
+            // An obfuscated port (RFC 7239): '_' and at least one of ALPHA / DIGIT / "." / "_" / "-".
+            return s.length() > start + 1 && allMatch(s, start + 1, true);
         }
-        return port.length() <= 5 && port.matches("[0-9]+") && Integer.parseInt(port) <= 65535;
+        return s.length() - start <= 5 && allMatch(s, start, false) && Integer.parseInt(s.substring(start)) <= 65535;
+    }
+
+    /** Runs on every forwarded hop with a port: a character loop, not a regular expression per request. */
+    private static boolean allMatch(String s, int from, boolean obfuscated) {
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean digit = c >= '0' && c <= '9';
+            boolean ok = obfuscated
+                    ? digit || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' || c == '_' || c == '-'
+                    : digit;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** RFC 7239's {@code unknown} and {@code _obfuscated} nodes: a proxy's deliberate choice, not a fault. */

@@ -13,6 +13,7 @@ import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.app.ApplicationParams;
 import dev.ratelimit.core.app.ApplicationRuntime;
+import dev.ratelimit.core.app.ParameterNames;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.webhook.WebhookSettings;
 
@@ -75,7 +76,7 @@ final class ApplicationLimits implements AutoCloseable {
     /** Metrics/JMX/audit settings from context-params {@code ratelimit.<name>}, as the Servlet filter reads them. */
     private static ApplicationRuntime.Settings applicationSettings(ServletContext context) {
         ContextParams contextParams = new ContextParams(context);
-        ConfigParams params = new ConfigParams(name -> contextParams.get("ratelimit." + name));
+        ConfigParams params = new ConfigParams(name -> contextParams.get(ParameterNames.SHARED_PREFIX + name));
         return ApplicationParams.read(params, JmxNames.applicationName(context.getContextPath()), context::getAttribute);
     }
 

@@ -64,17 +64,6 @@ public final class WebhookGate {
     }
 
     /**
-     * @param audit   the application's bounded audit log, so a flood of forgeries cannot fill the disk
-     * @param metrics the application's meters: the policy's {@code signature-failures}, and the
-     *                bad-signature limit's decisions under its own policy name ({@code <name>-bad-signature})
-     */
-    public WebhookGate(WebhookSettings settings, Policy policy, RateLimitStore store, RateLimitStore localFallback,
-                       AuditLog audit, RateLimitMetrics metrics) {
-        this(settings, policy, store, localFallback, store, localFallback, audit, metrics.policy(policy.name()),
-                metrics.policy(policy.name() + BAD_SIGNATURE_SCOPE_SUFFIX), System::currentTimeMillis);
-    }
-
-    /**
      * Replays and bad signatures kept apart, so a flood of forgeries from many addresses cannot evict the
      * memory of accepted deliveries from an in-memory store.
      *
