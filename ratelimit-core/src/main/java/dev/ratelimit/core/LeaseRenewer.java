@@ -36,6 +36,8 @@ public final class LeaseRenewer implements AutoCloseable {
     /** Key → its tracked holders, by lease length (each lease length has its own tick). */
     private final ConcurrentMap<Long, ConcurrentMap<String, Set<String>>> byLease = new ConcurrentHashMap<>();
     private ScheduledExecutorService ticks;
+    /** The executor's one thread (set by its thread factory), so that {@link #close} can wait for it to end. */
+    private volatile Thread worker;
     private boolean closed;
 
     public LeaseRenewer(PermitStore store) {
@@ -85,6 +87,7 @@ public final class LeaseRenewer implements AutoCloseable {
             ticks = Executors.newSingleThreadScheduledExecutor(task -> {
                 Thread thread = new Thread(task, THREAD_NAME);
                 thread.setDaemon(true);
+                worker = thread;
                 return thread;
             });
         }
@@ -112,6 +115,11 @@ public final class LeaseRenewer implements AutoCloseable {
         }
     }
 
+    private static boolean join(Thread thread, long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
     /** Stops renewing and waits (up to 5 s) for a renewal under way to end. */
     @Override
     public void close() {
@@ -127,7 +135,10 @@ public final class LeaseRenewer implements AutoCloseable {
         }
         running.shutdownNow();
         try {
-            if (!running.awaitTermination(5, TimeUnit.SECONDS)) {
+            // The executor terminates a moment before its thread ends: wait for the thread itself, so that
+            // no thread of this application is left once close returns (undeploy, leak checks).
+            Thread thread = worker;
+            if (!running.awaitTermination(5, TimeUnit.SECONDS) || (thread != null && !join(thread, 5_000))) {
                 LOG.warn("The lease renewer thread did not stop within 5 s");
             }
         } catch (InterruptedException e) {
