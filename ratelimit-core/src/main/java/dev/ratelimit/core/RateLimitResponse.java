@@ -15,6 +15,8 @@ public final class RateLimitResponse {
     /** The store was unavailable and the failure mode is {@code closed}. */
     public static final int SERVICE_UNAVAILABLE = 503;
 
+    /** An address or identity an operator blocked. */
+    public static final int FORBIDDEN = 403;
     /** A webhook whose signature is missing or wrong. */
     public static final int UNAUTHORIZED = 401;
     /** A webhook already received. */
@@ -56,6 +58,12 @@ public final class RateLimitResponse {
         }
         return Answer.refuse(TOO_MANY_REQUESTS, headers, "{\"error\":{\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\",\"message\":"
                 + "\"Too many requests in progress. Please try again later.\",\"retryAfter\":1}}");
+    }
+
+    /** A request from a denied address or a blocked identity: 403, code {@code ACCESS_DENIED}, no limit headers. */
+    public static Answer accessDenied() {
+        return Answer.refuse(FORBIDDEN, Collections.<String, String>emptyMap(),
+                error("ACCESS_DENIED", "Access denied."));
     }
 
     /** A webhook refused for its signature (which check failed goes to the audit log only): 401. */

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * One policy applied through one store. When the store cannot answer, the policy's failure mode
  * decides: allow ({@code open}), deny ({@code closed}), or count in this instance's memory
  * ({@code local}). Store failures are logged at most once per {@value #FAILURE_LOG_INTERVAL_SECONDS} s.
- * Limits and dry-run may be changed at runtime (JMX); the next request sees the change.
+ * The policy in force is the configured one ({@code web.xml}, then the policy file: {@link #reconfigure})
+ * with the operator's {@link PolicyOverride} laid over it ({@link #override}); the next request sees a change.
  */
 public final class RateLimiter {
 
@@ -24,7 +25,10 @@ public final class RateLimiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
 
+    /** The configured policy with the override laid over it: what requests are counted against. */
     private volatile Policy policy;
+    private Policy configured;
+    private PolicyOverride override = PolicyOverride.NONE;
     private final RateLimitStore store;
     private final RateLimitStore localFallback;
     private final PolicyMetrics metrics;
@@ -46,6 +50,7 @@ public final class RateLimiter {
             throw new IllegalArgumentException("failure mode local needs an in-memory fallback store");
         }
         this.policy = policy;
+        this.configured = policy;
         this.store = store;
         this.localFallback = localFallback;
         this.metrics = metrics;
@@ -179,16 +184,42 @@ public final class RateLimiter {
         return stores;
     }
 
-    /** Replaces the policy's limits from now on, e.g. {@code 200/1m}; counters already kept stay. */
-    public void updateLimits(String limits) {
-        Policy changed = policy.withLimits(Limit.parseAll(PolicyParams.LIMITS, limits));
-        policy = changed;
-        denyCache.clear();
-        LOG.info("Policy {}: limits changed to {}", changed.name(), changed.limits());
+    /** The policy as configured ({@code web.xml}, then the policy file), without the operator's override. */
+    public synchronized Policy configuredPolicy() {
+        return configured;
     }
 
-    public void updateDryRun(boolean dryRun) {
-        policy = policy.withDryRun(dryRun);
+    public synchronized PolicyOverride currentOverride() {
+        return override;
+    }
+
+    /** A new configured policy (the policy file changed); the operator's override stays laid over it. */
+    public synchronized void reconfigure(Policy newConfigured) {
+        if (!newConfigured.name().equals(configured.name())) {
+            throw new IllegalArgumentException("policy " + configured.name() + " cannot become " + newConfigured.name());
+        }
+        Policy applied = override.applyTo(newConfigured);
+        configured = newConfigured;
+        policy = applied;
+        denyCache.clear();
+    }
+
+    /** Lays the operator's change over the configured policy ({@link PolicyOverride#NONE} clears it). */
+    public synchronized void override(PolicyOverride newOverride) {
+        Policy applied = newOverride.applyTo(configured);
+        override = newOverride;
+        policy = applied;
+        denyCache.clear();
+    }
+
+    /** Replaces the policy's limits from now on, e.g. {@code 200/1m}; counters already kept stay. */
+    public synchronized void updateLimits(String limits) {
+        override(override.withLimits(Limit.parseAll(PolicyParams.LIMITS, limits)));
+        LOG.info("Policy {}: limits changed to {}", policy.name(), policy.limits());
+    }
+
+    public synchronized void updateDryRun(boolean dryRun) {
+        override(override.withDryRun(dryRun));
         LOG.info("Policy {}: dry-run {}", policy.name(), dryRun ? "on" : "off");
     }
 
