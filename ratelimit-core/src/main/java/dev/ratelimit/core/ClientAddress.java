@@ -23,6 +23,11 @@ final class ClientAddress {
         return new ClientAddress(null, token.isEmpty() ? ForwardedHeader.UNKNOWN : token);
     }
 
+    /** The address, 4 or 16 bytes, or null for a token. */
+    byte[] address() {
+        return address;
+    }
+
     /** The canonical address, or the token as written. */
     String text() {
         return address == null ? token : IpAddresses.canonical(address);

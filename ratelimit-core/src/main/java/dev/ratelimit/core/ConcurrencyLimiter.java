@@ -28,6 +28,11 @@ public final class ConcurrencyLimiter {
         this.leaseMillis = leaseMillis;
     }
 
+    /** A limiter on the same store and renewer with another limit and lease (the policy file changed them). */
+    public ConcurrencyLimiter withLimit(long newLimit, long newLeaseMillis) {
+        return new ConcurrencyLimiter(store, renewer, newLimit, newLeaseMillis);
+    }
+
     /**
      * @param key the identity's key, with its hash tag
      * @throws StoreUnavailableException when the store cannot answer; the failure mode decides

@@ -1,7 +1,9 @@
 package dev.ratelimit.core;
 
+import java.util.Collections;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Typed, validated reads of named configuration values, whatever holds them (web.xml init-params and
@@ -11,10 +13,25 @@ import java.util.function.Function;
 public final class ConfigParams {
 
     private final Function<String, String> source;
+    private final Supplier<? extends Iterable<String>> names;
 
     /** @param source returns the raw value of a parameter, or null */
     public ConfigParams(Function<String, String> source) {
+        this(source, Collections::<String>emptyList);
+    }
+
+    /**
+     * @param source returns the raw value of a parameter, or null
+     * @param names  the names of the parameters given, for those read by pattern ({@code plan.<name>.limits})
+     */
+    public ConfigParams(Function<String, String> source, Supplier<? extends Iterable<String>> names) {
         this.source = source;
+        this.names = names;
+    }
+
+    /** The names of the parameters given (possibly with duplicates), as far as the source knows them. */
+    public Iterable<String> names() {
+        return names.get();
     }
 
     /** The trimmed value, or null when unset or blank. */

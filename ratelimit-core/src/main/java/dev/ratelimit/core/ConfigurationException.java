@@ -29,6 +29,11 @@ public class ConfigurationException extends IllegalArgumentException {
         return new ConfigurationException(parameter, message);
     }
 
+    /** A bad entry whose message is already whole (a policy file's, naming the file, line, entry and value). */
+    public static ConfigurationException withMessage(String parameter, String message) {
+        return new ConfigurationException(parameter, message);
+    }
+
     private static String message(String parameter, String value, String accepted) {
         String shown = value == null ? "(not set)" : "'" + value + "'";
         return "Invalid value " + shown + " for parameter '" + parameter + "': " + accepted;

@@ -3,7 +3,9 @@ package dev.ratelimit.core;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -53,6 +55,9 @@ public final class Policy {
     private final int closedStatus;
     private final RoutePatterns routePatterns;
     private final KeyLayout keyLayout;
+    private final RequestRules rules;
+    private final Map<String, PlanSpec> planSpecs;
+    private final Plans plans;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -74,6 +79,42 @@ public final class Policy {
         this.routePatterns = b.routePatterns;
         this.keyLayout = new KeyLayout(keyPrefix, scope, name, counter != null ? counter : name, algorithm, limits,
                 keyParts, clientAddresses, routePatterns, tenantHeader, ipv6Prefix);
+        this.rules = b.rules;
+        this.planSpecs = b.planSpecs;
+        this.plans = planSpecs.isEmpty() ? Plans.none() : Plans.of(name, derivePlans());
+    }
+
+    /** Each plan: this policy with the plan's limits and algorithm, checked as the policy's own would be. */
+    private Map<String, Policy> derivePlans() {
+        if (algorithm == Algorithm.CONCURRENCY) {
+            String first = planSpecs.keySet().iterator().next();
+            throw new ConfigurationException(Plans.parameter(first, Plans.LIMITS), planSpecs.get(first).limitsText,
+                    "no plans with algorithm 'concurrency': plans give rate limits (fixed-window, token-bucket, sliding-window)");
+        }
+        Map<String, Policy> derived = new LinkedHashMap<>();
+        for (Map.Entry<String, PlanSpec> entry : planSpecs.entrySet()) {
+            String plan = entry.getKey();
+            PlanSpec spec = entry.getValue();
+            String limitsParam = Plans.parameter(plan, Plans.LIMITS);
+            if (spec.limits == null) {
+                throw new ConfigurationException(limitsParam, null, "the plan's limits, e.g. '1000/1m', with "
+                        + Plans.parameter(plan, Plans.ALGORITHM));
+            }
+            Algorithm planAlgorithm = spec.algorithm != null ? spec.algorithm : algorithm;
+            if (planAlgorithm == Algorithm.CONCURRENCY) {
+                throw new ConfigurationException(Plans.parameter(plan, Plans.ALGORITHM), planAlgorithm.configName(),
+                        "'fixed-window', 'token-bucket' or 'sliding-window' (plans give rate limits)");
+            }
+            Builder b = toBuilder();
+            b.planSpecs = Collections.emptyMap();
+            b.algorithm = planAlgorithm;
+            try {
+                derived.put(plan, b.limits(spec.limits).build());
+            } catch (ConfigurationException e) {
+                throw new ConfigurationException(limitsParam, spec.limitsText, e.getMessage(), e);
+            }
+        }
+        return derived;
     }
 
     public static Builder builder(String name) {
@@ -163,6 +204,30 @@ public final class Policy {
         return closedStatus;
     }
 
+    /** Which requests the policy limits, skips or denies ({@code allow-addresses}, {@code deny-addresses}, {@code exclude-paths}, {@code methods}). */
+    public RequestRules rules() {
+        return rules;
+    }
+
+    /** The policy's plans ({@code plan.<name>.limits}); empty when it has none. */
+    public Plans plans() {
+        return plans;
+    }
+
+    /** The policy this request is counted against: its plan's ({@link Plans#ATTRIBUTE}), else this one. */
+    public Policy forPlanOf(RequestView request) {
+        return plans.select(this, request);
+    }
+
+    /** What this policy does with the request: limit it, skip it, or deny it (one audit line then). */
+    public RequestRules.Verdict verdict(RequestView request, AuditLog audit) {
+        return rules.check(request, this, audit);
+    }
+
+    ClientAddress resolveClient(RequestView request) {
+        return clientAddresses.resolve(request);
+    }
+
     /** The paths counted under a pattern for key part {@code route}. */
     public RoutePatterns routePatterns() {
         return routePatterns;
@@ -199,6 +264,8 @@ public final class Policy {
         b.tenantHeader = tenantHeader;
         b.closedStatus = closedStatus;
         b.routePatterns = routePatterns;
+        b.rules = rules;
+        b.planSpecs = planSpecs;
         return b;
     }
 
@@ -214,7 +281,9 @@ public final class Policy {
                 + " cost=" + cost + " dry-run=" + dryRun
                 + " trusted-proxies=" + trustedProxies + " client-address-header=" + clientAddressHeader
                 + " ipv6-prefix=" + ipv6Prefix
-                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns);
+                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns)
+                + (rules.isEmpty() ? "" : " " + rules)
+                + (plans.isEmpty() ? "" : " " + plans);
     }
 
     /** Builds a {@link Policy}; each setter names the parameter it serves, for error messages. */
@@ -235,6 +304,8 @@ public final class Policy {
         private String tenantHeader;
         private int closedStatus = RateLimitResponse.SERVICE_UNAVAILABLE;
         private RoutePatterns routePatterns = RoutePatterns.none();
+        private RequestRules rules = RequestRules.none();
+        private Map<String, PlanSpec> planSpecs = Collections.emptyMap();
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -347,6 +418,23 @@ public final class Policy {
             return this;
         }
 
+        public Builder rules(RequestRules rules) {
+            this.rules = Objects.requireNonNull(rules, "rules");
+            return this;
+        }
+
+        /**
+         * A plan: its limits and, when not null, its own algorithm.
+         *
+         * @param limitsText the limits as written, for messages
+         */
+        public Builder plan(String plan, List<Limit> limits, String limitsText, Algorithm algorithm) {
+            Map<String, PlanSpec> specs = new LinkedHashMap<>(planSpecs);
+            specs.put(plan, new PlanSpec(limits, limitsText, algorithm));
+            this.planSpecs = Collections.unmodifiableMap(specs);
+            return this;
+        }
+
         public Policy build() {
             if (limits == null || limits.isEmpty()) {
                 throw new ConfigurationException("limits", null, Limit.ACCEPTED);
@@ -369,6 +457,19 @@ public final class Policy {
                         "a whole number from 1 to the smallest limit's permits (" + smallest + ")");
             }
             return new Policy(this);
+        }
+    }
+
+    /** A plan as configured: limits (null when only the algorithm was given) and an algorithm or null. */
+    private static final class PlanSpec {
+        final List<Limit> limits;
+        final String limitsText;
+        final Algorithm algorithm;
+
+        PlanSpec(List<Limit> limits, String limitsText, Algorithm algorithm) {
+            this.limits = limits;
+            this.limitsText = limitsText;
+            this.algorithm = algorithm;
         }
     }
 }

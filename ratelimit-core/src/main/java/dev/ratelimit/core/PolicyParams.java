@@ -3,6 +3,8 @@ package dev.ratelimit.core;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The parameter vocabulary shared by every adapter (Servlet init-params, JAX-RS annotation attributes
@@ -26,11 +28,16 @@ public final class PolicyParams {
     public static final String IPV6_PREFIX = "ipv6-prefix";
     public static final String ROUTE_PATTERNS = "route-patterns";
     public static final String COUNTER = "counter";
+    public static final String ALLOW_ADDRESSES = "allow-addresses";
+    public static final String DENY_ADDRESSES = "deny-addresses";
+    public static final String EXCLUDE_PATHS = "exclude-paths";
+    public static final String METHODS = "methods";
 
     /** Every parameter this class reads. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             LIMITS, ALGORITHM, KEY, SCOPE, FAILURE_MODE, KEY_PREFIX, TRUSTED_PROXIES, DRY_RUN, COST, TENANT_HEADER,
-            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS, COUNTER));
+            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS, COUNTER,
+            ALLOW_ADDRESSES, DENY_ADDRESSES, EXCLUDE_PATHS, METHODS));
 
     /**
      * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,
@@ -74,7 +81,36 @@ public final class PolicyParams {
         if (failureMode != null) {
             builder.failureMode(FailureMode.parse(FAILURE_MODE, failureMode));
         }
+        builder.rules(RequestRules.of(AddressList.parse(ALLOW_ADDRESSES, params.get(ALLOW_ADDRESSES)),
+                AddressList.parse(DENY_ADDRESSES, params.get(DENY_ADDRESSES)),
+                RoutePatterns.parse(EXCLUDE_PATHS, params.get(EXCLUDE_PATHS)),
+                RequestRules.parseMethods(METHODS, params.get(METHODS))));
+        for (String plan : planNames(params)) {
+            String limitsParam = Plans.parameter(plan, Plans.LIMITS);
+            String limits = params.get(limitsParam);
+            String algorithm = params.get(Plans.parameter(plan, Plans.ALGORITHM));
+            builder.plan(plan, limits == null ? null : Limit.parseAll(limitsParam, limits), limits,
+                    algorithm == null ? null : Algorithm.parse(Plans.parameter(plan, Plans.ALGORITHM), algorithm));
+        }
         return builder.build();
+    }
+
+    /** The plans named among the parameters given, in name order; a malformed {@code plan.} name is refused. */
+    private static Set<String> planNames(ConfigParams params) {
+        Set<String> plans = new TreeSet<>();
+        for (String name : params.names()) {
+            if (Plans.looksLikePlanParameter(name)) {
+                String plan = Plans.planName(name);
+                if (plan == null) {
+                    throw ConfigurationException.unknownParameter(name, "Unknown parameter '" + LogValues.escape(name)
+                            + "': expected " + Plans.NAME_ACCEPTED);
+                }
+                if (params.get(name) != null) {
+                    plans.add(plan);
+                }
+            }
+        }
+        return plans;
     }
 
     /** The prefix with the application's name (characters a key prefix cannot hold become {@code _}) in place of the placeholder. */

@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * ({@code local}). Store failures are logged at most once per {@value #FAILURE_LOG_INTERVAL_SECONDS} s.
  * The policy in force is the configured one ({@code web.xml}, then the policy file: {@link #reconfigure})
  * with the operator's {@link PolicyOverride} laid over it ({@link #override}); the next request sees a change.
+ * A request that began under an earlier policy file (its generation, {@link #acquire(RequestView, long)}) is
+ * decided by the policy of that file, so a request passing several limiters sees one file, all old or all new.
  */
 public final class RateLimiter {
 
@@ -27,6 +29,11 @@ public final class RateLimiter {
 
     /** The configured policy with the override laid over it: what requests are counted against. */
     private volatile Policy policy;
+    /**
+     * The policy file generation {@link #policy} was configured from and the policy in force before it.
+     * Written before {@link #policy} and read after it (see {@link #policy(long)}).
+     */
+    private volatile Reconfigured reconfigured = new Reconfigured(0, null);
     private Policy configured;
     private PolicyOverride override = PolicyOverride.NONE;
     private final RateLimitStore store;
@@ -65,8 +72,28 @@ public final class RateLimiter {
         return store;
     }
 
-    public Decision acquire(RequestView request) {
+    /**
+     * The policy in force for a request that began under policy file {@code generation}: the current one,
+     * or the one it replaced when the current one came from a later file.
+     */
+    public Policy policy(long generation) {
         Policy current = policy;
+        Reconfigured last = reconfigured;
+        return generation < last.generation && last.before != null ? last.before : current;
+    }
+
+    /** What the policy does with this request: limit, skip (not counted, no headers) or deny (audited). */
+    public RequestRules.Verdict verdict(RequestView request, long generation) {
+        return policy(generation).verdict(request, audit);
+    }
+
+    public Decision acquire(RequestView request) {
+        return acquire(request, Long.MAX_VALUE);
+    }
+
+    /** @param generation the policy file generation the request began under ({@link Long#MAX_VALUE}: the newest) */
+    public Decision acquire(RequestView request, long generation) {
+        Policy current = policy(generation).forPlanOf(request);
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
@@ -84,7 +111,7 @@ public final class RateLimiter {
      * instance learns of an identity over its limit the first time it asks the store itself.
      */
     public Decision cachedDenial(RequestView request) {
-        Policy current = policy;
+        Policy current = policy.forPlanOf(request);
         Decision cached = denyCache.get(current.keyLayout().keysFor(request).get(0), System.nanoTime());
         if (cached == null) {
             return null;
@@ -195,11 +222,17 @@ public final class RateLimiter {
 
     /** A new configured policy (the policy file changed); the operator's override stays laid over it. */
     public synchronized void reconfigure(Policy newConfigured) {
+        reconfigure(newConfigured, reconfigured.generation);
+    }
+
+    /** The same, from policy file {@code generation}: requests that began under an earlier file keep the policy in force now. */
+    public synchronized void reconfigure(Policy newConfigured, long generation) {
         if (!newConfigured.name().equals(configured.name())) {
             throw new IllegalArgumentException("policy " + configured.name() + " cannot become " + newConfigured.name());
         }
         Policy applied = override.applyTo(newConfigured);
         configured = newConfigured;
+        reconfigured = new Reconfigured(generation, policy);
         policy = applied;
         denyCache.clear();
     }
@@ -232,6 +265,17 @@ public final class RateLimiter {
             failuresSinceLog.set(0);
             LOG.warn("Rate-limit store {} failed for policy {} ({} failure(s) since last report); failure mode {}: {}",
                     store.describe(), current.name(), suppressed, current.failureMode(), e.getMessage());
+        }
+    }
+
+    /** A policy file generation and the policy in force before it was applied. */
+    private static final class Reconfigured {
+        final long generation;
+        final Policy before;
+
+        Reconfigured(long generation, Policy before) {
+            this.generation = generation;
+            this.before = before;
         }
     }
 }

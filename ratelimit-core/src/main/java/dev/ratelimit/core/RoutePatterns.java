@@ -52,8 +52,18 @@ public final class RoutePatterns {
      * ({@code /orders/7/} is {@code /orders/{id}}), since applications commonly serve both spellings.
      */
     public String routeOf(String path) {
+        Pattern pattern = matching(path);
+        return pattern == null ? path : pattern.text;
+    }
+
+    /** Whether the path matches one of the patterns (as {@link #routeOf} matches it). */
+    public boolean matches(String path) {
+        return matching(path) != null;
+    }
+
+    private Pattern matching(String path) {
         if (path == null || patterns.isEmpty()) {
-            return path;
+            return null;
         }
         String[] segments = segments(path);
         if (segments.length > 1 && segments[segments.length - 1].isEmpty()) {
@@ -61,10 +71,10 @@ public final class RoutePatterns {
         }
         for (Pattern pattern : patterns) {
             if (pattern.matches(segments)) {
-                return pattern.text;
+                return pattern;
             }
         }
-        return path;
+        return null;
     }
 
     @Override

@@ -38,15 +38,34 @@ final class FilterSettings {
      */
     static FilterSettings read(String filterName, ConfigParams params, String application, Iterable<String> initParams,
                                Iterable<String> contextParams) throws ServletException {
+        checkNames(filterName, initParams, contextParams);
+        return readOrFail(filterName, params, application);
+    }
+
+    /** Every init-param and {@code ratelimit.*} context-param name is one we read. */
+    static void checkNames(String filterName, Iterable<String> initParams, Iterable<String> contextParams)
+            throws ServletException {
         try {
             ParameterNames.checkAll(initParams, "filter '" + filterName + "'");
             ParameterNames.checkContextParams(contextParams);
         } catch (ConfigurationException e) {
             throw new ServletException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The settings from parameters whose names were checked; a bad value throws the
+     * {@link ConfigurationException} as it is (the caller knows whether a policy file gave it).
+     */
+    static FilterSettings read(String filterName, ConfigParams params, String application) {
+        Policy policy = PolicyParams.read(params, filterName, application);
+        return new FilterSettings(policy, RedisParams.read(params), WebhookParams.read(params, policy.scope()));
+    }
+
+    private static FilterSettings readOrFail(String filterName, ConfigParams params, String application)
+            throws ServletException {
         try {
-            Policy policy = PolicyParams.read(params, filterName, application);
-            return new FilterSettings(policy, RedisParams.read(params), WebhookParams.read(params, policy.scope()));
+            return read(filterName, params, application);
         } catch (ConfigurationException e) {
             throw invalid(filterName, e);
         }

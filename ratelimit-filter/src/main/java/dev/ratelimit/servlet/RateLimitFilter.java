@@ -2,7 +2,10 @@ package dev.ratelimit.servlet;
 
 import java.io.IOException;
 import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import javax.servlet.Filter;
 import javax.servlet.FilterChain;
@@ -27,6 +30,8 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.RequestRules;
+import dev.ratelimit.core.live.LivePolicies;
 import dev.ratelimit.core.app.ApplicationParams;
 import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.core.app.ParameterNames;
@@ -197,6 +202,12 @@ public class RateLimitFilter implements Filter {
      */
     static final String BINDING_DECISION_ATTRIBUTE = RateLimitFilter.class.getName() + ".binding-decision";
 
+    /**
+     * Request attribute holding the policy file generation the request began under (a Long), set by the first
+     * of our filters, so that every filter decides it by the same version of the file.
+     */
+    static final String GENERATION_ATTRIBUTE = RateLimitFilter.class.getName() + ".generation";
+
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
     private ServletContext context;
@@ -212,43 +223,62 @@ public class RateLimitFilter implements Filter {
         ConfigParams params = params(config);
         ServletContext servletContext = config.getServletContext();
         String applicationName = JmxNames.applicationName(servletContext.getContextPath());
-        FilterSettings settings = FilterSettings.read(filterName, params, applicationName,
-                Collections.list(config.getInitParameterNames()), Collections.list(servletContext.getInitParameterNames()));
-        Policy policy = settings.policy;
-        RedisSettings redis = settings.redis;
-        WebhookSettings webhook = settings.webhook;
+        FilterSettings.checkNames(filterName, Collections.list(config.getInitParameterNames()),
+                Collections.list(servletContext.getInitParameterNames()));
         ApplicationRuntime.Settings application;
         try {
-            application = ApplicationParams.read(params, applicationName, servletContext::getAttribute);
+            application = ApplicationParams.read(params, applicationName, servletContext::getAttribute)
+                    .declaredPolicies(DeclaredFilters.policies(servletContext));
         } catch (ConfigurationException e) {
             throw FilterSettings.invalid(filterName, e);
         }
         context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
-        if (policy.algorithm() == Algorithm.CONCURRENCY && webhook != null) {
-            throw FilterSettings.invalid(filterName, new ConfigurationException(PARAM_ALGORITHM, "concurrency",
-                    "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'"));
-        }
-        runtime = ApplicationRuntime.lease(new ServletContextAttributes(context), application);
-        if (policy.algorithm() == Algorithm.CONCURRENCY) {
-            try {
-                gate = runtime.concurrency(policy, redis);
-            } catch (ConfigurationException e) {
-                ApplicationRuntime.release(new ServletContextAttributes(context), runtime);
-                runtime = null;
-                throw FilterSettings.invalid(filterName, e);
-            }
-            LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName, policy.describe(), gate.describe());
-            return;
+        try {
+            runtime = ApplicationRuntime.lease(new ServletContextAttributes(context), application);
+        } catch (ConfigurationException e) {
+            throw FilterSettings.invalid(filterName, e); // a bad policy file
         }
         try {
-            limiter = runtime.limiter(policy, redis);
+            start(filterName, params, applicationName);
         } catch (ConfigurationException e) {
-            // Redis answered and refused us (credentials, ACL, certificate, master name): fail now, not per request.
+            // A bad value (from web.xml or the policy file), or Redis answered and refused us (credentials,
+            // ACL, certificate, master name): fail now, not per request.
             ApplicationRuntime.release(new ServletContextAttributes(context), runtime);
             runtime = null;
             throw FilterSettings.invalid(filterName, e);
         }
+    }
+
+    /** Builds the limiter or gate from web.xml and the policy file, and registers it for the file's changes. */
+    private void start(String filterName, ConfigParams params, String applicationName) {
+        LivePolicies live = runtime.policies();
+        String policyName = params.get(PARAM_POLICY_NAME, filterName);
+        long readAt = live.generation();
+        FilterSettings settings;
+        try {
+            settings = FilterSettings.read(filterName, live.layered(policyName, params), applicationName);
+        } catch (ConfigurationException e) {
+            throw live.located(policyName, e);
+        }
+        Policy policy = settings.policy;
+        RedisSettings redis = settings.redis;
+        WebhookSettings webhook = settings.webhook;
+        if (policy.algorithm() == Algorithm.CONCURRENCY && webhook != null) {
+            throw new ConfigurationException(PARAM_ALGORITHM, "concurrency",
+                    "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'");
+        }
+        LivePolicies.Reader reader = p -> PolicyParams.read(p, filterName, applicationName);
+        if (policy.algorithm() == Algorithm.CONCURRENCY) {
+            gate = runtime.concurrency(policy, redis);
+            ConcurrencyGate built = gate;
+            live.register(built, policyName, params, reader, policy, readAt, (p, generation) -> built.reconfigure(p));
+            LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName, policy.describe(), gate.describe());
+            return;
+        }
+        limiter = runtime.limiter(policy, redis);
+        RateLimiter built = limiter;
+        live.register(built, policyName, params, reader, policy, readAt, built::reconfigure);
         webhooks = webhook == null ? null : new ServletWebhookCheck(runtime.webhookGate(webhook, limiter));
         LOG.info("Rate-limit filter '{}' ready: {} store={}", filterName,
                 policy.describe() + (webhook == null ? "" : " " + webhook.describe()), limiter.store().describe());
@@ -256,17 +286,44 @@ public class RateLimitFilter implements Filter {
 
     /** A filter's own init-param first, then the application's context-param {@code ratelimit.<name>}. */
     static ConfigParams params(FilterConfig config) {
-        return params(config::getInitParameter, config.getServletContext());
+        return params(config::getInitParameter, () -> Collections.list(config.getInitParameterNames()),
+                config.getServletContext());
     }
 
-    static ConfigParams params(Function<String, String> initParameters, ServletContext context) {
+    /** @param initNames the init-params' names, for parameters read by pattern ({@code plan.<name>.limits}) */
+    static ConfigParams params(Function<String, String> initParameters, Supplier<? extends Iterable<String>> initNames,
+                               ServletContext context) {
         return new ConfigParams(name -> {
             String value = initParameters.apply(name);
             if ((value == null || value.trim().isEmpty()) && context != null) {
                 value = context.getInitParameter(CONTEXT_PARAM_PREFIX + name);
             }
             return value;
+        }, () -> {
+            Set<String> names = new LinkedHashSet<>();
+            for (String name : initNames.get()) {
+                names.add(name);
+            }
+            if (context != null) {
+                for (String name : Collections.list(context.getInitParameterNames())) {
+                    if (name.startsWith(CONTEXT_PARAM_PREFIX) && !name.startsWith(ParameterNames.POLICY_PREFIX)) {
+                        names.add(name.substring(CONTEXT_PARAM_PREFIX.length()));
+                    }
+                }
+            }
+            return names;
         });
+    }
+
+    /** The policy file generation the request began under: the first of our filters to see it notes it. */
+    private long generation(ServletRequest request) {
+        Object noted = request.getAttribute(GENERATION_ATTRIBUTE);
+        if (noted instanceof Long) {
+            return (Long) noted;
+        }
+        long generation = runtime.policies().generation();
+        request.setAttribute(GENERATION_ATTRIBUTE, generation);
+        return generation;
     }
 
     @Override
@@ -279,11 +336,23 @@ public class RateLimitFilter implements Filter {
         }
         request.setAttribute(appliedAttribute, Boolean.TRUE);
         HttpServletResponse http = (HttpServletResponse) response;
-        if (gate != null) {
-            PermitRelease.around(gate, (HttpServletRequest) request, http, chain);
+        long generation = generation(request);
+        ServletRequestView view = new ServletRequestView((HttpServletRequest) request);
+        RequestRules.Verdict verdict = gate != null ? gate.verdict(view) : limiter.verdict(view, generation);
+        if (verdict == RequestRules.Verdict.DENY) {
+            AnswerWriter.write(http, RateLimitResponse.accessDenied());
             return;
         }
-        // Verification first, by construction: a forged request never reaches the limiter.
+        if (gate != null) {
+            if (verdict == RequestRules.Verdict.SKIP) {
+                chain.doFilter(request, response);
+            } else {
+                PermitRelease.around(gate, (HttpServletRequest) request, http, chain);
+            }
+            return;
+        }
+        // Verification first, by construction: a forged request never reaches the limiter. An allowed
+        // address or excluded path is not counted, but a webhook's signature is verified all the same.
         ServletWebhookCheck.Delivery delivery = null;
         if (webhooks != null) {
             delivery = webhooks.admit((HttpServletRequest) request, http);
@@ -292,7 +361,11 @@ public class RateLimitFilter implements Filter {
             }
             request = delivery.request();
         }
-        Decision decision = limiter.acquire(new ServletRequestView((HttpServletRequest) request));
+        if (verdict == RequestRules.Verdict.SKIP) {
+            passOn(request, response, http, chain, delivery);
+            return;
+        }
+        Decision decision = limiter.acquire(new ServletRequestView((HttpServletRequest) request), generation);
         // Another of our filters may have decided on this request already: the client sees the binding one.
         Decision binding = Decision.binding((Decision) request.getAttribute(BINDING_DECISION_ATTRIBUTE), decision);
         request.setAttribute(BINDING_DECISION_ATTRIBUTE, binding);
@@ -305,6 +378,11 @@ public class RateLimitFilter implements Filter {
             }
             return;
         }
+        passOn(request, response, http, chain, delivery);
+    }
+
+    private void passOn(ServletRequest request, ServletResponse response, HttpServletResponse http, FilterChain chain,
+                        ServletWebhookCheck.Delivery delivery) throws IOException, ServletException {
         boolean completed = false;
         try {
             chain.doFilter(request, response);

@@ -22,7 +22,8 @@ public class RateLimitFilterInitializer implements ServletContainerInitializer {
     public void onStartup(Set<Class<?>> classes, ServletContext context) throws ServletException {
         for (FilterRegistration registration : context.getFilterRegistrations().values()) {
             if (RateLimitFilter.class.getName().equals(registration.getClassName())) {
-                FilterSettings.read(registration.getName(), RateLimitFilter.params(registration::getInitParameter, context),
+                FilterSettings.read(registration.getName(), RateLimitFilter.params(registration::getInitParameter,
+                                () -> registration.getInitParameters().keySet(), context),
                         JmxNames.applicationName(context.getContextPath()), registration.getInitParameters().keySet(),
                         Collections.list(context.getInitParameterNames()));
             }

@@ -1,7 +1,9 @@
 package dev.ratelimit.jaxrs;
 
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
@@ -12,6 +14,7 @@ import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.webhook.WebhookParams;
 import dev.ratelimit.core.webhook.WebhookSettings;
+import dev.ratelimit.core.live.LivePolicies;
 
 /**
  * Reads one {@link RateLimited} through core's {@link PolicyParams}, {@link RedisParams} and
@@ -71,6 +74,14 @@ final class AnnotationPolicy {
     private final Map<String, String> sources = new HashMap<>();
 
     final Policy policy;
+    /** The policy's name in the policy file: the named policy's, or null (an unnamed annotation cannot be named there). */
+    final String fileName;
+    /** The parameters without the policy file, for rebuilding the policy when the file changes. */
+    final ConfigParams base;
+    /** The policy file generation the policy was read at. */
+    final long readAt;
+    /** Reads the policy again from parameters (the policy file's over {@link #base}). */
+    final LivePolicies.Reader reader;
     /** Null when no Redis URL is configured: count in memory. */
     final RedisSettings redis;
     /** Null unless the scope is {@code webhook}: then requests are verified before this policy counts them. */
@@ -81,23 +92,46 @@ final class AnnotationPolicy {
      * @param where     names the annotated method in messages, e.g. {@code OrderResource#find}
      * @throws IllegalArgumentException naming the attribute or configuration name at fault
      */
-    AnnotationPolicy(RateLimited annotation, WebhookSignature signature, ContextParams contextParams, String where) {
+    AnnotationPolicy(RateLimited annotation, WebhookSignature signature, ContextParams contextParams, String where,
+                     LivePolicies live) {
         this.annotation = annotation;
         this.contextParams = contextParams;
         this.where = where;
         this.policyPrefix = namedPolicyPrefix();
-        ConfigParams params = new ConfigParams(param -> lookup(param, null));
+        this.base = new ConfigParams(param -> lookup(param, null), this::names);
+        this.fileName = annotation.policy().isEmpty() ? null : annotation.policy();
+        this.readAt = live.generation();
+        ConfigParams params = fileName == null ? base : live.layered(fileName, base);
+        String defaultName = annotation.policy().isEmpty() ? where : annotation.policy();
+        String application = contextParams.applicationName();
+        this.reader = p -> PolicyParams.read(p, defaultName, application);
         try {
-            String defaultName = annotation.policy().isEmpty() ? where : annotation.policy();
-            this.policy = PolicyParams.read(params, defaultName, contextParams.applicationName());
+            this.policy = PolicyParams.read(params, defaultName, application);
             this.redis = RedisParams.read(params);
             // Only the webhook-scope policy reads @WebhookSignature: any other would refuse its scheme.
             boolean verifies = WebhookParams.WEBHOOK_SCOPE.equals(policy.scope());
             this.webhook = WebhookParams.read(verifies ? new ConfigParams(param -> lookup(param, signature)) : params,
                     policy.scope());
         } catch (ConfigurationException e) {
+            ConfigurationException located = fileName == null ? e : live.located(fileName, e);
+            if (located != e) {
+                throw new IllegalArgumentException(context() + ": " + located.getMessage(), e);
+            }
             throw new IllegalArgumentException(context() + " (" + sourceOf(e.parameter()) + "): " + e.getMessage(), e);
         }
+    }
+
+    /** The parameters given by name, for those read by pattern ({@code plan.<name>.limits}): the named policy's and the shared ones. */
+    private Set<String> names() {
+        Set<String> names = new LinkedHashSet<>();
+        for (String name : contextParams.names()) {
+            if (policyPrefix != null && name.startsWith(policyPrefix)) {
+                names.add(name.substring(policyPrefix.length()));
+            } else if (name.startsWith(SHARED_PREFIX) && !name.startsWith(POLICY_PREFIX)) {
+                names.add(name.substring(SHARED_PREFIX.length()));
+            }
+        }
+        return names;
     }
 
     private String namedPolicyPrefix() {

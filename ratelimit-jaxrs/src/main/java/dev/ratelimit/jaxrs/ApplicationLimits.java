@@ -13,7 +13,9 @@ import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.app.ApplicationParams;
 import dev.ratelimit.core.app.ApplicationRuntime;
+import dev.ratelimit.core.app.DeclaredPolicies;
 import dev.ratelimit.core.app.ParameterNames;
+import dev.ratelimit.core.live.LivePolicies;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.webhook.WebhookSettings;
 
@@ -52,6 +54,10 @@ final class ApplicationLimits implements AutoCloseable {
             }
             RateLimiter limiter = runtime.limiter(read.policy, read.redis);
             limiters.add(limiter);
+            if (read.fileName != null) {
+                runtime.policies().register(limiter, read.fileName, read.base, read.reader, read.policy, read.readAt,
+                        limiter::reconfigure);
+            }
             return limiter;
         }
     }
@@ -64,8 +70,17 @@ final class ApplicationLimits implements AutoCloseable {
             }
             ConcurrencyGate gate = runtime.concurrency(read.policy, read.redis);
             gates.add(gate);
+            if (read.fileName != null) {
+                runtime.policies().register(gate, read.fileName, read.base, read.reader, read.policy, read.readAt,
+                        (p, generation) -> gate.reconfigure(p));
+            }
             return gate;
         }
+    }
+
+    /** The application's policy file and the policies built from it. */
+    LivePolicies policies() {
+        return runtime.policies();
     }
 
     /** Verification for the webhook policy of {@code limiter}, on its Redis store or else in memory. */
@@ -77,7 +92,24 @@ final class ApplicationLimits implements AutoCloseable {
     private static ApplicationRuntime.Settings applicationSettings(ServletContext context) {
         ContextParams contextParams = new ContextParams(context);
         ConfigParams params = new ConfigParams(name -> contextParams.get(ParameterNames.SHARED_PREFIX + name));
-        return ApplicationParams.read(params, JmxNames.applicationName(context.getContextPath()), context::getAttribute);
+        return ApplicationParams.read(params, JmxNames.applicationName(context.getContextPath()), context::getAttribute)
+                .declaredPolicies(declaredPolicies(context));
+    }
+
+    /** The policies the policy file may name: the Servlet filters' and the named ones; null when the container will not say. */
+    private static java.util.Set<String> declaredPolicies(ServletContext context) {
+        java.util.Map<String, java.util.Map<String, String>> filters = new java.util.LinkedHashMap<>();
+        try {
+            for (javax.servlet.FilterRegistration registration : context.getFilterRegistrations().values()) {
+                if (DeclaredPolicies.FILTER_CLASS.equals(registration.getClassName())) {
+                    filters.put(registration.getName(), registration.getInitParameters());
+                }
+            }
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+        return DeclaredPolicies.of(filters, java.util.Collections.list(context.getInitParameterNames()),
+                context::getInitParameter);
     }
 
     @Override

@@ -25,6 +25,12 @@ final class ContextParams {
         return isBlank(value) ? null : value;
     }
 
+    /** Every context-param's name (none outside a Servlet container). */
+    java.util.List<String> names() {
+        return context == null ? java.util.Collections.<String>emptyList()
+                : java.util.Collections.list(context.getInitParameterNames());
+    }
+
     /** The web application's name for {@code {context}} in a key prefix, or null outside a Servlet container. */
     String applicationName() {
         return context == null ? null : JmxNames.applicationName(context.getContextPath());

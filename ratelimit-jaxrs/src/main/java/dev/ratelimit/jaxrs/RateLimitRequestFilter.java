@@ -3,6 +3,7 @@ package dev.ratelimit.jaxrs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.container.ContainerRequestContext;
@@ -16,6 +17,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.Permit;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.RequestRules;
 import dev.ratelimit.core.RequestView;
 import dev.ratelimit.core.webhook.WebhookOutcome;
 
@@ -41,13 +43,16 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     private final String route;
     private final HttpServletRequest servletRequest;
     private final JaxrsWebhookCheck webhook;
+    private final LongSupplier generation;
 
     /**
      * @param servletRequest the runtime's proxy to the current Servlet request, or null
      * @param webhook        verifies webhook signatures before the limiters, or null
+     * @param generation     the policy file generation in force now (a request is decided by one version)
      */
     RateLimitRequestFilter(List<RateLimiter> limiters, List<ConcurrencyGate> gates, String route,
-                           HttpServletRequest servletRequest, JaxrsWebhookCheck webhook) {
+                           HttpServletRequest servletRequest, JaxrsWebhookCheck webhook, LongSupplier generation) {
+        this.generation = generation;
         this.limiters = new ArrayList<>(limiters);
         this.gates = new ArrayList<>(gates);
         this.route = route;
@@ -58,6 +63,7 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) throws IOException {
         RequestView view = new JaxrsRequestView(request, route, servletRequest);
+        long began = generation.getAsLong();
         if (webhook != null) {
             WebhookOutcome outcome = webhook.admit(request, view);
             if (!outcome.isAccepted()) {
@@ -68,7 +74,16 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         }
         Decision binding = null;
         for (RateLimiter limiter : limiters) {
-            binding = Decision.binding(binding, limiter.acquire(view));
+            RequestRules.Verdict verdict = limiter.verdict(view, began);
+            if (verdict == RequestRules.Verdict.DENY) {
+                forgetDelivery(request);
+                answer(request, RateLimitResponse.accessDenied());
+                return;
+            }
+            if (verdict == RequestRules.Verdict.SKIP) {
+                continue;
+            }
+            binding = Decision.binding(binding, limiter.acquire(view, began));
             if (binding.blocks()) {
                 Object delivery = request.getProperty(DELIVERY_PROPERTY);
                 if (delivery != null) {
@@ -98,6 +113,15 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         List<Permit> permits = new ArrayList<>(gates.size());
         request.setProperty(PERMITS_PROPERTY, permits);
         for (ConcurrencyGate gate : gates) {
+            RequestRules.Verdict verdict = gate.verdict(view);
+            if (verdict == RequestRules.Verdict.DENY) {
+                releaseAll(request);
+                answer(request, RateLimitResponse.accessDenied());
+                return;
+            }
+            if (verdict == RequestRules.Verdict.SKIP) {
+                continue;
+            }
             Permit permit = gate.acquire(view);
             Answer answer = RateLimitResponse.answer(permit.decision(), gate.policy());
             if (answer.refuses()) {
@@ -107,6 +131,15 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
             }
             permits.add(permit);
             request.setProperty(ANSWER_PROPERTY, answer);
+        }
+    }
+
+    /** A delivery refused before the resource saw it: the sender's retry of it is no replay. */
+    private static void forgetDelivery(ContainerRequestContext request) {
+        Object delivery = request.getProperty(DELIVERY_PROPERTY);
+        if (delivery != null) {
+            ((Delivery) delivery).forget();
+            request.removeProperty(DELIVERY_PROPERTY);
         }
     }
 

@@ -68,8 +68,9 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         }
         String route = RouteTemplates.of(resourceClass, method);
         List<AnnotationPolicy> policies = new ArrayList<>(annotations.length);
+        ContextParams contextParams = contextParams();
         for (RateLimited annotation : annotations) {
-            policies.add(new AnnotationPolicy(annotation, signature, contextParams(), where));
+            policies.add(new AnnotationPolicy(annotation, signature, contextParams, where, application().policies()));
         }
         checkIndependent(policies, where);
         AnnotationPolicy verified = webhookPolicy(policies, signature, where);
@@ -94,7 +95,8 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
             LOG.info("Rate limit on {} route={}: {}", where, route,
                     policy.policy.describe() + (policy.webhook == null ? "" : " " + policy.webhook.describe()));
         }
-        context.register(new RateLimitRequestFilter(limiters, gates, route, servletRequest, webhook), RateLimitFeature.PRIORITY);
+        context.register(new RateLimitRequestFilter(limiters, gates, route, servletRequest, webhook,
+                application().policies()::generation), RateLimitFeature.PRIORITY);
         context.register(responseFilter, RateLimitFeature.PRIORITY);
     }
 

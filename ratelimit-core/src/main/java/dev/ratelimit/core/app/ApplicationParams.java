@@ -23,10 +23,12 @@ public final class ApplicationParams {
     public static final String METRICS_DOMAIN = "metrics-domain";
     public static final String METRICS_REGISTRY_ATTRIBUTE = "metrics-registry-attribute";
     public static final String AUDIT_MAX_PER_SECOND = "audit-max-per-second";
+    /** The policy file ({@link dev.ratelimit.core.live.PolicyFile}), as context-param {@code ratelimit.config-file}. */
+    public static final String CONFIG_FILE = "config-file";
 
     /** Every parameter this class reads. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            METRICS_JMX, METRICS_DOMAIN, METRICS_REGISTRY_ATTRIBUTE, AUDIT_MAX_PER_SECOND));
+            METRICS_JMX, METRICS_DOMAIN, METRICS_REGISTRY_ATTRIBUTE, AUDIT_MAX_PER_SECOND, CONFIG_FILE));
 
     private ApplicationParams() {
     }
@@ -44,6 +46,7 @@ public final class ApplicationParams {
                 .application(application)
                 .jmx(params.getBoolean(METRICS_JMX, true), domain)
                 .auditMaxPerSecond((int) params.getLong(AUDIT_MAX_PER_SECOND, AuditLog.DEFAULT_MAX_PER_SECOND, 1, 1_000_000));
+        settings.configFile(ConfigFilePath.resolve(CONFIG_FILE, params.get(CONFIG_FILE), System::getProperty));
         String attribute = params.get(METRICS_REGISTRY_ATTRIBUTE);
         if (attribute != null) {
             Object registry = attributes.apply(attribute);

@@ -1,8 +1,11 @@
 package dev.ratelimit.core.app;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -22,6 +25,7 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreCircuitBreaker;
+import dev.ratelimit.core.live.LivePolicies;
 import dev.ratelimit.core.management.RateLimitControl;
 import dev.ratelimit.core.memory.InMemoryPermitStore;
 import dev.ratelimit.core.memory.InMemoryStore;
@@ -66,6 +70,7 @@ public final class ApplicationRuntime {
     private final Map<ConcurrencyGate, RedisStore> gateStores = new HashMap<>();
     private final Map<ConcurrencyGate, LeaseRenewer> gateRenewers = new HashMap<>();
     private final AuditLog audit;
+    private final LivePolicies policies;
     private final RateLimitControl control;
     private final ObjectName controlName;
     private int leases;
@@ -78,6 +83,14 @@ public final class ApplicationRuntime {
 
     ApplicationRuntime(Settings settings) {
         metrics = new RateLimitMetrics(settings.registry, settings.application, settings.domain, settings.jmx);
+        try {
+            policies = settings.configFile == null ? LivePolicies.none()
+                    : LivePolicies.watch(settings.configFile, settings.declaredPolicies, metrics.registry(),
+                            "ratelimit-policy-file-" + settings.application);
+        } catch (RuntimeException e) {
+            metrics.close(); // a bad policy file fails the deployment: nothing may stay registered
+            throw e;
+        }
         redis = new RedisClients(new RedisClients.Listener() {
             @Override
             public void opened(RedisSettings s, LazyRedisClient connection, StoreCircuitBreaker breaker,
@@ -93,6 +106,7 @@ public final class ApplicationRuntime {
         });
         audit = new AuditLog(settings.auditMaxPerSecond);
         control = new RateLimitControl(redis);
+        control.policyFile(policies);
         controlName = settings.jmx ? register(control, new JmxNames(settings.application).name(settings.domain, "Control", "control")) : null;
     }
 
@@ -187,6 +201,7 @@ public final class ApplicationRuntime {
                 LOG.debug("Control MBean {} was already gone", controlName);
             }
         }
+        policies.close();
         closeAll(redisStores.values());
         redisStores.clear();
         for (LeaseRenewer renewer : gateRenewers.values()) {
@@ -249,13 +264,13 @@ public final class ApplicationRuntime {
         ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()), limit, lease);
         if (redisSettings == null) {
             warnPerInstanceOnce(policy.name());
-            return new ConcurrencyGate(policy, local, local, "memory");
+            return new ConcurrencyGate(policy, local, local, "memory", audit);
         }
         RedisStore store = redis.open(redisSettings);
         PermitStore permits = store.permits();
         LeaseRenewer renewer = new LeaseRenewer(permits);
         ConcurrencyGate gate = new ConcurrencyGate(policy, new ConcurrencyLimiter(permits, renewer, limit, lease), local,
-                store.describe());
+                store.describe(), audit);
         synchronized (this) {
             gateStores.put(gate, store);
             gateRenewers.put(gate, renewer);
@@ -265,6 +280,7 @@ public final class ApplicationRuntime {
 
     /** Stops renewing the gate's Redis permits and closes its Redis store (its filter is going away). */
     public void forget(ConcurrencyGate gate) {
+        policies.unregister(gate);
         LeaseRenewer renewer;
         RedisStore store;
         synchronized (this) {
@@ -320,6 +336,7 @@ public final class ApplicationRuntime {
 
     /** Stops listing the limiter in the control MBean and closes its Redis store (its filter is going away). */
     public void forget(RateLimiter limiter) {
+        policies.unregister(limiter);
         control.unregister(limiter);
         RateLimitStore store;
         synchronized (this) {
@@ -328,6 +345,14 @@ public final class ApplicationRuntime {
         if (store != null) {
             store.close();
         }
+    }
+
+    /**
+     * The application's policy file ({@code ratelimit.config-file}) and the policies built from it; without
+     * a file, one that layers nothing and never changes.
+     */
+    public LivePolicies policies() {
+        return policies;
     }
 
     public RedisClients redis() {
@@ -383,6 +408,8 @@ public final class ApplicationRuntime {
         boolean jmx;
         MetricRegistry registry;
         int auditMaxPerSecond = AuditLog.DEFAULT_MAX_PER_SECOND;
+        Path configFile;
+        Set<String> declaredPolicies = Collections.emptySet();
 
         public Settings application(String application) {
             this.application = application;
@@ -398,6 +425,18 @@ public final class ApplicationRuntime {
         /** The application's own registry, or null for a private one. */
         public Settings registry(MetricRegistry registry) {
             this.registry = registry;
+            return this;
+        }
+
+        /** The policy file, or null for none. */
+        public Settings configFile(Path configFile) {
+            this.configFile = configFile;
+            return this;
+        }
+
+        /** The policies the application declares: the policy file may name these only. */
+        public Settings declaredPolicies(Set<String> declaredPolicies) {
+            this.declaredPolicies = declaredPolicies;
             return this;
         }
 

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.LogValues;
+import dev.ratelimit.core.Plans;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.webhook.WebhookParams;
@@ -45,10 +46,37 @@ public final class ParameterNames {
      */
     public static void checkAll(Iterable<String> names, String owner) {
         for (String name : names) {
-            if (!ALL.contains(name)) {
+            if (!isKnown(name)) {
                 throw unknown(name, name, owner);
             }
         }
+    }
+
+    /** A known parameter, or a plan's: {@code plan.<name>.limits} or {@code plan.<name>.algorithm}. */
+    public static boolean isKnown(String param) {
+        return ALL.contains(param) || Plans.isPlanParameter(param);
+    }
+
+    /**
+     * Splits {@code <policy>.<param>} (a named policy's context-param after its prefix, or a policy file's
+     * key): the parameter is the last segment, or the last three for a plan's ({@code gold.plan.x.limits}
+     * would be policy {@code gold}, plan {@code x}); a policy's name may hold dots, a parameter's never does.
+     *
+     * @return {policy, param}, or null when there is no policy part
+     */
+    public static String[] splitPolicyKey(String key) {
+        int dot = key.lastIndexOf('.');
+        if (dot <= 0 || dot == key.length() - 1) {
+            return null;
+        }
+        int planDot = key.lastIndexOf("." + Plans.PREFIX);
+        if (planDot > 0 && key.indexOf('.', planDot + 1 + Plans.PREFIX.length()) == dot) {
+            return new String[] {key.substring(0, planDot), key.substring(planDot + 1)};
+        }
+        if (key.startsWith(Plans.PREFIX) && key.indexOf('.', Plans.PREFIX.length()) == dot) {
+            return null; // plan.<name>.<param> without a policy
+        }
+        return new String[] {key.substring(0, dot), key.substring(dot + 1)};
     }
 
     /**
@@ -61,27 +89,30 @@ public final class ParameterNames {
                 continue;
             }
             if (name.startsWith(POLICY_PREFIX)) {
-                String rest = name.substring(POLICY_PREFIX.length());
-                int dot = rest.lastIndexOf('.'); // a policy's name may hold dots, a parameter's never does
-                String param = dot < 0 ? "" : rest.substring(dot + 1);
-                if (dot <= 0 || !ALL.contains(param)) {
-                    throw unknown(name, param, dot <= 0 ? "context-param (expected "
-                            + POLICY_PREFIX + "<name>.<param>)" : "policy '" + rest.substring(0, dot) + "'");
+                String[] split = splitPolicyKey(name.substring(POLICY_PREFIX.length()));
+                String param = split == null ? "" : split[1];
+                if (split == null || !isKnown(param)) {
+                    throw unknown(name, param, split == null ? "context-param (expected "
+                            + POLICY_PREFIX + "<name>.<param>)" : "policy '" + split[0] + "'");
                 }
-            } else if (!ALL.contains(name.substring(SHARED_PREFIX.length()))) {
+            } else if (!isKnown(name.substring(SHARED_PREFIX.length()))) {
                 throw unknown(name, name.substring(SHARED_PREFIX.length()), "context-param");
             }
         }
     }
 
     private static ConfigurationException unknown(String given, String param, String owner) {
+        if (Plans.looksLikePlanParameter(param)) {
+            return ConfigurationException.unknownParameter(given, "Unknown parameter '" + LogValues.escape(given)
+                    + "' for " + owner + ": expected " + Plans.NAME_ACCEPTED);
+        }
         String closest = closest(param);
         return ConfigurationException.unknownParameter(given, "Unknown parameter '" + LogValues.escape(given) + "' for "
                 + owner + (closest != null ? ": did you mean '" + closest + "'?" : ": known parameters are " + ALL));
     }
 
     /** The known name closest to {@code name} by edit distance, or null when none is close. */
-    static String closest(String name) {
+    public static String closest(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.live.LivePolicies;
 import dev.ratelimit.core.redis.RedisClients;
 
 /** The control MBean of one web application, over the limiters its filters registered. */
@@ -21,6 +22,7 @@ public final class RateLimitControl implements RateLimitControlMBean {
 
     private final List<RateLimiter> limiters = new CopyOnWriteArrayList<>();
     private final RedisClients redis;
+    private volatile LivePolicies policyFile = LivePolicies.none();
 
     public RateLimitControl(RedisClients redis) {
         this.redis = redis;
@@ -41,6 +43,21 @@ public final class RateLimitControl implements RateLimitControlMBean {
             lines.add(limiter.policy().describe());
         }
         return lines.toArray(new String[0]);
+    }
+
+    /** The application's policy file, whose version and last error the MBean shows. */
+    public void policyFile(LivePolicies live) {
+        this.policyFile = live;
+    }
+
+    @Override
+    public String getConfigFileVersion() {
+        return policyFile.version();
+    }
+
+    @Override
+    public String getConfigFileLastError() {
+        return policyFile.lastError();
     }
 
     @Override

@@ -16,6 +16,12 @@ public interface RateLimitControlMBean {
     /** One line per Redis client: a PING's result and latency. */
     String[] getStoreHealth();
 
+    /** The policy file in force: {@code version N sha256:… applied <time> from <file>}, or none. */
+    String getConfigFileVersion();
+
+    /** The policy file's last failed load (its time, file, line, entry and value), or {@code none}. */
+    String getConfigFileLastError();
+
     /** Replaces the limits of every limiter with this policy name, e.g. {@code 200/1m, 5000/1h}. */
     String setLimits(String policy, String limits);
 

@@ -40,6 +40,11 @@ public final class MetricNames {
     /** Gauge: decisions waiting now to be sent with the next batch ({@code pipelining}). */
     public static final String PIPELINE_WAITERS = "pipeline-waiters";
 
+    /** Counter: loads of the policy file ({@code ratelimit.config-file}) that failed: a bad version, or the file gone. */
+    public static final String CONFIG_RELOAD_FAILURES = "ratelimit.config.reload-failures";
+    /** Gauge: 1 when the policy file's last load succeeded, 0 when it failed (the last good version stays in force). */
+    public static final String CONFIG_RELOAD_OK = "ratelimit.config.reload-ok";
+
     private MetricNames() {
     }
 
