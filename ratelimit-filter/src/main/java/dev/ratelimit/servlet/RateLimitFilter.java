@@ -31,7 +31,7 @@ import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimitResponse;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.RequestRules;
-import dev.ratelimit.core.live.LivePolicies;
+import dev.ratelimit.core.app.LivePolicies;
 import dev.ratelimit.core.app.ApplicationParams;
 import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.core.app.ParameterNames;

@@ -14,7 +14,7 @@ import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.redis.RedisSettings;
 import dev.ratelimit.core.webhook.WebhookParams;
 import dev.ratelimit.core.webhook.WebhookSettings;
-import dev.ratelimit.core.live.LivePolicies;
+import dev.ratelimit.core.app.LivePolicies;
 
 /**
  * Reads one {@link RateLimited} through core's {@link PolicyParams}, {@link RedisParams} and

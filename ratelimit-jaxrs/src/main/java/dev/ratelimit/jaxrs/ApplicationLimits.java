@@ -15,7 +15,7 @@ import dev.ratelimit.core.app.ApplicationParams;
 import dev.ratelimit.core.app.ApplicationRuntime;
 import dev.ratelimit.core.app.DeclaredPolicies;
 import dev.ratelimit.core.app.ParameterNames;
-import dev.ratelimit.core.live.LivePolicies;
+import dev.ratelimit.core.app.LivePolicies;
 import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.core.webhook.WebhookSettings;
 

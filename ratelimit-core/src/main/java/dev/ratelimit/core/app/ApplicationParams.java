@@ -23,7 +23,7 @@ public final class ApplicationParams {
     public static final String METRICS_DOMAIN = "metrics-domain";
     public static final String METRICS_REGISTRY_ATTRIBUTE = "metrics-registry-attribute";
     public static final String AUDIT_MAX_PER_SECOND = "audit-max-per-second";
-    /** The policy file ({@link dev.ratelimit.core.live.PolicyFile}), as context-param {@code ratelimit.config-file}. */
+    /** The policy file ({@link dev.ratelimit.core.app.PolicyFile}), as context-param {@code ratelimit.config-file}. */
     public static final String CONFIG_FILE = "config-file";
 
     /** Every parameter this class reads. */

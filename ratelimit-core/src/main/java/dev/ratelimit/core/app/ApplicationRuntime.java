@@ -25,7 +25,6 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreCircuitBreaker;
-import dev.ratelimit.core.live.LivePolicies;
 import dev.ratelimit.core.management.RateLimitControl;
 import dev.ratelimit.core.memory.InMemoryPermitStore;
 import dev.ratelimit.core.memory.InMemoryStore;

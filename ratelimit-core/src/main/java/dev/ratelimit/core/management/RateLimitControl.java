@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimiter;
-import dev.ratelimit.core.live.LivePolicies;
 import dev.ratelimit.core.redis.RedisClients;
 
 /** The control MBean of one web application, over the limiters its filters registered. */
@@ -22,7 +21,7 @@ public final class RateLimitControl implements RateLimitControlMBean {
 
     private final List<RateLimiter> limiters = new CopyOnWriteArrayList<>();
     private final RedisClients redis;
-    private volatile LivePolicies policyFile = LivePolicies.none();
+    private volatile PolicyFileStatus policyFile = PolicyFileStatus.NONE;
 
     public RateLimitControl(RedisClients redis) {
         this.redis = redis;
@@ -46,7 +45,7 @@ public final class RateLimitControl implements RateLimitControlMBean {
     }
 
     /** The application's policy file, whose version and last error the MBean shows. */
-    public void policyFile(LivePolicies live) {
+    public void policyFile(PolicyFileStatus live) {
         this.policyFile = live;
     }
 

@@ -41,9 +41,9 @@ public final class MetricNames {
     public static final String PIPELINE_WAITERS = "pipeline-waiters";
 
     /** Counter: loads of the policy file ({@code ratelimit.config-file}) that failed: a bad version, or the file gone. */
-    public static final String CONFIG_RELOAD_FAILURES = "ratelimit.config.reload-failures";
+    public static final String RELOAD_FAILURES = "reload-failures";
     /** Gauge: 1 when the policy file's last load succeeded, 0 when it failed (the last good version stays in force). */
-    public static final String CONFIG_RELOAD_OK = "ratelimit.config.reload-ok";
+    public static final String RELOAD_OK = "reload-ok";
 
     private MetricNames() {
     }
@@ -51,6 +51,11 @@ public final class MetricNames {
     /** {@code ratelimit.policy.<policy>.<metric>}. */
     public static String policy(String policy, String metric) {
         return MetricRegistry.name(PREFIX, "policy", policy, metric);
+    }
+
+    /** {@code ratelimit.config.<metric>}: the policy file's, e.g. {@code ratelimit.config.reload-failures}. */
+    public static String config(String metric) {
+        return MetricRegistry.name(PREFIX, "config", metric);
     }
 
     /** {@code ratelimit.redis.<host>-<port>-<db>.<metric>}. */

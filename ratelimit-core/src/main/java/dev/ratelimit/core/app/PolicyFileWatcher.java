@@ -1,4 +1,4 @@
-package dev.ratelimit.core.live;
+package dev.ratelimit.core.app;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.ratelimit.core.live;
+package dev.ratelimit.core.app;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -15,8 +15,6 @@ import java.util.TreeSet;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.LogValues;
 import dev.ratelimit.core.PolicyParams;
-import dev.ratelimit.core.app.ApplicationParams;
-import dev.ratelimit.core.app.ParameterNames;
 
 /**
  * One version of the policy file ({@code ratelimit.config-file}), parsed: {@code <policy>.<param>=<value>}
@@ -123,6 +121,10 @@ public final class PolicyFile {
                     + ParameterNames.SHARED_PREFIX + param);
         }
         if (!ParameterNames.isKnown(param)) {
+            if (dev.ratelimit.core.Plans.looksLikePlanParameter(param)) {
+                throw bad(file, number, line, "unknown parameter '" + LogValues.escape(param) + "': expected "
+                        + dev.ratelimit.core.Plans.NAME_ACCEPTED);
+            }
             String closest = ParameterNames.closest(param);
             throw bad(file, number, line, "unknown parameter '" + LogValues.escape(param) + "'"
                     + (closest != null ? ": did you mean '" + closest + "'?" : ""));
@@ -134,9 +136,12 @@ public final class PolicyFile {
                 where(file, line, text) + ": " + why);
     }
 
-    /** {@code Policy file /etc/x.properties line 3 'api.limits=abc'}, the entry escaped. */
+    /** {@code Policy file /etc/x.properties line 3 'api.limits=abc'}, the key and the value escaped. */
     static String where(String file, int line, String text) {
-        return "Policy file " + file + " line " + line + " '" + LogValues.escape(text) + "'";
+        int separator = separator(text);
+        String shown = separator <= 0 ? LogValues.escape(text)
+                : LogValues.escape(text.substring(0, separator).trim()) + "=" + LogValues.escape(text.substring(separator + 1).trim());
+        return "Policy file " + file + " line " + line + " '" + shown + "'";
     }
 
     /** @throws ConfigurationException for the first policy the application does not declare */

@@ -1,4 +1,4 @@
-package dev.ratelimit.core.live;
+package dev.ratelimit.core.app;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,6 +24,7 @@ import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.PolicyParams;
+import dev.ratelimit.core.management.PolicyFileStatus;
 import dev.ratelimit.core.metrics.MetricNames;
 import dev.ratelimit.core.redis.RedisParams;
 import dev.ratelimit.core.webhook.WebhookParams;
@@ -39,7 +40,7 @@ import dev.ratelimit.core.webhook.WebhookParams;
  * <p>Requests capture {@link #generation()} when they begin; limiters keep the policy of the previous
  * generation for them ({@link dev.ratelimit.core.RateLimiter#policy(long)}), so one request sees one file.
  */
-public final class LivePolicies implements AutoCloseable {
+public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
 
     /**
      * Parameters the file may set at startup but not change while the application runs: the Redis client
@@ -101,7 +102,7 @@ public final class LivePolicies implements AutoCloseable {
      *
      * @param declared the policies the application declares (filters' policy names, JAX-RS named policies);
      *                 an entry for another is refused
-     * @param registry where {@value MetricNames#CONFIG_RELOAD_FAILURES} and {@value MetricNames#CONFIG_RELOAD_OK} go
+     * @param registry where {@code ratelimit.config.reload-failures} and {@code ratelimit.config.reload-ok} go
      * @throws ConfigurationException naming the file (and line, entry and value when one is bad)
      */
     public static LivePolicies watch(Path path, Set<String> declared, MetricRegistry registry, String threadName) {
@@ -112,9 +113,9 @@ public final class LivePolicies implements AutoCloseable {
         }
         PolicyFile first = PolicyFile.parse(path.toString(), content);
         first.checkPolicies(declared);
-        LivePolicies live = new LivePolicies(path, first, declared, registry.counter(MetricNames.CONFIG_RELOAD_FAILURES));
-        registry.remove(MetricNames.CONFIG_RELOAD_OK);
-        registry.register(MetricNames.CONFIG_RELOAD_OK, (Gauge<Integer>) () -> live.lastLoadOk ? 1 : 0);
+        LivePolicies live = new LivePolicies(path, first, declared, registry.counter(MetricNames.config(MetricNames.RELOAD_FAILURES)));
+        registry.remove(MetricNames.config(MetricNames.RELOAD_OK));
+        registry.register(MetricNames.config(MetricNames.RELOAD_OK), (Gauge<Integer>) () -> live.lastLoadOk ? 1 : 0);
         live.watcher = PolicyFileWatcher.start(path, first.hash(), live, threadName);
         LOG.info("Policy file {} read: version 1 sha256:{} ({} policies)", path, first.hash(), first.policies().size());
         return live;
@@ -272,21 +273,23 @@ public final class LivePolicies implements AutoCloseable {
     }
 
     /** For the control MBean: {@code version 3 sha256:… applied <time> from <file>}, or {@code none}. */
+    @Override
     public synchronized String version() {
         if (path == null) {
-            return "none (no context-param ratelimit.config-file)";
+            return PolicyFileStatus.NONE.version();
         }
         return "version " + generation + " sha256:" + current.hash() + " applied " + appliedAt + " from " + fileName
                 + (lastLoadOk ? "" : " (the file now on disk is not applied: see the last error)");
     }
 
     /** The last failure to load, with its time, or {@code none} once a version loads again. */
+    @Override
     public String lastError() {
         String error = lastError;
         return error == null ? "none" : error;
     }
 
-    /** Whether the last load succeeded (metric {@value MetricNames#CONFIG_RELOAD_OK}). */
+    /** Whether the last load succeeded (metric {@code ratelimit.config.reload-ok}). */
     public boolean lastLoadOk() {
         return lastLoadOk;
     }
