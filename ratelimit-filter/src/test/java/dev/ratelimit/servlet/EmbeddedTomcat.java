@@ -61,6 +61,21 @@ final class EmbeddedTomcat implements AutoCloseable {
         return tomcat.deploy(context);
     }
 
+    /**
+     * Deploys like {@link #deploy(String, List, Map, HttpServlet)}, with a filter of class {@code firstFilter}
+     * on /* before the rate-limit filters (the application's own, e.g. its authentication).
+     */
+    Context deployBehind(String path, String firstFilter, List<Map<String, String>> filters, Map<String, String> contextParams) {
+        StandardContext context = servletContext(path, new OkServlet());
+        contextParams.forEach(context::addParameter);
+        TestTomcat.addFilter(context, "application", firstFilter, "/*", Map.of());
+        for (int i = 0; i < filters.size(); i++) {
+            String name = i == 0 ? "limit" : "limit" + (i + 1);
+            TestTomcat.addFilter(context, name, RateLimitFilter.class.getName(), "/*", filters.get(i));
+        }
+        return tomcat.deploy(context);
+    }
+
     /** Deploys an application whose every path answers 200 "ok", with one rate-limit filter per entry: name → (URL pattern, params). */
     Context deployFilters(String path, Map<String, Map.Entry<String, Map<String, String>>> filters) {
         StandardContext context = servletContext(path, new OkServlet());
