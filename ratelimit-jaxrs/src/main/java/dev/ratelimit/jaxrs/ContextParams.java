@@ -1,5 +1,10 @@
 package dev.ratelimit.jaxrs;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import javax.servlet.ServletContext;
 
 import dev.ratelimit.core.metrics.JmxNames;
@@ -9,31 +14,38 @@ import dev.ratelimit.core.metrics.JmxNames;
  * {@code ratelimit.policy.search.limits}: the application's context-params only, as the Servlet filter
  * does. System properties belong to the whole JVM and would leak into every WAR; the Redis URL's own
  * fallbacks (system property, environment) are {@link dev.ratelimit.core.redis.RedisParams}'s.
+ * Read once when made: a runtime's injected context (RESTEasy's proxy) answers only on its own threads,
+ * and the policy file's watcher rebuilds policies from these values on another.
  */
 final class ContextParams {
 
-    private final ServletContext context;
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final String applicationName;
 
     /** @param context the application's context, or null outside a Servlet container */
     ContextParams(ServletContext context) {
-        this.context = context;
+        if (context != null) {
+            for (String name : Collections.list(context.getInitParameterNames())) {
+                values.put(name, context.getInitParameter(name));
+            }
+        }
+        this.applicationName = context == null ? null : JmxNames.applicationName(context.getContextPath());
     }
 
     /** The value, or null when unset or blank. */
     String get(String name) {
-        String value = context == null ? null : context.getInitParameter(name);
+        String value = values.get(name);
         return isBlank(value) ? null : value;
     }
 
     /** Every context-param's name (none outside a Servlet container). */
-    java.util.List<String> names() {
-        return context == null ? java.util.Collections.<String>emptyList()
-                : java.util.Collections.list(context.getInitParameterNames());
+    List<String> names() {
+        return Collections.unmodifiableList(new java.util.ArrayList<>(values.keySet()));
     }
 
     /** The web application's name for {@code {context}} in a key prefix, or null outside a Servlet container. */
     String applicationName() {
-        return context == null ? null : JmxNames.applicationName(context.getContextPath());
+        return applicationName;
     }
 
     /** Where {@link #get} found the value, for error messages. */

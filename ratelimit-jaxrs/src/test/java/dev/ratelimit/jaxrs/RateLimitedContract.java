@@ -343,6 +343,51 @@ abstract class RateLimitedContract {
     }
 
     @Test
+    void a_named_policy_is_changed_through_the_policy_file() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("policy-file");
+        java.nio.file.Path file = dir.resolve("ratelimit-policies.properties");
+        java.nio.file.Files.write(file, "search.limits=3/1h\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, String> params = contextParams();
+        params.put("ratelimit.config-file", file.toString());
+        String path = "/file" + APPS.incrementAndGet();
+        JaxrsTomcat.Deployment deployment = tomcat.deploy(path, runtime(), TestApplications.Good.class, params, null);
+        try {
+            assertThat(deployment.failure).as("deployment failure").isNull();
+            assertThat(header(tomcat.get(path + "/rest/search"), "X-RateLimit-Limit")).as("the file over web.xml").isEqualTo("3");
+            java.nio.file.Path next = dir.resolve("next.tmp");
+            java.nio.file.Files.write(next, "search.limits=5/1h\nsearch.deny-addresses=198.51.100.66\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            long end = System.currentTimeMillis() + 20_000;
+            while (!"5".equals(header(tomcat.get(path + "/rest/search"), "X-RateLimit-Limit"))) {
+                assertThat(System.currentTimeMillis()).as("the edit applied").isLessThan(end);
+                Thread.sleep(25);
+            }
+            HttpResponse<String> denied = tomcat.get(path + "/rest/search", "X-Forwarded-For", "198.51.100.66");
+            assertThat(denied.statusCode()).isEqualTo(403);
+            assertThat(denied.body()).contains("\"code\":\"ACCESS_DENIED\"");
+            assertThat(tomcat.get(path + "/rest/orders/1", "X-Forwarded-For", "198.51.100.66").statusCode())
+                    .as("another policy's list does not apply").isEqualTo(200);
+        } finally {
+            tomcat.undeploy(deployment.context);
+        }
+    }
+
+    @Test
+    void a_bad_policy_file_fails_the_deployment_naming_its_line() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("policy-file", ".properties");
+        java.nio.file.Files.write(file, "\nsearch.limits=often\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, String> params = contextParams();
+        params.put("ratelimit.config-file", file.toString());
+        JaxrsTomcat.Deployment bad = tomcat.deploy("/bad" + APPS.incrementAndGet(), runtime(), TestApplications.Good.class,
+                params, null);
+        assertThat(bad.context.getState().isAvailable()).as("deployed").isFalse();
+        assertThat(messages(bad.failure)).contains("line 2 'search.limits=often'").contains("Invalid value 'often'");
+        tomcat.undeploy(bad.context);
+    }
+
+    @Test
     void a_misspelled_context_param_fails_the_deployment_naming_the_closest_known_one() throws Exception {
         Map<String, String> params = contextParams();
         params.put("ratelimit.policy.search.limts", "5/1m");
