@@ -104,6 +104,12 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>metrics-domain</td><td>JMX domain of the MBeans (application-wide)</td><td>dev.ratelimit</td></tr>
  * <tr><td>metrics-registry-attribute</td><td>ServletContext attribute holding the application's own MetricRegistry</td><td>none</td></tr>
  * <tr><td>audit-max-per-second</td><td>most audit lines per second, application-wide; the rest are counted</td><td>100</td></tr>
+ * <tr><td>config-file</td><td>the policy file, {@code <policy>.<param>=<value>} over web.xml, reloaded within 2 s of a change
+ * (application-wide: context-param {@code ratelimit.config-file}; an absolute path, {@code ${name}} is a system property)</td><td>none</td></tr>
+ * <tr><td>allow-addresses</td><td>addresses/CIDRs never limited: not counted, no headers</td><td>none</td></tr>
+ * <tr><td>deny-addresses</td><td>addresses/CIDRs answered 403 {@code ACCESS_DENIED} at once (audited)</td><td>none</td></tr>
+ * <tr><td>exclude-paths</td><td>path patterns (as route-patterns) never limited: not counted, no headers</td><td>none</td></tr>
+ * <tr><td>methods</td><td>only these methods are limited, e.g. {@code POST,PUT,DELETE}</td><td>all</td></tr>
  * <tr><td>webhook-scheme</td><td>with scope {@code webhook}: {@code github}, {@code stripe} or {@code generic}</td><td>(required for webhook)</td></tr>
  * <tr><td>webhook-secret-env</td><td>environment variable(s) holding the secret, comma-separated for rotation</td><td>none</td></tr>
  * <tr><td>webhook-secret-property</td><td>system propert(ies) holding the secret</td><td>none</td></tr>
@@ -131,6 +137,9 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  *   <url-pattern>/api/*</url-pattern>
  * </filter-mapping>
  * }</pre>
+ *
+ * <p>Plans: {@code plan.<name>.limits} (and optionally {@code plan.<name>.algorithm}) give the requests whose
+ * request attribute {@code dev.ratelimit.plan} (set by the application's own code) names the plan their own limits.
  *
  * <p>Behind a reverse proxy the container sees the proxy's address: list the proxy in
  * {@code trusted-proxies} (or put Tomcat's RemoteIpValve/RemoteIpFilter first), or every client shares
@@ -178,6 +187,11 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_METRICS_DOMAIN = ApplicationParams.METRICS_DOMAIN;
     public static final String PARAM_METRICS_REGISTRY_ATTRIBUTE = ApplicationParams.METRICS_REGISTRY_ATTRIBUTE;
     public static final String PARAM_AUDIT_MAX_PER_SECOND = ApplicationParams.AUDIT_MAX_PER_SECOND;
+    public static final String PARAM_CONFIG_FILE = ApplicationParams.CONFIG_FILE;
+    public static final String PARAM_ALLOW_ADDRESSES = PolicyParams.ALLOW_ADDRESSES;
+    public static final String PARAM_DENY_ADDRESSES = PolicyParams.DENY_ADDRESSES;
+    public static final String PARAM_EXCLUDE_PATHS = PolicyParams.EXCLUDE_PATHS;
+    public static final String PARAM_METHODS = PolicyParams.METHODS;
 
     public static final String PARAM_WEBHOOK_SCHEME = WebhookParams.SCHEME;
     public static final String PARAM_WEBHOOK_SECRET_ENV = WebhookParams.SECRET_ENV;
