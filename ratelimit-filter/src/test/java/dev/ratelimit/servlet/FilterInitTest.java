@@ -112,6 +112,41 @@ class FilterInitTest {
                 .hasMessageStartingWith("Rate-limit filter 'lazy': Invalid value 'lots' for parameter 'limits'");
     }
 
+    @org.junit.jupiter.api.Test
+    void a_bad_policy_file_fails_the_deployment_before_any_request_too(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("policies.properties");
+        java.nio.file.Files.writeString(file, "# sale\nlazy.limits=lots\n");
+        FilterRegistration good = (FilterRegistration) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {FilterRegistration.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getName":
+                            return "lazy";
+                        case "getClassName":
+                            return RateLimitFilter.class.getName();
+                        case "getInitParameter":
+                            return "limits".equals(args[0]) ? "5/1m" : null;
+                        case "getInitParameters":
+                            return Map.of("limits", "5/1m");
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+        ServletContext context = config(Map.of(), Map.of("ratelimit.config-file", file.toString())).getServletContext();
+        ServletContext withFilters = (ServletContext) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {ServletContext.class}, (proxy, method, args) -> method.getName().equals("getFilterRegistrations")
+                        ? Map.of("lazy", good) : method.invoke(context, args));
+        assertThatThrownBy(() -> new RateLimitFilterInitializer().onStartup(null, withFilters))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Rate-limit filter 'lazy': Policy file " + file + " line 2 'lazy.limits=lots':"
+                        + " Invalid value 'lots' for parameter 'limits'");
+        java.nio.file.Files.writeString(file, "lazzy.limits=5/1m\n");
+        assertThatThrownBy(() -> new RateLimitFilterInitializer().onStartup(null, withFilters))
+                .isInstanceOf(ServletException.class).hasMessageContaining("no policy named 'lazzy'");
+        java.nio.file.Files.writeString(file, "lazy.limits=50/1m\n");
+        new RateLimitFilterInitializer().onStartup(null, withFilters);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "limts|Unknown parameter 'limts' for filter 'limit': did you mean 'limits'?",

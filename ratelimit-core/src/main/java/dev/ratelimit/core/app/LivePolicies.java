@@ -106,19 +106,30 @@ public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
      * @throws ConfigurationException naming the file (and line, entry and value when one is bad)
      */
     public static LivePolicies watch(Path path, Set<String> declared, MetricRegistry registry, String threadName) {
-        byte[] content = PolicyFileWatcher.read(path);
-        if (content == null) {
-            throw ConfigurationException.withMessage("ratelimit.config-file", "Policy file " + path
-                    + " cannot be read (missing, or not a readable file)");
-        }
-        PolicyFile first = PolicyFile.parse(path.toString(), content);
-        first.checkPolicies(declared);
+        PolicyFile first = read(path, declared);
         LivePolicies live = new LivePolicies(path, first, declared, registry.counter(MetricNames.config(MetricNames.RELOAD_FAILURES)));
         registry.remove(MetricNames.config(MetricNames.RELOAD_OK));
         registry.register(MetricNames.config(MetricNames.RELOAD_OK), (Gauge<Integer>) () -> live.lastLoadOk ? 1 : 0);
         live.watcher = PolicyFileWatcher.start(path, first.hash(), live, threadName);
         LOG.info("Policy file {} read: version 1 sha256:{} ({} policies)", path, first.hash(), first.policies().size());
         return live;
+    }
+
+    /**
+     * The file as it is now, checked like at startup (e.g. by a container initializer, before any filter starts).
+     *
+     * @param declared the policies the application declares, or null not to check the names
+     * @throws ConfigurationException naming the file (and line, entry and value when one is bad)
+     */
+    public static PolicyFile read(Path path, Set<String> declared) {
+        byte[] content = PolicyFileWatcher.read(path);
+        if (content == null) {
+            throw ConfigurationException.withMessage("ratelimit.config-file", "Policy file " + path
+                    + " cannot be read (missing, or not a readable file)");
+        }
+        PolicyFile file = PolicyFile.parse(path.toString(), content);
+        file.checkPolicies(declared);
+        return file;
     }
 
     /** The number of the file version in force; requests capture it when they begin. */
@@ -132,20 +143,7 @@ public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
     }
 
     private static ConfigParams layer(PolicyFile file, String policyName, ConfigParams base) {
-        Map<String, String> values = file.values(policyName);
-        if (values.isEmpty()) {
-            return base;
-        }
-        return new ConfigParams(param -> {
-            String value = values.get(param);
-            return value != null ? value : base.get(param);
-        }, () -> {
-            Set<String> names = new LinkedHashSet<>(values.keySet());
-            for (String name : base.names()) {
-                names.add(name);
-            }
-            return names;
-        });
+        return file.over(policyName, base);
     }
 
     /**
@@ -157,11 +155,7 @@ public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
     }
 
     private static ConfigurationException locate(PolicyFile file, String policyName, ConfigurationException e) {
-        PolicyFile.Entry entry = file.entries(policyName).get(e.parameter());
-        if (entry == null) {
-            return e;
-        }
-        return ConfigurationException.withMessage(e.parameter(), entry.where(file.file()) + ": " + e.getMessage());
+        return file.located(policyName, e);
     }
 
     /**

@@ -8,10 +8,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import dev.ratelimit.core.ConfigParams;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.LogValues;
 import dev.ratelimit.core.PolicyParams;
@@ -184,6 +186,33 @@ public final class PolicyFile {
             values.put(entry.param, entry.value);
         }
         return values;
+    }
+
+    /** The policy's parameters: this file's {@code <policyName>.<param>} first, then {@code base}. */
+    public ConfigParams over(String policyName, ConfigParams base) {
+        Map<String, String> values = values(policyName);
+        if (values.isEmpty()) {
+            return base;
+        }
+        return new ConfigParams(param -> {
+            String value = values.get(param);
+            return value != null ? value : base.get(param);
+        }, () -> {
+            Set<String> names = new LinkedHashSet<>(values.keySet());
+            for (String name : base.names()) {
+                names.add(name);
+            }
+            return names;
+        });
+    }
+
+    /** The same error, naming this file's line, entry and value when the parameter at fault was set here. */
+    public ConfigurationException located(String policyName, ConfigurationException e) {
+        Entry entry = entries(policyName).get(e.parameter());
+        if (entry == null) {
+            return e;
+        }
+        return ConfigurationException.withMessage(e.parameter(), entry.where(file) + ": " + e.getMessage());
     }
 
     static String hash(byte[] content) {

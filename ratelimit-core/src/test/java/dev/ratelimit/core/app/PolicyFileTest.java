@@ -159,6 +159,19 @@ class PolicyFileTest {
     }
 
     @Test
+    void the_sample_file_in_etc_reads_and_builds_every_policy_it_names() throws Exception {
+        byte[] sample = java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("..", "etc", "ratelimit-policies.properties"));
+        PolicyFile file = PolicyFile.parse("etc/ratelimit-policies.properties", sample);
+        assertThat(file.policies()).containsExactly("api-limit", "orders-write", "search");
+        for (String policy : file.policies()) {
+            Map<String, String> webXml = Map.of("limits", "10/1m", "key", "user");
+            dev.ratelimit.core.Policy built = dev.ratelimit.core.PolicyParams.read(
+                    file.over(policy, new dev.ratelimit.core.ConfigParams(webXml::get, webXml::keySet)), policy);
+            assertThat(built.name()).isEqualTo(policy);
+        }
+    }
+
+    @Test
     void keys_split_at_the_parameter_or_the_plan_parameter() {
         List<String[]> splits = new ArrayList<>();
         for (String key : Arrays.asList("api.limits", "a.b.limits", "api.plan.gold.limits", "plan.gold.limits")) {
