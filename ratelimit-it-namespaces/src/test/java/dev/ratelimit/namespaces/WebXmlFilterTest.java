@@ -79,6 +79,34 @@ class WebXmlFilterTest {
     }
 
     @Test
+    void a_policy_file_overrides_web_xml_and_its_edits_apply(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("ratelimit-policies.properties");
+        java.nio.file.Files.writeString(file, "api-limit.limits=5/1m\napi-limit.deny-addresses=127.0.0.0/8, ::1\n");
+        Context app = server.deploy("/live", webXml("  <context-param><param-name>ratelimit.config-file</param-name>"
+                + "<param-value>" + file + "</param-value></context-param>\n"
+                + filter("api-limit", "/*", "limits", "3/1m", "redis-url", REDIS.url(), "metrics-jmx", "false")));
+        assertThat(app.getState().isAvailable()).isTrue();
+        HttpResponse<String> denied = server.get("/live/hello.txt");
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.body()).contains("\"code\":\"ACCESS_DENIED\"");
+
+        java.nio.file.Path next = dir.resolve("next.tmp");
+        java.nio.file.Files.writeString(next, "api-limit.limits=5/1m\n");
+        java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        long end = System.currentTimeMillis() + 20_000;
+        HttpResponse<String> ok = server.get("/live/hello.txt");
+        while (ok.statusCode() != 200) {
+            assertThat(System.currentTimeMillis()).as("the edit applied").isLessThan(end);
+            Thread.sleep(25);
+            ok = server.get("/live/hello.txt");
+        }
+        assertThat(ok.headers().firstValue("X-RateLimit-Limit")).as("the file's limits, not web.xml's").hasValue("5");
+        server.undeploy(app);
+    }
+
+    @Test
     void a_bad_init_param_fails_the_deployment() {
         Context app = server.deploy("/broken", webXml(filter("api-limit", "/*", "limits", "lots", "metrics-jmx", "false")));
         assertThat(app.getState().isAvailable()).isFalse();
