@@ -1,5 +1,6 @@
 package dev.ratelimit.servlet;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +28,7 @@ final class DeclaredFilters {
         } catch (UnsupportedOperationException e) {
             return null;
         }
-        return DeclaredPolicies.of(filters, java.util.Collections.list(context.getInitParameterNames()),
+        return DeclaredPolicies.of(filters, Collections.list(context.getInitParameterNames()),
                 context::getInitParameter);
     }
 }

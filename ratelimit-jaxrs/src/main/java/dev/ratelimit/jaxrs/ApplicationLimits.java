@@ -1,8 +1,13 @@
 package dev.ratelimit.jaxrs;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
+import javax.servlet.FilterRegistration;
 import javax.servlet.ServletContext;
 
 import org.slf4j.Logger;
@@ -97,10 +102,10 @@ final class ApplicationLimits implements AutoCloseable {
     }
 
     /** The policies the policy file may name: the Servlet filters' and the named ones; null when the container will not say. */
-    private static java.util.Set<String> declaredPolicies(ServletContext context) {
-        java.util.Map<String, java.util.Map<String, String>> filters = new java.util.LinkedHashMap<>();
+    private static Set<String> declaredPolicies(ServletContext context) {
+        Map<String, Map<String, String>> filters = new LinkedHashMap<>();
         try {
-            for (javax.servlet.FilterRegistration registration : context.getFilterRegistrations().values()) {
+            for (FilterRegistration registration : context.getFilterRegistrations().values()) {
                 if (DeclaredPolicies.FILTER_CLASS.equals(registration.getClassName())) {
                     filters.put(registration.getName(), registration.getInitParameters());
                 }
@@ -108,7 +113,7 @@ final class ApplicationLimits implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             return null;
         }
-        return DeclaredPolicies.of(filters, java.util.Collections.list(context.getInitParameterNames()),
+        return DeclaredPolicies.of(filters, Collections.list(context.getInitParameterNames()),
                 context::getInitParameter);
     }
 

@@ -1,5 +1,6 @@
 package dev.ratelimit.jaxrs;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,7 @@ final class ContextParams {
 
     /** Every context-param's name (none outside a Servlet container). */
     List<String> names() {
-        return Collections.unmodifiableList(new java.util.ArrayList<>(values.keySet()));
+        return Collections.unmodifiableList(new ArrayList<>(values.keySet()));
     }
 
     /** The web application's name for {@code {context}} in a key prefix, or null outside a Servlet container. */

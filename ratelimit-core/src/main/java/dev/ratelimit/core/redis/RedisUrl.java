@@ -113,6 +113,9 @@ public final class RedisUrl {
                 nodes.add(node);
             }
         }
+        if (nodes.isEmpty()) {
+            throw new ConfigurationException(parameter, UrlMask.mask(list), NODES_ACCEPTED); // e.g. "," alone
+        }
         return RedisSettings.builder()
                 .topology(topology, parameter)
                 .nodes(nodes)

@@ -69,6 +69,15 @@ class RedisParamsTest {
                 .hasMessageContaining("'redis-cluster'").hasMessageContaining("host:port");
     }
 
+    /** Found by ParameterParsingProperties: "," split into no node at all and reached the builder's IllegalStateException. */
+    @Test
+    void refuses_a_node_list_of_commas_only() {
+        assertThatThrownBy(() -> read("redis-cluster", ", ,")).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'redis-cluster'").hasMessageContaining("host:port");
+        assertThatThrownBy(() -> read("redis-sentinels", ",", "redis-sentinel-master", "m"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'redis-sentinels'");
+    }
+
     @Test
     void keeps_the_url_fallback_order_param_then_property_then_environment() {
         assertThat(read(Map.of("REDIS_URL", "redis://from-env:1")).host()).isEqualTo("from-env");
