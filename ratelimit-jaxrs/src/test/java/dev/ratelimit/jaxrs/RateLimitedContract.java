@@ -2,6 +2,7 @@ package dev.ratelimit.jaxrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -240,17 +241,25 @@ abstract class RateLimitedContract {
 
     @Test
     void a_concurrency_permit_is_held_until_a_streaming_entity_is_written() throws Exception {
+        streamingHoldsItsPermitUntilWritten(app);
+        assertThat(permitsHeld()).isZero();
+    }
+
+    /** With limit 1, a second request of the user is refused while the first one's entity is still being written. */
+    private static void streamingHoldsItsPermitUntilWritten(String app) throws Exception {
         TestApplications.Held.STREAMING.drainPermits();
         TestApplications.Held.finish = new CountDownLatch(1);
         ExecutorService client = Executors.newSingleThreadExecutor();
         try {
-            Future<HttpResponse<String>> streaming = client.submit(() -> get("/rest/held/streaming", "X-User", "erin"));
+            Future<HttpResponse<String>> streaming =
+                    client.submit(() -> tomcat.get(app + "/rest/held/streaming", "X-User", "erin"));
             assertThat(TestApplications.Held.STREAMING.tryAcquire(20, TimeUnit.SECONDS)).as("entity being written").isTrue();
 
-            HttpResponse<String> during = get("/rest/held/plain", "X-User", "erin");
+            HttpResponse<String> during = tomcat.get(app + "/rest/held/plain", "X-User", "erin");
             assertThat(during.statusCode()).as("while the first response's entity is being written").isEqualTo(429);
             assertThat(during.body()).contains("\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\"");
-            assertThat(get("/rest/held/plain", "X-User", "ivan").statusCode()).as("another user").isEqualTo(200);
+            assertThat(tomcat.get(app + "/rest/held/plain", "X-User", "ivan").statusCode()).as("another user")
+                    .isEqualTo(200);
 
             TestApplications.Held.finish.countDown();
             HttpResponse<String> streamed = streaming.get(20, TimeUnit.SECONDS);
@@ -260,8 +269,39 @@ abstract class RateLimitedContract {
             TestApplications.Held.finish.countDown();
             client.shutdownNow();
         }
-        assertThat(get("/rest/held/plain", "X-User", "erin").statusCode()).as("after the entity was written").isEqualTo(200);
-        assertThat(permitsHeld()).isZero();
+        assertThat(tomcat.get(app + "/rest/held/plain", "X-User", "erin").statusCode())
+                .as("after the entity was written").isEqualTo(200);
+    }
+
+    /**
+     * What each part does alone: the writer interceptor and the response filter give permits back without
+     * the request listener; an unmapped exception's permit only the request listener gives back.
+     */
+    @Test
+    void without_the_request_listener_the_interceptor_and_response_filter_still_give_permits_back() throws Exception {
+        JaxrsTomcat.Deployment bare = tomcat.deployWithoutRequestListener("/bare" + APPS.incrementAndGet(), runtime(),
+                TestApplications.Good.class, contextParams());
+        assertThat(bare.failure).as("deployment failure").isNull();
+        String bareApp = bare.context.getPath();
+        try {
+            streamingHoldsItsPermitUntilWritten(bareApp);
+            for (int i = 0; i < 2; i++) {
+                assertThat(tomcat.get(bareApp + "/rest/held/plain", "X-User", "jack").statusCode()).isEqualTo(200);
+                assertThat(tomcat.get(bareApp + "/rest/held/empty", "X-User", "jack").statusCode()).isEqualTo(204);
+                assertThat(tomcat.get(bareApp + "/rest/held/mapped", "X-User", "jack").statusCode()).isEqualTo(418);
+                assertThat(tomcat.send("HEAD", bareApp + "/rest/held/plain", HttpRequest.BodyPublishers.noBody(),
+                        "X-User", "jack").statusCode()).isEqualTo(200);
+            }
+            assertThat(permitsHeld()).isZero();
+
+            assertThat(tomcat.get(bareApp + "/rest/held/unmapped", "X-User", "kate").statusCode()).isEqualTo(500);
+            assertThat(tomcat.get(bareApp + "/rest/held/plain", "X-User", "kate").statusCode())
+                    .as("no JAX-RS filter or interceptor runs after an unmapped exception: only the request listener"
+                            + " gives its permit back").isEqualTo(429);
+            assertThat(permitsHeld()).isEqualTo(1);
+        } finally {
+            tomcat.undeploy(bare.context);
+        }
     }
 
     @Test
