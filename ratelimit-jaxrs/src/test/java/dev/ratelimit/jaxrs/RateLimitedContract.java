@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.ws.rs.container.AsyncResponse;
 import javax.ws.rs.core.Application;
 
 import org.assertj.core.data.Offset;
@@ -302,6 +303,32 @@ abstract class RateLimitedContract {
         } finally {
             tomcat.undeploy(bare.context);
         }
+    }
+
+    @Test
+    void a_suspended_request_holds_its_concurrency_permit_until_it_is_resumed_and_written() throws Exception {
+        TestApplications.Held.SUSPENDED.clear();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<HttpResponse<String>> suspended = client.submit(() -> get("/rest/held/suspended", "X-User", "lena"));
+            AsyncResponse waiting = TestApplications.Held.SUSPENDED.poll(20, TimeUnit.SECONDS);
+            assertThat(waiting).as("request suspended").isNotNull();
+            assertThat(get("/rest/held/plain", "X-User", "lena").statusCode()).as("while suspended").isEqualTo(429);
+
+            waiting.resume("resumed");
+            HttpResponse<String> resumed = suspended.get(20, TimeUnit.SECONDS);
+            assertThat(resumed.statusCode()).isEqualTo(200);
+            assertThat(resumed.body()).isEqualTo("resumed");
+            assertThat(header(resumed, "X-RateLimit-Remaining")).isEqualTo("0");
+        } finally {
+            AsyncResponse left = TestApplications.Held.SUSPENDED.poll();
+            if (left != null) {
+                left.cancel();
+            }
+            client.shutdownNow();
+        }
+        assertThat(get("/rest/held/plain", "X-User", "lena").statusCode()).as("after the response").isEqualTo(200);
+        assertThat(permitsHeld()).isZero();
     }
 
     @Test

@@ -5,7 +5,9 @@ import java.security.Principal;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -14,8 +16,10 @@ import javax.ws.rs.GET;
 import javax.ws.rs.Path;
 import javax.ws.rs.PathParam;
 import javax.ws.rs.Priorities;
+import javax.ws.rs.container.AsyncResponse;
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.container.Suspended;
 import javax.ws.rs.core.Application;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.Response;
@@ -148,6 +152,16 @@ final class TestApplications {
                 }
                 output.write("end".getBytes(StandardCharsets.UTF_8));
             };
+        }
+
+        /** Suspended requests, for the test to resume. */
+        static final BlockingQueue<AsyncResponse> SUSPENDED = new LinkedBlockingQueue<>();
+
+        @GET
+        @Path("suspended")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public void suspended(@Suspended AsyncResponse response) {
+            SUSPENDED.add(response);
         }
 
         @GET
