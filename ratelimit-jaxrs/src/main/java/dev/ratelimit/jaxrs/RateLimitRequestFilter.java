@@ -24,7 +24,8 @@ import dev.ratelimit.core.webhook.WebhookOutcome;
  * the request (later ones are not charged). The binding decision ({@link Decision#binding}) is reported:
  * its headers are left in a request property for {@link RateLimitResponseFilter}. For a method with {@link WebhookSignature}, the signature is verified
  * first, in this same filter: a forged or replayed request is answered before any limiter counts it.
- * Concurrency permits are taken last and left in a {@link HeldPermits} property until the response is complete.
+ * Concurrency permits are taken last, and left in a {@link HeldPermits} property until the response is
+ * complete.
  */
 final class RateLimitRequestFilter implements ContainerRequestFilter {
 
