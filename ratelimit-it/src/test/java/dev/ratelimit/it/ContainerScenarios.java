@@ -219,8 +219,8 @@ abstract class ContainerScenarios {
     void a_concurrency_filter_from_web_xml_admits_exactly_its_limit_in_flight() throws Exception {
         deployer.deploy(CONCURRENCY);
         ExecutorService clients = Executors.newFixedThreadPool(6);
+        URL app = new URL(example, "/" + CONCURRENCY + "/");
         try {
-            URL app = new URL(example, "/" + CONCURRENCY + "/");
             List<Future<HttpResponse<String>>> first = HeldRequests.send(clients, 6, "first", app);
             // The refused come back at once; the admitted stay until released, so 4 admitted would leave 2 here.
             List<HttpResponse<String>> refused = HeldRequests.awaitAnswered(first, 3);
@@ -244,6 +244,7 @@ abstract class ContainerScenarios {
             HeldRequests.release(app, "second");
             assertThat(HeldRequests.statuses(second)).containsExactly(200, 200, 200);
         } finally {
+            HeldRequests.releaseQuietly(app, "first", "second");
             clients.shutdownNow();
             deployer.undeploy(CONCURRENCY);
         }

@@ -138,6 +138,8 @@ class TomcatPairSharedRedisIT {
             assertThat(statuses.stream().filter(s -> s == 200).count()).as("admitted").isEqualTo(IN_FLIGHT);
             assertThat(statuses.stream().filter(s -> s == 429).count()).as("refused").isEqualTo(IN_FLIGHT);
         } finally {
+            HeldRequests.releaseQuietly(sharedA, "pair");
+            HeldRequests.releaseQuietly(sharedB, "pair");
             clients.shutdownNow();
         }
     }
