@@ -34,8 +34,6 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     /** The concurrency permits this request holds, a {@code List<Permit>}, for {@link RateLimitResponseFilter} to release. */
     static final String PERMITS_PROPERTY = RateLimitRequestFilter.class.getName() + ".permits";
 
-    private static final MediaType JSON_UTF8 = MediaType.valueOf(RateLimitResponse.CONTENT_TYPE).withCharset("UTF-8");
-
     private final List<RateLimiter> limiters;
     private final List<ConcurrencyGate> gates;
     private final String route;
@@ -129,7 +127,8 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     private static void answer(ContainerRequestContext request, Answer answer) {
         request.setProperty(ANSWER_PROPERTY, answer);
         if (answer.refuses()) {
-            request.abortWith(Response.status(answer.status()).type(JSON_UTF8).entity(answer.body()).build());
+            MediaType type = MediaType.valueOf(answer.contentType()).withCharset("UTF-8");
+            request.abortWith(Response.status(answer.status()).type(type).entity(answer.body()).build());
         }
     }
 
