@@ -124,7 +124,7 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
      * The one place this adapter answers: the headers go in a property for {@link RateLimitResponseFilter}
      * (which JAX-RS runs on aborted requests too), and a refusal aborts the request with its status and body.
      */
-    private static void answer(ContainerRequestContext request, Answer answer) {
+    static void answer(ContainerRequestContext request, Answer answer) {
         request.setProperty(ANSWER_PROPERTY, answer);
         if (answer.refuses()) {
             MediaType type = MediaType.valueOf(answer.contentType()).withCharset("UTF-8");

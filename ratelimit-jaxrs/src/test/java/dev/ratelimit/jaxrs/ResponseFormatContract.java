@@ -220,6 +220,20 @@ abstract class ResponseFormatContract {
     }
 
     @Test
+    void every_refusal_reaches_the_client_as_built_access_denied_included() {
+        for (Map.Entry<String, dev.ratelimit.core.Answer> entry : FormatApplications.ANSWERS.entrySet()) {
+            dev.ratelimit.core.Answer answer = entry.getValue();
+            HttpResponse<String> response = tomcat.get(app + JaxrsTomcat.REST + "/answers?" + entry.getKey());
+            JsonObject problem = problem(response, answer.status(), entry.getKey());
+            assertThat(problem.get("policy").getAsString()).isEqualTo("writer");
+            for (Map.Entry<String, String> header : answer.headers().entrySet()) {
+                assertThat(response.headers().allValues(header.getKey())).as(header.getKey())
+                        .containsExactly(header.getValue());
+            }
+        }
+    }
+
+    @Test
     void a_bad_headers_attribute_fails_the_deployment_naming_it() {
         JaxrsTomcat.Deployment failed = tomcat.deploy("/bad" + APPS.incrementAndGet(), runtime(),
                 FormatApplications.BadHeadersApplication.class, contextParams(), null);
