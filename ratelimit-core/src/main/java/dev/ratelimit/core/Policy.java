@@ -29,6 +29,10 @@ public final class Policy {
     public static final int MIN_IPV6_PREFIX = 32;
     /** The largest accepted {@code ipv6-prefix}: one client per address. */
     public static final int MAX_IPV6_PREFIX = 128;
+    /** Default {@code headers}: today's {@code X-RateLimit-*}. */
+    public static final HeaderFormat DEFAULT_HEADER_FORMAT = HeaderFormat.LEGACY;
+    /** Default {@code error-format}: the JSON body {@code {"error":{...}}}. */
+    public static final ErrorFormat DEFAULT_ERROR_FORMAT = ErrorFormat.JSON;
     /** The request attribute an application sets to name the tenant. */
     public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
 
@@ -53,6 +57,8 @@ public final class Policy {
     private final int closedStatus;
     private final RoutePatterns routePatterns;
     private final KeyLayout keyLayout;
+    private final HeaderFormat headerFormat;
+    private final ErrorFormat errorFormat;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -72,6 +78,8 @@ public final class Policy {
         this.tenantHeader = b.tenantHeader;
         this.closedStatus = b.closedStatus;
         this.routePatterns = b.routePatterns;
+        this.headerFormat = b.headerFormat;
+        this.errorFormat = b.errorFormat;
         this.keyLayout = new KeyLayout(keyPrefix, scope, name, counter != null ? counter : name, algorithm, limits,
                 keyParts, clientAddresses, routePatterns, tenantHeader, ipv6Prefix);
     }
@@ -168,6 +176,16 @@ public final class Policy {
         return routePatterns;
     }
 
+    /** Which rate-limit header fields its responses carry. */
+    public HeaderFormat headerFormat() {
+        return headerFormat;
+    }
+
+    /** The body of its refusals. */
+    public ErrorFormat errorFormat() {
+        return errorFormat;
+    }
+
     /** Where this policy's counters live in the store: every key of it comes from here. */
     public KeyLayout keyLayout() {
         return keyLayout;
@@ -199,6 +217,8 @@ public final class Policy {
         b.tenantHeader = tenantHeader;
         b.closedStatus = closedStatus;
         b.routePatterns = routePatterns;
+        b.headerFormat = headerFormat;
+        b.errorFormat = errorFormat;
         return b;
     }
 
@@ -214,7 +234,8 @@ public final class Policy {
                 + " cost=" + cost + " dry-run=" + dryRun
                 + " trusted-proxies=" + trustedProxies + " client-address-header=" + clientAddressHeader
                 + " ipv6-prefix=" + ipv6Prefix
-                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns);
+                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns)
+                + " headers=" + headerFormat + " error-format=" + errorFormat;
     }
 
     /** Builds a {@link Policy}; each setter names the parameter it serves, for error messages. */
@@ -235,6 +256,8 @@ public final class Policy {
         private String tenantHeader;
         private int closedStatus = RateLimitResponse.SERVICE_UNAVAILABLE;
         private RoutePatterns routePatterns = RoutePatterns.none();
+        private HeaderFormat headerFormat = DEFAULT_HEADER_FORMAT;
+        private ErrorFormat errorFormat = DEFAULT_ERROR_FORMAT;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -344,6 +367,16 @@ public final class Policy {
 
         public Builder routePatterns(RoutePatterns routePatterns) {
             this.routePatterns = Objects.requireNonNull(routePatterns, "routePatterns");
+            return this;
+        }
+
+        public Builder headerFormat(HeaderFormat headerFormat) {
+            this.headerFormat = Objects.requireNonNull(headerFormat, "headerFormat");
+            return this;
+        }
+
+        public Builder errorFormat(ErrorFormat errorFormat) {
+            this.errorFormat = Objects.requireNonNull(errorFormat, "errorFormat");
             return this;
         }
 

@@ -34,8 +34,6 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     /** The accepted webhook delivery, a {@link Delivery}, for {@link RateLimitResponseFilter} to forget on a 5xx. */
     static final String DELIVERY_PROPERTY = RateLimitRequestFilter.class.getName() + ".delivery";
 
-    private static final MediaType JSON_UTF8 = MediaType.valueOf(RateLimitResponse.CONTENT_TYPE).withCharset("UTF-8");
-
     private final List<RateLimiter> limiters;
     private final List<ConcurrencyGate> gates;
     private final String route;
@@ -115,10 +113,11 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
      * The one place this adapter answers: the headers go in a property for {@link RateLimitResponseFilter}
      * (which JAX-RS runs on aborted requests too), and a refusal aborts the request with its status and body.
      */
-    private static void answer(ContainerRequestContext request, Answer answer) {
+    static void answer(ContainerRequestContext request, Answer answer) {
         request.setProperty(ANSWER_PROPERTY, answer);
         if (answer.refuses()) {
-            request.abortWith(Response.status(answer.status()).type(JSON_UTF8).entity(answer.body()).build());
+            MediaType type = MediaType.valueOf(answer.contentType()).withCharset("UTF-8");
+            request.abortWith(Response.status(answer.status()).type(type).entity(answer.body()).build());
         }
     }
 
