@@ -166,6 +166,22 @@ public final class KeyLayout {
     }
 
     /**
+     * An identity as {@link #identityIn} finds it, for people: each part's value unescaped and then escaped
+     * for a log line ({@link LogValues}: printable ASCII, at most 256 characters), parts joined by {@code " + "},
+     * e.g. {@code ip=2001:db8:1:2::/64} or {@code user=al%20ice + ip=203.0.113.7}; a hashed value stays a hash.
+     */
+    public static String readable(String identity) {
+        StringBuilder out = new StringBuilder();
+        for (String part : identity.split("\\+")) {
+            int eq = part.indexOf('=');
+            String value = eq <= 0 ? null : KeyComponent.unescape(part.substring(eq + 1));
+            out.append(out.length() == 0 ? "" : " + ")
+                    .append(value == null ? part : part.substring(0, eq + 1) + LogValues.escape(value));
+        }
+        return out.toString();
+    }
+
+    /**
      * One signature per limit; two layouts that share a signature count some request in the same key.
      * A signature is the key of a request without tenant, user or any key header (a user or header part
      * counts such a request by its address), with placeholders for its route and method (always present):

@@ -75,6 +75,14 @@ class DeniedIdentitiesTest {
     }
 
     @Test
+    void an_identity_reads_unescaped_but_still_safe_for_a_log_line() {
+        assertThat(KeyLayout.readable("ip=2001%3Adb8%3A1%3A2%3A%3A/64")).isEqualTo("ip=2001:db8:1:2::/64");
+        assertThat(KeyLayout.readable("user=al%20ice+h.x-api-key=%3Cb%3E%0A")).isEqualTo("user=al%20ice + h.x-api-key=<b>%0A");
+        assertThat(KeyLayout.readable("h.k=#0123456789ABCDEF0123456789ABCDEF")).isEqualTo("h.k=#0123456789ABCDEF0123456789ABCDEF");
+        assertThat(KeyLayout.readable("all")).isEqualTo("all");
+    }
+
+    @Test
     void nothing_is_resettable_without_an_identity_or_with_only_a_hash_left() {
         assertThat(KeyLayout.resettable("all")).isNull();
         assertThat(KeyLayout.resettable("h.x-api-key=#0123456789ABCDEF0123456789ABCDEF")).isNull();
