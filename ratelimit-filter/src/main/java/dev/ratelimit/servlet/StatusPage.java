@@ -43,7 +43,7 @@ final class StatusPage {
             + "font-variant-numeric:tabular-nums}.meta{color:#666}.up{color:#1e7e34;font-weight:bold}"
             + ".down{color:#b21f2d;font-weight:bold}.notice{padding:.5em;border:1px solid #1e7e34;background:#eaf6ec}"
             + ".error{padding:.5em;border:1px solid #b21f2d;background:#fbeaea}form{display:inline;margin:0}"
-            + "code{font:13px ui-monospace,monospace}";
+            + "code{font:13px ui-monospace,monospace}td code,button{white-space:nowrap}";
 
     /** The Content-Security-Policy: nothing but this page's own style block and its own forms. */
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src '" + sha256(STYLE)
