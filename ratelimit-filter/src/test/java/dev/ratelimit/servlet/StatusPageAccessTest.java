@@ -92,6 +92,10 @@ class StatusPageAccessTest {
     @Test
     void a_remote_client_gets_403_without_a_role_configured_whatever_it_forwards() {
         String remote = remote();
+        apps.get(remote, "/plain/trusting/x", "X-Forwarded-For", "127.0.0.1");
+        assertThat(apps.get(remote, "/plain/trusting/x", "X-Forwarded-For", "127.0.0.1").statusCode())
+                .as("the application's filter trusts the header: it counted the client as 127.0.0.1").isEqualTo(429);
+        assertThat(apps.get("127.0.0.1", "/plain" + STATUS).body()).contains("<code>ip=127.0.0.1</code>");
         assertThat(apps.get(remote, "/plain" + STATUS).statusCode()).isEqualTo(403);
         assertThat(apps.get(remote, "/plain" + STATUS, "X-Forwarded-For", "127.0.0.1").statusCode()).isEqualTo(403);
         assertThat(apps.get(remote, "/plain" + STATUS, "Forwarded", "for=127.0.0.1").statusCode()).isEqualTo(403);

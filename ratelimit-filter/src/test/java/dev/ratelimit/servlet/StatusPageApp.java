@@ -36,7 +36,8 @@ import dev.ratelimit.testing.TestTomcat;
  * Two applications on a real embedded Tomcat, each with rate-limit filters counting in a real Redis and the
  * status page at {@value #STATUS}: {@code /app} signs users in with BASIC against a Tomcat {@link MemoryRealm}
  * ({@value #ADMIN} holds the role {@value #ROLE}, {@value #VIEWER} does not) and gives the page that role;
- * {@code /plain} has no role: loopback only, read-only.
+ * {@code /plain} has no role: loopback only, read-only, and a filter on {@code /trusting/*} that believes
+ * {@code X-Forwarded-For} from every address.
  */
 final class StatusPageApp implements AutoCloseable {
 
@@ -83,6 +84,10 @@ final class StatusPageApp implements AutoCloseable {
 
         plain = tomcat.codeContext("/plain");
         limited(plain, redisUrl);
+        // Its filter believes X-Forwarded-For from anywhere: the page must still not.
+        TestTomcat.addFilter(plain, "trusting-limit", RateLimitFilter.class.getName(), "/trusting/*",
+                EmbeddedTomcat.filterParams(redisUrl, "limits", "1/1h", "trusted-proxies", "0.0.0.0/0, ::/0",
+                        "scope", "trusting"));
         status(plain, Map.of());
         tomcat.deploy(plain);
     }
