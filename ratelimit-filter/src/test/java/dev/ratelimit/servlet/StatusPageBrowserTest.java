@@ -17,9 +17,11 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -60,6 +62,7 @@ class StatusPageBrowserTest {
     private static String chromedriver;
     private static StatusPageApp apps;
     private final List<WebDriver> drivers = new ArrayList<>();
+    private final List<Path> profiles = new ArrayList<>();
 
     @BeforeAll
     static void start() {
@@ -83,8 +86,13 @@ class StatusPageBrowserTest {
     }
 
     @AfterEach
-    void quitBrowsers() {
+    void quitBrowsers() throws IOException {
         drivers.forEach(WebDriver::quit);
+        for (Path profile : profiles) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
     }
 
     private static Optional<String> executable(String... names) {
@@ -105,6 +113,7 @@ class StatusPageBrowserTest {
         Path profile;
         try {
             profile = Files.createTempDirectory("chromium-profile");
+            profiles.add(profile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
