@@ -109,7 +109,7 @@ class ExampleWebappTest {
             assertThat(index.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
             assertThat(index.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
             assertThat(index.body()).contains("/api/*", "/api/search/*", "/api/reports/*", "/api/export", "/admin/*", "/webhooks/github", "/webhooks/stripe",
-                    "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health",
+                    "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health", "/ratelimit/status",
                     "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example");
         }
     }
@@ -256,5 +256,16 @@ class ExampleWebappTest {
         HttpResponse<String> health = send("GET", "/admin/metrics/healthcheck");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("ratelimit.redis.127.0.0.1-" + REDIS.redis().port() + "-0.health", "\"healthy\":true");
+    }
+
+    @Test
+    void the_status_page_answers_loopback_with_every_policy_and_no_limit_of_its_own() throws Exception {
+        send("GET", "/api/status-probe");
+        HttpResponse<String> status = send("GET", "/ratelimit/status");
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(status.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
+        assertThat(status.body()).contains("<code>api-limit</code>", "<code>search-limit</code>", "<code>admin-limit</code>",
+                "<code>github-webhook</code>", "loopback: read-only", "breaker=closed");
+        assertThat(status.body()).as("no role configured: no action forms").doesNotContain("name=\"token\"");
     }
 }

@@ -366,6 +366,15 @@ public final class ApplicationRuntime {
         return metrics;
     }
 
+    /** The application's control (the MBean's object, also without JMX): its limiters, overrides and operations. */
+    public RateLimitControl control() {
+        return control;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
     /** One WARN per application when some limiter counts in memory only. */
     private synchronized void warnPerInstanceOnce(String limiterName) {
         if (!warnedPerInstance) {

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PolicyOverride;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.redis.RedisClients;
 
@@ -41,6 +42,29 @@ public final class RateLimitControl implements RateLimitControlMBean {
             lines.add(limiter.policy().describe());
         }
         return lines.toArray(new String[0]);
+    }
+
+    /**
+     * Every operator change in force, one line per policy whose override is not {@code none}, e.g.
+     * {@code api: limits=200/1m (configured 100/1m)}. Identity overrides and blocks belong here too once they exist.
+     */
+    @Override
+    public String[] getOverrides() {
+        Set<String> lines = new LinkedHashSet<>();
+        for (RateLimiter limiter : limiters) {
+            PolicyOverride override = limiter.currentOverride();
+            if (!override.isNone()) {
+                Policy configured = limiter.configuredPolicy();
+                lines.add(configured.name() + ": " + override + " (configured limits=" + configured.limits()
+                        + " dry-run=" + configured.dryRun() + ")");
+            }
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    /** The limiters registered now, in registration order (a status page lists them). */
+    public List<RateLimiter> limiters() {
+        return new ArrayList<>(limiters);
     }
 
     @Override

@@ -10,6 +10,9 @@ public interface RateLimitControlMBean {
     /** One line per policy: name, scope, limits, algorithm, key, failure mode, dry-run. */
     String[] getPolicies();
 
+    /** One line per policy an operator changed (limits, dry-run): the change and what was configured. */
+    String[] getOverrides();
+
     /** One line per Redis client: its URL (without password) and breaker state. */
     String[] getBreakerStates();
 
