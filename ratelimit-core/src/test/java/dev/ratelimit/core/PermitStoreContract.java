@@ -131,6 +131,19 @@ public abstract class PermitStoreContract {
     }
 
     @Test
+    void counts_the_expired_holders_of_an_identity_nobody_else_renews() throws InterruptedException {
+        // All holders dead: in Redis the key must outlive their deadlines, or it would vanish with them
+        // uncounted (it lives one lease longer). The acquire comes within that second lease.
+        String key = key("all-dead");
+        permits().acquire(key, 2, 1_500, "gone1");
+        permits().acquire(key, 2, 1_500, "gone2");
+        Thread.sleep(1_700);
+        PermitDecision recovering = permits().acquire(key, 2, 60_000, "next");
+        assertThat(recovering.granted()).isTrue();
+        assertThat(recovering.expiredHolders()).isEqualTo(2);
+    }
+
+    @Test
     void a_refusal_still_reports_the_expired_holders_it_dropped() throws InterruptedException {
         // A lower limit than the holders took (a redeployment with a smaller N): full even after the drop.
         String key = key("expired-refused");

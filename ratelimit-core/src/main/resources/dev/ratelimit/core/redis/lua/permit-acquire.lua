@@ -1,6 +1,8 @@
 -- Concurrency permits: one sorted set per identity; member = a holder (one running request), score = the
 -- deadline of its lease in Redis TIME (ms). A holder past its deadline is dropped, so the permits of an
--- instance that disappeared come back within one lease. The key lives as long as its last lease.
+-- instance that disappeared come back within one lease. The key lives one lease past its last lease's
+-- deadline, so that an acquire in that time still finds the expired holders, drops them and counts them
+-- (without that margin the key and its dead holders would expire at the same instant, uncounted).
 -- KEYS[1]: the holders of one identity. ARGV[1]: limit; ARGV[2]: lease (ms); ARGV[3]: holder.
 -- A holder that already holds a permit keeps it, with its lease started again.
 -- Only this script drops holders past their lease (renew and release leave them), so each expired holder is
@@ -21,8 +23,8 @@ if not held then
   count = count + 1
 end
 redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
-if redis.call('PTTL', KEYS[1]) < lease then
-  redis.call('PEXPIRE', KEYS[1], lease)
+if redis.call('PTTL', KEYS[1]) < 2 * lease then
+  redis.call('PEXPIRE', KEYS[1], 2 * lease)
 end
 local left = limit - count
 if left < 0 then left = 0 end
