@@ -36,6 +36,9 @@ public final class Policy {
     /** The request attribute an application sets to name the tenant. */
     public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
 
+    /** The scope whose requests are webhook deliveries, verified before they are counted. */
+    static final String WEBHOOK_SCOPE = "webhook";
+
     static final String WORD = "[A-Za-z0-9][A-Za-z0-9._-]{0,31}";
     static final String COUNTER_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
@@ -391,6 +394,11 @@ public final class Policy {
                 }
                 if (cost != 1) {
                     throw new ConfigurationException("cost", String.valueOf(cost), "1 with algorithm 'concurrency' (one permit per request)");
+                }
+                if (WEBHOOK_SCOPE.equals(scope)) {
+                    throw new ConfigurationException("algorithm", algorithm.configName(),
+                            "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook' (a delivery is"
+                                    + " verified and counted, not held in flight)");
                 }
             }
             long smallest = Long.MAX_VALUE;

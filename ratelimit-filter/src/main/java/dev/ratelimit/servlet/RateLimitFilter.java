@@ -233,10 +233,6 @@ public class RateLimitFilter implements Filter {
         }
         context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
-        if (policy.algorithm() == Algorithm.CONCURRENCY && webhook != null) {
-            throw FilterSettings.invalid(filterName, new ConfigurationException(PARAM_ALGORITHM, "concurrency",
-                    "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'"));
-        }
         runtime = ApplicationRuntime.lease(new ServletContextAttributes(context), application);
         if (policy.algorithm() == Algorithm.CONCURRENCY) {
             try {

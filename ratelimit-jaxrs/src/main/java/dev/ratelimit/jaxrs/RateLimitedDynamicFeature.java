@@ -80,10 +80,6 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         JaxrsWebhookCheck webhook = null;
         for (AnnotationPolicy policy : policies) {
             if (policy.policy.algorithm() == Algorithm.CONCURRENCY) {
-                if (policy.webhook != null) {
-                    throw new IllegalArgumentException("@RateLimited on " + where + ": algorithm 'concurrency' cannot have"
-                            + " scope 'webhook'; use 'fixed-window', 'token-bucket' or 'sliding-window' there");
-                }
                 gates.add(application().gate(policy));
                 LOG.info("Concurrency limit on {} route={}: {}", where, route, policy.policy.describe());
                 continue;

@@ -19,14 +19,18 @@ public interface RateLimitControlMBean {
     /** One line per Redis client: a PING's result and latency. */
     String[] getStoreHealth();
 
-    /** Replaces the limits of every limiter with this policy name, e.g. {@code 200/1m, 5000/1h}. */
+    /**
+     * Replaces the limits of every limiter with this policy name, e.g. {@code 200/1m, 5000/1h}; refused for a
+     * concurrency policy, whose limit is fixed at deployment.
+     */
     String setLimits(String policy, String limits);
 
     /** Turns dry-run on or off for the policy. */
     String setDryRun(String policy, boolean dryRun);
 
     /**
-     * Deletes the counters of one identity under the policy.
+     * Deletes the counters of one identity under the policy; under a concurrency policy, drops its permits
+     * (on Redis, those every instance holds): its running requests no longer count.
      *
      * @param identity as in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
      */
