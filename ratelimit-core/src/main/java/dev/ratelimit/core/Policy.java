@@ -400,6 +400,12 @@ public final class Policy {
                             "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook' (a delivery is"
                                     + " verified and counted, not held in flight)");
                 }
+                if (dryRun) {
+                    // It used to be accepted and ignored: a dry-run concurrency policy still refused with 429.
+                    throw new ConfigurationException("dry-run", "true", "'false' with algorithm 'concurrency' (a"
+                            + " request is either held in flight or not; try a limit out with a high N and watch the"
+                            + " in-flight gauge)");
+                }
             }
             long smallest = Long.MAX_VALUE;
             for (Limit limit : limits) {
