@@ -18,17 +18,29 @@ public final class ConcurrencyGate {
     /** The policy and its limiters, swapped together when the policy file changes the policy. */
     private volatile State state;
     private final String storeDescription;
+    private final PermitMetrics metrics;
     private final AuditLog audit;
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
 
     /** @param localFallback the in-memory limiter for failure mode {@code local}; may be null otherwise */
     public ConcurrencyGate(Policy policy, ConcurrencyLimiter limiter, ConcurrencyLimiter localFallback,
                            String storeDescription) {
-        this(policy, limiter, localFallback, storeDescription, new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND));
+        this(policy, limiter, localFallback, storeDescription, PermitMetrics.NONE);
     }
 
+    /**
+     * @param localFallback the in-memory limiter for failure mode {@code local}; may be null otherwise
+     * @param metrics       where each decision is recorded (the limiters record what they hold in the same)
+     */
     public ConcurrencyGate(Policy policy, ConcurrencyLimiter limiter, ConcurrencyLimiter localFallback,
-                           String storeDescription, AuditLog audit) {
+                           String storeDescription, PermitMetrics metrics) {
+        this(policy, limiter, localFallback, storeDescription, metrics,
+                new AuditLog(AuditLog.DEFAULT_MAX_PER_SECOND));
+    }
+
+    /** @param audit where the policy's deny list writes the requests it refuses */
+    public ConcurrencyGate(Policy policy, ConcurrencyLimiter limiter, ConcurrencyLimiter localFallback,
+                           String storeDescription, PermitMetrics metrics, AuditLog audit) {
         if (policy.algorithm() != Algorithm.CONCURRENCY) {
             throw new IllegalArgumentException("not a concurrency policy: " + policy.describe());
         }
@@ -37,6 +49,7 @@ public final class ConcurrencyGate {
         }
         this.state = new State(policy, limiter, localFallback);
         this.storeDescription = storeDescription;
+        this.metrics = metrics;
         this.audit = audit;
     }
 
@@ -69,20 +82,50 @@ public final class ConcurrencyGate {
         State current = state;
         Policy policy = current.policy;
         String key = policy.keyLayout().keysFor(request).get(0);
+        long sentAt = System.nanoTime();
+        Permit permit;
+        boolean failed = false;
         try {
-            return current.limiter.acquire(key);
+            permit = current.limiter.acquire(key);
         } catch (StoreUnavailableException e) {
+            failed = true;
             logFailure(policy, e);
-            long limit = policy.limits().get(0).permits();
-            switch (policy.failureMode()) {
-                case LOCAL:
-                    return current.localFallback.acquire(key);
-                case CLOSED:
-                    return Permit.without(PermitDecision.denied(limit, DecisionSource.BYPASS));
-                default:
-                    return Permit.without(PermitDecision.granted(limit, 0, DecisionSource.BYPASS));
-            }
+            permit = failureModePermit(current, key);
         }
+        metrics.record(permit.decision(), failed, System.nanoTime() - sentAt);
+        return permit;
+    }
+
+    private static Permit failureModePermit(State current, String key) {
+        long limit = current.policy.limits().get(0).permits();
+        switch (current.policy.failureMode()) {
+            case LOCAL:
+                return current.localFallback.acquire(key);
+            case CLOSED:
+                return Permit.without(PermitDecision.denied(limit, DecisionSource.BYPASS));
+            default:
+                return Permit.without(PermitDecision.granted(limit, 0, DecisionSource.BYPASS));
+        }
+    }
+
+    /**
+     * Drops every holder of one identity under this policy, whatever its tenant, route or method: in the
+     * store (on Redis: for every instance) and in this instance's in-memory fallback. Its running requests
+     * no longer count; their releases later find nothing to give back.
+     *
+     * @param identity as it appears in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
+     * @return how many keys were dropped
+     */
+    public long resetIdentity(String identity) {
+        State current = state;
+        KeyLayout.IdentityKeys keys = current.policy.keyLayout().keysOf(identity);
+        long dropped = current.limiter.dropIdentity(keys);
+        if (current.localFallback != null && current.localFallback.store() != current.limiter.store()) {
+            dropped += current.localFallback.dropIdentity(keys);
+        }
+        LOG.info("Dropped the permits of identity {} under policy {} ({} key(s))", LogValues.escape(identity),
+                current.policy.name(), dropped);
+        return dropped;
     }
 
     public String describe() {

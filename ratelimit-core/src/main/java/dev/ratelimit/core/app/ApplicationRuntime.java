@@ -20,6 +20,7 @@ import dev.ratelimit.core.AuditLog;
 import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.ConcurrencyLimiter;
 import dev.ratelimit.core.LeaseRenewer;
+import dev.ratelimit.core.PermitMetrics;
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
@@ -260,26 +261,35 @@ public final class ApplicationRuntime {
     public ConcurrencyGate concurrency(Policy policy, RedisSettings redisSettings) {
         long limit = policy.limits().get(0).permits();
         long lease = policy.limits().get(0).windowMillis();
-        ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()), limit, lease);
+        PermitMetrics meters = metrics.permits(policy.name());
+        ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()),
+                limit, lease, meters);
         if (redisSettings == null) {
             warnPerInstanceOnce(policy.name());
-            return new ConcurrencyGate(policy, local, local, "memory", audit);
+            ConcurrencyGate gate = new ConcurrencyGate(policy, local, local, "memory", meters, audit);
+            control.register(gate);
+            return gate;
         }
         RedisStore store = redis.open(redisSettings);
         PermitStore permits = store.permits();
         LeaseRenewer renewer = new LeaseRenewer(permits);
-        ConcurrencyGate gate = new ConcurrencyGate(policy, new ConcurrencyLimiter(permits, renewer, limit, lease), local,
-                store.describe(), audit);
+        ConcurrencyGate gate = new ConcurrencyGate(policy, new ConcurrencyLimiter(permits, renewer, limit, lease, meters),
+                local, store.describe(), meters, audit);
         synchronized (this) {
             gateStores.put(gate, store);
             gateRenewers.put(gate, renewer);
         }
+        control.register(gate);
         return gate;
     }
 
-    /** Stops renewing the gate's Redis permits and closes its Redis store (its filter is going away). */
+    /**
+     * Stops listing the gate in the control MBean, stops renewing its Redis permits and closes its Redis
+     * store (its filter is going away).
+     */
     public void forget(ConcurrencyGate gate) {
         policies.unregister(gate);
+        control.unregister(gate);
         LeaseRenewer renewer;
         RedisStore store;
         synchronized (this) {
@@ -388,6 +398,15 @@ public final class ApplicationRuntime {
 
     public RateLimitMetrics metrics() {
         return metrics;
+    }
+
+    /** The application's control (the MBean's object, also without JMX): its limiters, overrides and operations. */
+    public RateLimitControl control() {
+        return control;
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     /** One WARN per application when some limiter counts in memory only. */

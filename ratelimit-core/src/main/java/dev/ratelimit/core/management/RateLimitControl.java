@@ -9,17 +9,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PolicyOverride;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.redis.RedisClients;
 
-/** The control MBean of one web application, over the limiters its filters registered. */
+/**
+ * The control MBean of one web application, over the rate limiters and concurrency gates its filters
+ * registered. A concurrency policy is listed and its identities can be reset; its limit comes from its
+ * configuration only (web.xml or the policy file), so {@code setLimits} and {@code setDryRun} refuse it with a
+ * message saying so.
+ */
 public final class RateLimitControl implements RateLimitControlMBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitControl.class);
 
     private final List<RateLimiter> limiters = new CopyOnWriteArrayList<>();
+    private final List<ConcurrencyGate> gates = new CopyOnWriteArrayList<>();
     private final RedisClients redis;
     private volatile PolicyFileStatus policyFile = PolicyFileStatus.NONE;
 
@@ -35,11 +43,22 @@ public final class RateLimitControl implements RateLimitControlMBean {
         limiters.remove(limiter);
     }
 
+    public void register(ConcurrencyGate gate) {
+        gates.add(gate);
+    }
+
+    public void unregister(ConcurrencyGate gate) {
+        gates.remove(gate);
+    }
+
     @Override
     public String[] getPolicies() {
         Set<String> lines = new LinkedHashSet<>();
         for (RateLimiter limiter : limiters) {
             lines.add(limiter.policy().describe());
+        }
+        for (ConcurrencyGate gate : gates) {
+            lines.add(gate.policy().describe());
         }
         return lines.toArray(new String[0]);
     }
@@ -57,6 +76,29 @@ public final class RateLimitControl implements RateLimitControlMBean {
     @Override
     public String getConfigFileLastError() {
         return policyFile.lastError();
+    }
+
+    /**
+     * Every operator change in force, one line per policy whose override is not {@code none}, e.g.
+     * {@code api: limits=200/1m (configured 100/1m)}. Identity overrides and blocks belong here too once they exist.
+     */
+    @Override
+    public String[] getOverrides() {
+        Set<String> lines = new LinkedHashSet<>();
+        for (RateLimiter limiter : limiters) {
+            PolicyOverride override = limiter.currentOverride();
+            if (!override.isNone()) {
+                Policy configured = limiter.configuredPolicy();
+                lines.add(configured.name() + ": " + override + " (configured limits=" + configured.limits()
+                        + " dry-run=" + configured.dryRun() + ")");
+            }
+        }
+        return lines.toArray(new String[0]);
+    }
+
+    /** The limiters registered now, in registration order (a status page lists them). */
+    public List<RateLimiter> limiters() {
+        return new ArrayList<>(limiters);
     }
 
     @Override
@@ -91,9 +133,17 @@ public final class RateLimitControl implements RateLimitControlMBean {
 
     @Override
     public String resetIdentity(String policy, String identity) {
+        List<RateLimiter> rateLimiters = matching(policy);
+        List<ConcurrencyGate> concurrencyGates = gatesNamed(policy);
+        if (rateLimiters.isEmpty() && concurrencyGates.isEmpty()) {
+            throw unknown(policy);
+        }
         long deleted = 0;
-        for (RateLimiter limiter : named(policy)) {
+        for (RateLimiter limiter : rateLimiters) {
             deleted += limiter.resetIdentity(identity);
+        }
+        for (ConcurrencyGate gate : concurrencyGates) {
+            deleted += gate.resetIdentity(identity);
         }
         return policy + ": deleted " + deleted + " key(s) of " + identity;
     }
@@ -112,19 +162,47 @@ public final class RateLimitControl implements RateLimitControlMBean {
         return "closed";
     }
 
+    /** The rate limiters of the policy, for a change only they take; a concurrency policy is refused by name. */
     private List<RateLimiter> named(String policy) {
+        List<RateLimiter> found = matching(policy);
+        if (found.isEmpty() && !gatesNamed(policy).isEmpty()) {
+            throw new IllegalArgumentException("Policy '" + policy + "' has algorithm 'concurrency': its limit and"
+                    + " dry-run are not changed from JMX (change them in web.xml or the policy file); resetIdentity applies");
+        }
+        if (found.isEmpty()) {
+            throw unknown(policy);
+        }
+        return found;
+    }
+
+    private List<RateLimiter> matching(String policy) {
         List<RateLimiter> found = new ArrayList<>();
-        Set<String> known = new LinkedHashSet<>();
         for (RateLimiter limiter : limiters) {
-            Policy p = limiter.policy();
-            known.add(p.name());
-            if (p.name().equals(policy)) {
+            if (limiter.policy().name().equals(policy)) {
                 found.add(limiter);
             }
         }
-        if (found.isEmpty()) {
-            throw new IllegalArgumentException("No policy named '" + policy + "'; known: " + known);
+        return found;
+    }
+
+    private List<ConcurrencyGate> gatesNamed(String policy) {
+        List<ConcurrencyGate> found = new ArrayList<>();
+        for (ConcurrencyGate gate : gates) {
+            if (gate.policy().name().equals(policy)) {
+                found.add(gate);
+            }
         }
         return found;
+    }
+
+    private IllegalArgumentException unknown(String policy) {
+        Set<String> known = new LinkedHashSet<>();
+        for (RateLimiter limiter : limiters) {
+            known.add(limiter.policy().name());
+        }
+        for (ConcurrencyGate gate : gates) {
+            known.add(gate.policy().name());
+        }
+        return new IllegalArgumentException("No policy named '" + policy + "'; known: " + known);
     }
 }

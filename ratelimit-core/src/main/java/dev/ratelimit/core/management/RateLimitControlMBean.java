@@ -10,6 +10,9 @@ public interface RateLimitControlMBean {
     /** One line per policy: name, scope, limits, algorithm, key, failure mode, dry-run. */
     String[] getPolicies();
 
+    /** One line per policy an operator changed (limits, dry-run): the change and what was configured. */
+    String[] getOverrides();
+
     /** One line per Redis client: its URL (without password) and breaker state. */
     String[] getBreakerStates();
 
@@ -22,14 +25,18 @@ public interface RateLimitControlMBean {
     /** The policy file's last failed load (its time, file, line, entry and value), or {@code none}. */
     String getConfigFileLastError();
 
-    /** Replaces the limits of every limiter with this policy name, e.g. {@code 200/1m, 5000/1h}. */
+    /**
+     * Replaces the limits of every limiter with this policy name, e.g. {@code 200/1m, 5000/1h}; refused for a
+     * concurrency policy, whose limit comes from its configuration only (web.xml or the policy file).
+     */
     String setLimits(String policy, String limits);
 
     /** Turns dry-run on or off for the policy. */
     String setDryRun(String policy, boolean dryRun);
 
     /**
-     * Deletes the counters of one identity under the policy.
+     * Deletes the counters of one identity under the policy; under a concurrency policy, drops its permits
+     * (on Redis, those every instance holds): its running requests no longer count.
      *
      * @param identity as in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
      */

@@ -114,7 +114,8 @@ public final class RedisUrl {
             }
         }
         if (nodes.isEmpty()) {
-            throw new ConfigurationException(parameter, UrlMask.mask(list), NODES_ACCEPTED); // e.g. "," alone
+            // "," splits into nothing at all
+            throw new ConfigurationException(parameter, UrlMask.mask(list), NODES_ACCEPTED);
         }
         return RedisSettings.builder()
                 .topology(topology, parameter)
