@@ -248,6 +248,24 @@ class PolicyFileFilterTest {
     }
 
     @Test
+    void the_file_changes_the_response_formats_and_a_denied_address_is_answered_in_the_policys_format() throws Exception {
+        Path file = file("limit.deny-addresses=198.51.100.66\nlimit.error-format=problem\nlimit.headers=ietf\n");
+        String app = deploy(file, "limits", "100/1h", "trusted-proxies", "127.0.0.1, ::1");
+        ResponseFormatFilterTest.problem(tomcat.get(app + "/x", "X-Forwarded-For", "198.51.100.66"), 403, "ACCESS_DENIED");
+        HttpResponse<String> limited = tomcat.get(app + "/x");
+        assertThat(limited.headers().firstValue("RateLimit-Policy")).isPresent();
+        assertThat(limitOf(limited)).as("headers=ietf: no X-RateLimit-*").isEqualTo("none");
+
+        write(file, "limit.deny-addresses=198.51.100.66\n");
+        await("back to web.xml's formats", () -> limitOf(tomcat.get(app + "/x")), "100"::equals);
+        HttpResponse<String> denied = tomcat.get(app + "/x", "X-Forwarded-For", "198.51.100.66");
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        assertThat(denied.body()).isEqualTo("{\"error\":{\"code\":\"ACCESS_DENIED\",\"message\":\"Access denied.\"}}");
+    }
+
+    @Test
     void undeploy_leaves_no_watcher_thread() throws Exception {
         Path file = file("limit.limits=30/1h\n");
         String app = deploy(file, "limits", "100/1h");

@@ -525,6 +525,21 @@ abstract class RateLimitedContract {
             assertThat(denied.body()).contains("\"code\":\"ACCESS_DENIED\"");
             assertThat(tomcat.get(path + "/rest/orders/1", "X-Forwarded-For", "198.51.100.66").statusCode())
                     .as("another policy's list does not apply").isEqualTo(200);
+
+            // The response formats are policy parameters too: the file changes them, the deny list answers in them.
+            java.nio.file.Files.write(next, ("search.limits=5/1h\nsearch.deny-addresses=198.51.100.66\n"
+                    + "search.headers=ietf\nsearch.error-format=problem\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            while (header(tomcat.get(path + "/rest/search"), "RateLimit-Policy") == null) {
+                assertThat(System.currentTimeMillis()).as("the format edit applied").isLessThan(end + 20_000);
+                Thread.sleep(25);
+            }
+            assertThat(header(tomcat.get(path + "/rest/search"), "X-RateLimit-Limit")).as("headers=ietf only").isNull();
+            HttpResponse<String> deniedAsProblem = tomcat.get(path + "/rest/search", "X-Forwarded-For", "198.51.100.66");
+            assertThat(deniedAsProblem.statusCode()).isEqualTo(403);
+            assertThat(header(deniedAsProblem, "Content-Type")).startsWith("application/problem+json");
+            assertThat(deniedAsProblem.body()).contains("\"code\":\"ACCESS_DENIED\"").contains("\"status\":403");
         } finally {
             tomcat.undeploy(deployment.context);
         }
