@@ -11,6 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * changed limit can, and both clear the cache). The deadline is measured on this JVM's monotonic clock
  * from before the Redis call was sent, so it never lies after Redis' own: clock offsets between the
  * JVM and Redis do not matter, and at worst a request one round trip early is sent to Redis.
+ *
+ * <p>Each denial belongs to the policy it was decided under and is seen only by requests under that same
+ * policy: a request still running under the old policy when a reload or an operator's change cleared the
+ * cache would otherwise put back a denial of the old limits, which the new ones might not make.
  */
 final class LocalDenyCache {
 
@@ -31,10 +35,10 @@ final class LocalDenyCache {
     private final Entry[] written = new Entry[MAX_ENTRIES];
     private int next;
 
-    /** The cached denial with its retry-after brought up to date, or null. */
-    Decision get(String key, long nowNanos) {
+    /** The cached denial under {@code policy} with its retry-after brought up to date, or null. */
+    Decision get(String key, long nowNanos, Policy policy) {
         Entry entry = entries.get(key);
-        if (entry == null) {
+        if (entry == null || entry.policy != policy) {
             return null;
         }
         long leftNanos = entry.untilNanos - nowNanos;
@@ -50,9 +54,12 @@ final class LocalDenyCache {
                 : again.boundBy(d.limitIndex(), d.resetAfterMillis() - (d.retryAfterMillis() - leftMillis));
     }
 
-    /** @param sentAtNanos {@link System#nanoTime()} taken before the store was asked */
-    synchronized void put(String key, Decision denial, long sentAtNanos) {
-        Entry entry = new Entry(key, denial, sentAtNanos + denial.retryAfterMillis() * 1_000_000);
+    /**
+     * @param sentAtNanos {@link System#nanoTime()} taken before the store was asked
+     * @param policy      the policy the store denied it under
+     */
+    synchronized void put(String key, Decision denial, long sentAtNanos, Policy policy) {
+        Entry entry = new Entry(key, denial, sentAtNanos + denial.retryAfterMillis() * 1_000_000, policy);
         Entry oldest = written[next];
         if (oldest != null) {
             entries.remove(oldest.key, oldest);
@@ -79,11 +86,13 @@ final class LocalDenyCache {
         final String key;
         final Decision decision;
         final long untilNanos;
+        final Policy policy;
 
-        Entry(String key, Decision decision, long untilNanos) {
+        Entry(String key, Decision decision, long untilNanos, Policy policy) {
             this.key = key;
             this.decision = decision;
             this.untilNanos = untilNanos;
+            this.policy = policy;
         }
     }
 }

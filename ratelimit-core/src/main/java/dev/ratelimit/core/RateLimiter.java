@@ -122,7 +122,7 @@ public final class RateLimiter {
      */
     public Decision cachedDenial(RequestView request) {
         Policy current = policy.forPlanOf(request);
-        Decision cached = denyCache.get(current.keyLayout().keysFor(request).get(0), System.nanoTime());
+        Decision cached = denyCache.get(current.keyLayout().keysFor(request).get(0), System.nanoTime(), current);
         if (cached == null) {
             return null;
         }
@@ -140,7 +140,7 @@ public final class RateLimiter {
     private Decision decide(Policy current, List<String> keys) {
         String cacheKey = keys.get(0);
         long sentAt = System.nanoTime();
-        Decision cached = denyCache.get(cacheKey, sentAt);
+        Decision cached = denyCache.get(cacheKey, sentAt, current);
         if (cached != null) {
             metrics.record(current.dryRun() ? cached.asDryRun() : cached, false, -1);
             return cached;
@@ -150,7 +150,7 @@ public final class RateLimiter {
         try {
             decision = store.acquire(current.algorithm(), keys, current.limits(), current.cost());
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
-                denyCache.put(cacheKey, decision, sentAt);
+                denyCache.put(cacheKey, decision, sentAt, current);
             }
         } catch (StoreUnavailableException e) {
             failed = true;

@@ -2,6 +2,11 @@ package dev.ratelimit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,5 +75,81 @@ class DenyCacheWithRedisTest {
         assertThat(limiter.acquire(request).allowed()).isFalse();
         limiter.reset(request);
         assertThat(limiter.acquire(request).allowed()).isTrue();
+    }
+
+    /**
+     * Found by the RESTEasy run of RateLimitedContract#a_named_policy_is_changed_through_the_policy_file (1 in
+     * several): a request denied under the old limits put its denial in the cache just after the reload had
+     * cleared it, and the raised limits were never seen until the old window ended.
+     */
+    @Test
+    void a_denial_decided_under_the_old_policy_is_not_served_under_the_new_one() throws Exception {
+        Policy old = Policy.builder("raised").limits(Limit.parseAll("limits", "1/1h")).build();
+        CountDownLatch denied = new CountDownLatch(1);
+        CountDownLatch reconfigured = new CountDownLatch(1);
+        RateLimitStore held = new HeldStore(store, denied, reconfigured);
+        RateLimiter limiter = new RateLimiter(old, held, null);
+        FakeRequest request = new FakeRequest();
+        assertThat(limiter.acquire(request).allowed()).isTrue();
+        CompletableFuture<Decision> inFlight = CompletableFuture.supplyAsync(() -> limiter.acquire(request));
+        assertThat(denied.await(20, TimeUnit.SECONDS)).as("Redis denied the in-flight request").isTrue();
+        limiter.reconfigure(old.withLimits(Limit.parseAll("limits", "5/1h")));
+        reconfigured.countDown();
+        assertThat(inFlight.get(20, TimeUnit.SECONDS).allowed()).as("denied under the old limits").isFalse();
+
+        Decision next = limiter.acquire(request);
+        assertThat(next.allowed()).as("the raised limits apply at once").isTrue();
+        assertThat(next.limit()).isEqualTo(5);
+    }
+
+    /** Redis, but the first denial waits for the test before it is returned. */
+    private static final class HeldStore implements RateLimitStore {
+        private final RateLimitStore redis;
+        private final CountDownLatch denied;
+        private final CountDownLatch release;
+
+        HeldStore(RateLimitStore redis, CountDownLatch denied, CountDownLatch release) {
+            this.redis = redis;
+            this.denied = denied;
+            this.release = release;
+        }
+
+        @Override
+        public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
+            Decision decision = redis.acquire(algorithm, keys, limits, cost);
+            if (!decision.allowed() && denied.getCount() > 0) {
+                denied.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return decision;
+        }
+
+        @Override
+        public void reset(List<String> keys) {
+            redis.reset(keys);
+        }
+
+        @Override
+        public List<String> keysMatching(String pattern) {
+            return redis.keysMatching(pattern);
+        }
+
+        @Override
+        public StoreHealth health() {
+            return redis.health();
+        }
+
+        @Override
+        public String describe() {
+            return redis.describe();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

@@ -6,17 +6,19 @@ import org.junit.jupiter.api.Test;
 
 class LocalDenyCacheTest {
 
+    private static final Policy POLICY = Policy.builder("p").limits(Limit.parseAll("limits", "10/1m")).build();
+
     private final LocalDenyCache cache = new LocalDenyCache();
 
     @Test
     void denies_until_the_retry_after_measured_from_when_the_call_was_sent() {
         Decision denial = Decision.denied(10, 0, 5_000, 2_000, DecisionSource.REDIS);
-        cache.put("k", denial, 1_000_000_000L);
-        Decision again = cache.get("k", 1_500_000_000L);
+        cache.put("k", denial, 1_000_000_000L, POLICY);
+        Decision again = cache.get("k", 1_500_000_000L, POLICY);
         assertThat(again.allowed()).isFalse();
         assertThat(again.retryAfterMillis()).isEqualTo(1_500);
         assertThat(again.limit()).isEqualTo(10);
-        assertThat(cache.get("k", 3_000_000_000L)).as("expired exactly at sent + retry-after").isNull();
+        assertThat(cache.get("k", 3_000_000_000L, POLICY)).as("expired exactly at sent + retry-after").isNull();
         assertThat(cache.size()).isZero();
     }
 
@@ -24,7 +26,7 @@ class LocalDenyCacheTest {
     void stays_bounded() {
         long now = System.nanoTime();
         for (int i = 0; i < LocalDenyCache.MAX_ENTRIES + 500; i++) {
-            cache.put("k" + i, Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now);
+            cache.put("k" + i, Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now, POLICY);
         }
         assertThat(cache.size()).isEqualTo(LocalDenyCache.MAX_ENTRIES);
     }
@@ -34,15 +36,15 @@ class LocalDenyCacheTest {
         long now = System.nanoTime();
         int total = 3 * LocalDenyCache.MAX_ENTRIES;
         for (int i = 0; i < total; i++) {
-            cache.put("k" + i, Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now);
+            cache.put("k" + i, Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now, POLICY);
             assertThat(cache.size()).isLessThanOrEqualTo(LocalDenyCache.MAX_ENTRIES);
         }
         // Evicting a live denial only costs one Redis call; forgetting the newest would keep a flood's
         // latest identities off the cache for the whole window.
         for (int i = total - LocalDenyCache.MAX_ENTRIES; i < total; i++) {
-            assertThat(cache.get("k" + i, now)).as("denial %d", i).isNotNull();
+            assertThat(cache.get("k" + i, now, POLICY)).as("denial %d", i).isNotNull();
         }
-        assertThat(cache.get("k0", now)).as("the oldest went first").isNull();
+        assertThat(cache.get("k0", now, POLICY)).as("the oldest went first").isNull();
     }
 
     @Test
@@ -50,12 +52,20 @@ class LocalDenyCacheTest {
         long now = System.nanoTime();
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < LocalDenyCache.MAX_ENTRIES; i++) {
-                cache.put("k" + (i % 100), Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now);
+                cache.put("k" + (i % 100), Decision.denied(1, 0, 0, 60_000, DecisionSource.REDIS), now, POLICY);
             }
         }
         assertThat(cache.size()).isEqualTo(100);
         for (int i = 0; i < 100; i++) {
-            assertThat(cache.get("k" + i, now)).isNotNull();
+            assertThat(cache.get("k" + i, now, POLICY)).isNotNull();
         }
+    }
+
+    @Test
+    void a_denial_is_seen_only_under_the_policy_it_was_decided_under() {
+        Policy raised = POLICY.withLimits(Limit.parseAll("limits", "20/1m"));
+        cache.put("k", Decision.denied(10, 0, 0, 60_000, DecisionSource.REDIS), 0, POLICY);
+        assertThat(cache.get("k", 1_000, raised)).as("under the raised limits").isNull();
+        assertThat(cache.get("k", 1_000, POLICY)).as("under its own policy").isNotNull();
     }
 }

@@ -225,8 +225,9 @@ class ResponseFormatsTest {
     void a_cached_denial_keeps_its_binding_limit_and_brings_its_reset_closer() {
         LocalDenyCache cache = new LocalDenyCache();
         Decision denial = Decision.denied(10, 0, 0, 10_000, DecisionSource.REDIS).boundBy(1, 10_000);
-        cache.put("k", denial, 0);
-        Decision again = cache.get("k", 4_000_000_000L);
+        Policy policy = policy("p", "10/1s", "ietf", "json");
+        cache.put("k", denial, 0, policy);
+        Decision again = cache.get("k", 4_000_000_000L, policy);
         assertThat(again.limitIndex()).isEqualTo(1);
         assertThat(again.retryAfterMillis()).isEqualTo(6_000);
         assertThat(again.resetAfterMillis()).isEqualTo(6_000);
