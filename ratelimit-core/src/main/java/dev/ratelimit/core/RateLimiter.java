@@ -1,7 +1,10 @@
 package dev.ratelimit.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,6 +18,7 @@ import org.slf4j.LoggerFactory;
  * ({@code local}). Store failures are logged at most once per {@value #FAILURE_LOG_INTERVAL_SECONDS} s.
  * The policy in force is the configured one ({@code web.xml}, then the policy file: {@link #reconfigure})
  * with the operator's {@link PolicyOverride} laid over it ({@link #override}); the next request sees a change.
+ * An operator's {@link IdentityOverrides} go further: limits of their own for single identities, and blocks.
  */
 public final class RateLimiter {
 
@@ -29,6 +33,9 @@ public final class RateLimiter {
     private volatile Policy policy;
     private Policy configured;
     private PolicyOverride override = PolicyOverride.NONE;
+    private IdentityOverrides identityOverrides = IdentityOverrides.NONE;
+    /** The policy in force for each identity with limits of its own, rebuilt whenever the policy or the overrides change. */
+    private volatile IdentityPolicies identityPolicies = IdentityPolicies.NONE;
     private final RateLimitStore store;
     private final RateLimitStore localFallback;
     private final PolicyMetrics metrics;
@@ -66,7 +73,7 @@ public final class RateLimiter {
     }
 
     public Decision acquire(RequestView request) {
-        Policy current = policy;
+        Policy current = policyFor(request);
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
@@ -84,7 +91,7 @@ public final class RateLimiter {
      * instance learns of an identity over its limit the first time it asks the store itself.
      */
     public Decision cachedDenial(RequestView request) {
-        Policy current = policy;
+        Policy current = policyFor(request);
         Decision cached = denyCache.get(current.keyLayout().keysFor(request).get(0), System.nanoTime());
         if (cached == null) {
             return null;
@@ -92,6 +99,43 @@ public final class RateLimiter {
         Decision reported = reported(current, cached);
         metrics.record(reported, false, -1);
         return reported;
+    }
+
+    /**
+     * Whether an operator blocked the request's identity ({@code blockIdentity}): then the adapter answers
+     * 403 {@code ACCESS_DENIED} without counting it (also in dry-run: a block is an explicit order). Audited.
+     */
+    public boolean blocks(RequestView request) {
+        IdentityPolicies own = identityPolicies;
+        if (!own.overrides.hasBlocks()) {
+            return false;
+        }
+        Policy current = policy;
+        long now = System.nanoTime();
+        for (String identity : current.keyLayout().identityOf(request)) {
+            if (own.overrides.blocked(identity, now)) {
+                audit.write("blocked", "policy", current.name(), "scope", current.scope(), "identity", identity,
+                        "route", request.route(), "method", request.method(), "address", current.clientAddress(request));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The policy in force for this request: its identity's own limits when an operator gave it some. */
+    private Policy policyFor(RequestView request) {
+        Policy current = policy;
+        IdentityPolicies own = identityPolicies;
+        if (own.policies.isEmpty()) {
+            return current;
+        }
+        for (String identity : current.keyLayout().identityOf(request)) {
+            Policy overridden = own.policies.get(identity);
+            if (overridden != null) {
+                return overridden;
+            }
+        }
+        return current;
     }
 
     /** The decision as adapters see it: made under {@code current}, and marked when that is a dry run. */
@@ -201,6 +245,7 @@ public final class RateLimiter {
         Policy applied = override.applyTo(newConfigured);
         configured = newConfigured;
         policy = applied;
+        identityPolicies = IdentityPolicies.of(applied, identityOverrides);
         denyCache.clear();
     }
 
@@ -209,6 +254,28 @@ public final class RateLimiter {
         Policy applied = newOverride.applyTo(configured);
         override = newOverride;
         policy = applied;
+        identityPolicies = IdentityPolicies.of(applied, identityOverrides);
+        denyCache.clear();
+    }
+
+    /**
+     * Replaces the operator's overrides of single identities; an identity's limits replace the policy's
+     * (over any {@link PolicyOverride}) for its requests from the next one on.
+     *
+     * @throws ConfigurationException when some identity's limits do not fit the policy (e.g. its cost)
+     */
+    public synchronized void identityOverrides(IdentityOverrides overrides) {
+        identityPolicies = IdentityPolicies.of(policy, overrides);
+        identityOverrides = overrides;
+        denyCache.clear();
+    }
+
+    public synchronized IdentityOverrides currentIdentityOverrides() {
+        return identityOverrides;
+    }
+
+    /** Forgets this instance's local denials (another instance reset an identity's counters). */
+    public void forgetDenials() {
         denyCache.clear();
     }
 
@@ -232,6 +299,36 @@ public final class RateLimiter {
             failuresSinceLog.set(0);
             LOG.warn("Rate-limit store {} failed for policy {} ({} failure(s) since last report); failure mode {}: {}",
                     store.describe(), current.name(), suppressed, current.failureMode(), e.getMessage());
+        }
+    }
+
+    /** The policy per identity with limits of its own; one policy per distinct set of limits, however many identities share it. */
+    private static final class IdentityPolicies {
+        static final IdentityPolicies NONE = new IdentityPolicies(IdentityOverrides.NONE, Collections.<String, Policy>emptyMap());
+
+        final IdentityOverrides overrides;
+        final Map<String, Policy> policies;
+
+        private IdentityPolicies(IdentityOverrides overrides, Map<String, Policy> policies) {
+            this.overrides = overrides;
+            this.policies = policies;
+        }
+
+        static IdentityPolicies of(Policy applied, IdentityOverrides overrides) {
+            if (overrides.isEmpty()) {
+                return NONE;
+            }
+            Map<List<Limit>, Policy> byLimits = new HashMap<>();
+            Map<String, Policy> policies = new HashMap<>();
+            for (Map.Entry<String, List<Limit>> e : overrides.limits().entrySet()) {
+                Policy own = byLimits.get(e.getValue());
+                if (own == null) {
+                    own = applied.withLimits(e.getValue());
+                    byLimits.put(e.getValue(), own);
+                }
+                policies.put(e.getKey(), own);
+            }
+            return new IdentityPolicies(overrides, policies);
         }
     }
 }

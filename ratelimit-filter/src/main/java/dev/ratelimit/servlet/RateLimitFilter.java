@@ -283,6 +283,12 @@ public class RateLimitFilter implements Filter {
             PermitRelease.around(gate, (HttpServletRequest) request, http, chain);
             return;
         }
+        ServletRequestView view = new ServletRequestView((HttpServletRequest) request);
+        if (limiter.blocks(view)) {
+            // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted.
+            AnswerWriter.write(http, RateLimitResponse.accessDenied());
+            return;
+        }
         // Verification first, by construction: a forged request never reaches the limiter.
         ServletWebhookCheck.Delivery delivery = null;
         if (webhooks != null) {

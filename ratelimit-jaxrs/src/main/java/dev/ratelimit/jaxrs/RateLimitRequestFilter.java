@@ -58,6 +58,13 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) throws IOException {
         RequestView view = new JaxrsRequestView(request, route, servletRequest);
+        for (RateLimiter limiter : limiters) {
+            if (limiter.blocks(view)) {
+                // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted.
+                answer(request, RateLimitResponse.accessDenied());
+                return;
+            }
+        }
         if (webhook != null) {
             WebhookOutcome outcome = webhook.admit(request, view);
             if (!outcome.isAccepted()) {

@@ -1,7 +1,10 @@
 package dev.ratelimit.core.app;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import javax.management.JMException;
@@ -22,6 +25,9 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreCircuitBreaker;
+import dev.ratelimit.core.live.LiveOverrides;
+import dev.ratelimit.core.live.LocalOverrideStore;
+import dev.ratelimit.core.live.OverrideStore;
 import dev.ratelimit.core.management.RateLimitControl;
 import dev.ratelimit.core.memory.InMemoryPermitStore;
 import dev.ratelimit.core.memory.InMemoryStore;
@@ -65,6 +71,10 @@ public final class ApplicationRuntime {
     /** The Redis store and lease renewer each concurrency gate holds, closed when it is forgotten. */
     private final Map<ConcurrencyGate, RedisStore> gateStores = new HashMap<>();
     private final Map<ConcurrencyGate, LeaseRenewer> gateRenewers = new HashMap<>();
+    /** The live overrides per Redis (null: memory) and key prefix, and which of them each limiter follows. */
+    private final Map<List<Object>, LiveOverrides> liveOverrides = new HashMap<>();
+    private final Map<RateLimiter, LiveOverrides> limiterOverrides = new HashMap<>();
+    private final String origin;
     private final AuditLog audit;
     private final RateLimitControl control;
     private final ObjectName controlName;
@@ -92,6 +102,7 @@ public final class ApplicationRuntime {
             }
         });
         audit = new AuditLog(settings.auditMaxPerSecond);
+        origin = ManagementFactory.getRuntimeMXBean().getName() + "/" + settings.application;
         control = new RateLimitControl(redis);
         controlName = settings.jmx ? register(control, new JmxNames(settings.application).name(settings.domain, "Control", "control")) : null;
     }
@@ -187,6 +198,11 @@ public final class ApplicationRuntime {
                 LOG.debug("Control MBean {} was already gone", controlName);
             }
         }
+        for (LiveOverrides live : liveOverrides.values()) {
+            live.close();
+        }
+        liveOverrides.clear();
+        limiterOverrides.clear();
         closeAll(redisStores.values());
         redisStores.clear();
         for (LeaseRenewer renewer : gateRenewers.values()) {
@@ -228,12 +244,16 @@ public final class ApplicationRuntime {
             store = redis.open(redisSettings);
         }
         RateLimiter limiter = new RateLimiter(policy, store, memory(policy.name()), metrics.policy(policy.name()), audit);
+        LiveOverrides live;
         synchronized (this) {
             if (redisSettings != null) {
                 redisStores.put(limiter, store);
             }
+            live = liveOverrides(redisSettings, policy.keyPrefix());
+            limiterOverrides.put(limiter, live);
         }
-        control.register(limiter);
+        live.register(limiter);
+        control.register(limiter, live);
         return limiter;
     }
 
@@ -244,6 +264,7 @@ public final class ApplicationRuntime {
      * ({@link #forget(ConcurrencyGate)}) or, for the in-memory ones, with the last lease.
      */
     public ConcurrencyGate concurrency(Policy policy, RedisSettings redisSettings) {
+        control.registerGate(policy.name());
         long limit = policy.limits().get(0).permits();
         long lease = policy.limits().get(0).windowMillis();
         ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()), limit, lease);
@@ -265,6 +286,7 @@ public final class ApplicationRuntime {
 
     /** Stops renewing the gate's Redis permits and closes its Redis store (its filter is going away). */
     public void forget(ConcurrencyGate gate) {
+        control.unregisterGate(gate.policy().name());
         LeaseRenewer renewer;
         RedisStore store;
         synchronized (this) {
@@ -322,12 +344,37 @@ public final class ApplicationRuntime {
     public void forget(RateLimiter limiter) {
         control.unregister(limiter);
         RateLimitStore store;
+        LiveOverrides live;
         synchronized (this) {
             store = redisStores.remove(limiter);
+            live = limiterOverrides.remove(limiter);
+        }
+        if (live != null) {
+            live.unregister(limiter);
         }
         if (store != null) {
             store.close();
         }
+    }
+
+    /**
+     * The live overrides kept in this Redis under this key prefix (or, without Redis, in this instance's memory),
+     * created on first use and closed with the last lease: each has its own subscription and version check.
+     */
+    private synchronized LiveOverrides liveOverrides(RedisSettings redisSettings, String keyPrefix) {
+        List<Object> key = Arrays.<Object>asList(redisSettings, keyPrefix);
+        LiveOverrides live = liveOverrides.get(key);
+        if (live == null) {
+            OverrideStore store = redisSettings == null ? new LocalOverrideStore() : redis.overrides(redisSettings, keyPrefix);
+            live = new LiveOverrides(store, audit, origin);
+            liveOverrides.put(key, live);
+        }
+        return live;
+    }
+
+    /** Every live-override set of the application (tests). */
+    synchronized List<LiveOverrides> liveOverrides() {
+        return new ArrayList<>(liveOverrides.values());
     }
 
     public RedisClients redis() {
