@@ -377,6 +377,11 @@ public final class ApplicationRuntime {
         return new ArrayList<>(liveOverrides.values());
     }
 
+    /** The control MBean's implementation (also reachable without JMX, for tests). */
+    RateLimitControl control() {
+        return control;
+    }
+
     public RedisClients redis() {
         return redis;
     }

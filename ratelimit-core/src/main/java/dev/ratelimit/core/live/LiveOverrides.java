@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -44,6 +45,11 @@ public final class LiveOverrides implements AutoCloseable {
     private final AuditLog audit;
     private final String origin;
     private final List<RateLimiter> limiters = new CopyOnWriteArrayList<>();
+    /**
+     * The identity entries of its policy each limiter got last: a limiter is only given new identity overrides
+     * (which clears its local denials) when its own entries changed, not on every change of another policy.
+     */
+    private final Map<RateLimiter, List<Object>> appliedIdentities = new ConcurrentHashMap<>();
     private OverrideState state = OverrideState.EMPTY;
     /** Whether {@link #state} was read from the store (not merely the empty start), and when. */
     private boolean loaded;
@@ -78,6 +84,7 @@ public final class LiveOverrides implements AutoCloseable {
 
     public void unregister(RateLimiter limiter) {
         limiters.remove(limiter);
+        appliedIdentities.remove(limiter);
     }
 
     public String origin() {
@@ -179,17 +186,36 @@ public final class LiveOverrides implements AutoCloseable {
             if (dryRun != null) {
                 override = override.withDryRun(Boolean.parseBoolean(dryRun));
             }
-            limiter.override(override);
+            if (!override.toString().equals(limiter.currentOverride().toString())) {
+                limiter.override(override);
+            }
         } catch (ConfigurationException e) {
             LOG.warn("Live override of policy {} does not fit it and is not applied: {}", name, e.getMessage());
         }
+        Map<String, String> ownIdentities = new HashMap<>();
+        Map<String, Long> ownBlocks = new HashMap<>();
+        for (Map.Entry<String, String> e : read.identities().entrySet()) {
+            if (identityOf(e.getKey(), name) != null) {
+                ownIdentities.put(e.getKey(), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Long> e : read.blocks().entrySet()) {
+            if (identityOf(e.getKey(), name) != null) {
+                ownBlocks.put(e.getKey(), e.getValue());
+            }
+        }
+        List<Object> signature = java.util.Arrays.<Object>asList(ownIdentities, ownBlocks);
+        if (signature.equals(appliedIdentities.get(limiter))) {
+            return;
+        }
+        appliedIdentities.put(limiter, signature);
         Map<String, List<Limit>> identityLimits = new HashMap<>();
         Map<String, Long> blocks = new HashMap<>();
         long nowNanos = System.nanoTime();
         int kept = 0;
-        for (Map.Entry<String, String> e : read.identities().entrySet()) {
+        for (Map.Entry<String, String> e : ownIdentities.entrySet()) {
             String identity = identityOf(e.getKey(), name);
-            if (identity != null && kept++ < MAX_IDENTITY_OVERRIDES) {
+            if (kept++ < MAX_IDENTITY_OVERRIDES) {
                 try {
                     identityLimits.put(identity, Limit.parseAll(PolicyParams.LIMITS, e.getValue()));
                 } catch (ConfigurationException bad) {
@@ -198,10 +224,10 @@ public final class LiveOverrides implements AutoCloseable {
                 }
             }
         }
-        for (Map.Entry<String, Long> e : read.blocks().entrySet()) {
+        for (Map.Entry<String, Long> e : ownBlocks.entrySet()) {
             String identity = identityOf(e.getKey(), name);
             long leftMillis = e.getValue() - read.nowMillis();
-            if (identity != null && leftMillis > 0 && kept++ < MAX_IDENTITY_OVERRIDES) {
+            if (leftMillis > 0 && kept++ < MAX_IDENTITY_OVERRIDES) {
                 blocks.put(identity, nowNanos + TimeUnit.MILLISECONDS.toNanos(leftMillis));
             }
         }
