@@ -44,16 +44,31 @@ public final class AuditLog {
         if (!LOG.isInfoEnabled() || !permit()) {
             return;
         }
-        StringBuilder line = new StringBuilder(event);
-        for (int i = 0; i + 1 < keyValues.length; i += 2) {
-            line.append(' ').append(keyValues[i]).append('=').append(LogValues.escape(keyValues[i + 1]));
-        }
+        StringBuilder line = line(event, keyValues);
         long skipped = dropped.getAndSet(0);
         if (skipped > 0) {
             line.append(" (").append(skipped).append(" audit line(s) dropped before this one: over ")
                     .append(maxPerSecond).append("/s)");
         }
         LOG.info(line.toString());
+    }
+
+    /**
+     * A line for an operator's change (JMX, live overrides): written whatever the bound, so a flood of denials
+     * cannot hide it; only operators make these lines, never a client.
+     */
+    public void writeChange(String event, Object... keyValues) {
+        if (LOG.isInfoEnabled()) {
+            LOG.info(line(event, keyValues).toString());
+        }
+    }
+
+    private static StringBuilder line(String event, Object... keyValues) {
+        StringBuilder line = new StringBuilder(event);
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            line.append(' ').append(keyValues[i]).append('=').append(LogValues.escape(keyValues[i + 1]));
+        }
+        return line;
     }
 
     private boolean permit() {

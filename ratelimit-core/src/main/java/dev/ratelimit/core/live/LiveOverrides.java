@@ -136,16 +136,16 @@ public final class LiveOverrides implements AutoCloseable {
         long before = state.version();
         if (firstRead) {
             if (read.version() > 0) {
-                audit.write("overrides-loaded", "version", read.version(), "policy-overrides", read.policies().size(),
+                audit.writeChange("overrides-loaded", "version", read.version(), "policy-overrides", read.policies().size(),
                         "identity-limits", read.identities().size(), "blocks", read.blocks().size(), "store", store.describe());
             }
         } else {
             if (!read.changesComplete()) {
-                audit.write("overrides-resync", "from-version", before, "to-version", read.version(),
+                audit.writeChange("overrides-resync", "from-version", before, "to-version", read.version(),
                         "note", "changes in between are older than the change log");
             }
             for (OverrideChange change : read.changes()) {
-                audit.write("override", "action", change.action().text(), "policy", change.policy(),
+                audit.writeChange("override", "action", change.action().text(), "policy", change.policy(),
                         "identity", change.identity(), "value", change.value(), "origin", change.origin(),
                         "principal", change.principal());
             }
