@@ -167,6 +167,12 @@ class LiveOverridesFilterTest {
     void a_change_announced_while_the_subscription_is_down_is_caught_up() throws Exception {
         deploy(first, "/one", "100/1h");
         deploy(second, "/two", "100/1h");
+        long start = System.nanoTime();
+        while (!REDIS.redis().command("PUBSUB", "NUMSUB", "fleet:live:overrides").endsWith("\n2")) {
+            assertThat(System.nanoTime() - start).as("both instances subscribe").isLessThan(DEADLINE_MILLIS * 1_000_000);
+            Thread.sleep(20);
+        }
+        // Both subscriptions dropped: the announcement of the next change reaches nobody.
         REDIS.redis().command("CLIENT", "KILL", "TYPE", "pubsub");
         invoke("one", "setLimits", "limit", "60/1h");
         awaitResponse("the change reaches /two", second, "/two/x", r -> "60".equals(limitHeader(r)));
