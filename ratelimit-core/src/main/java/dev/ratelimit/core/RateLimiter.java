@@ -262,7 +262,7 @@ public final class RateLimiter {
      * Replaces the operator's overrides of single identities; an identity's limits replace the policy's
      * (over any {@link PolicyOverride}) for its requests from the next one on.
      *
-     * @throws ConfigurationException when some identity's limits do not fit the policy (e.g. its cost)
+     * Identity limits that do not fit the policy (e.g. its cost) are skipped with a WARN.
      */
     public synchronized void identityOverrides(IdentityOverrides overrides) {
         identityPolicies = IdentityPolicies.of(policy, overrides);
@@ -323,7 +323,14 @@ public final class RateLimiter {
             for (Map.Entry<String, List<Limit>> e : overrides.limits().entrySet()) {
                 Policy own = byLimits.get(e.getValue());
                 if (own == null) {
-                    own = applied.withLimits(e.getValue());
+                    try {
+                        own = applied.withLimits(e.getValue());
+                    } catch (ConfigurationException notFitting) {
+                        // E.g. a reloaded policy whose cost exceeds them: the policy's own limits apply instead.
+                        LOG.warn("Policy {}: limits {} of identity {} do not fit it and are not applied: {}", applied.name(),
+                                e.getValue(), LogValues.escape(e.getKey()), notFitting.getMessage());
+                        continue;
+                    }
                     byLimits.put(e.getValue(), own);
                 }
                 policies.put(e.getKey(), own);

@@ -46,7 +46,8 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * {@code {"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Too many requests. Please try again later.","retryAfter":N}}}.
  * When Redis cannot answer within {@code timeout}, {@code failure-mode} decides: {@code open} lets the
  * request through, {@code closed} answers 503 with code {@code RATE_LIMITER_UNAVAILABLE}, {@code local}
- * counts in this instance's memory. When several of these filters apply to one request, the headers
+ * counts in this instance's memory. A client an operator blocked over JMX ({@code blockIdentity}) gets 403
+ * with code {@code ACCESS_DENIED} and no limit headers until the block expires. When several of these filters apply to one request, the headers
  * show the binding decision: the one that denied, else the one with the fewest permits left.
  *
  * <p>Parameters (init-params; each may also be given once for all filters as a context-param named

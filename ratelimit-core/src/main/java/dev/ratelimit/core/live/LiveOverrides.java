@@ -231,13 +231,8 @@ public final class LiveOverrides implements AutoCloseable {
                 blocks.put(identity, nowNanos + TimeUnit.MILLISECONDS.toNanos(leftMillis));
             }
         }
-        try {
-            limiter.identityOverrides(identityLimits.isEmpty() && blocks.isEmpty() ? IdentityOverrides.NONE
-                    : new IdentityOverrides(identityLimits, blocks));
-        } catch (ConfigurationException e) {
-            LOG.warn("Live identity limits under policy {} do not fit it and are not applied: {}", name, e.getMessage());
-            limiter.identityOverrides(new IdentityOverrides(new HashMap<String, List<Limit>>(), blocks));
-        }
+        limiter.identityOverrides(identityLimits.isEmpty() && blocks.isEmpty() ? IdentityOverrides.NONE
+                : new IdentityOverrides(identityLimits, blocks));
     }
 
     /** The identity of an identity field when the field is of this policy, else null. */
