@@ -242,6 +242,32 @@ class LiveOverridesTest {
     }
 
     @Test
+    @SuppressWarnings("removal")
+    void names_the_jmx_principal_of_the_caller_in_the_audit_line() throws Exception {
+        Logger audit = (Logger) LoggerFactory.getLogger("dev.ratelimit.audit");
+        Level level = audit.getLevel();
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        audit.addAppender(lines);
+        audit.setLevel(Level.INFO);
+        try {
+            ApplicationRuntime a = instance();
+            a.limiter(policy("100/1h", "ip"), redis());
+            // What a JMX connector with authentication does around each call.
+            javax.security.auth.Subject operator = new javax.security.auth.Subject();
+            operator.getPrincipals().add(new javax.management.remote.JMXPrincipal("ops alice"));
+            javax.security.auth.Subject.doAs(operator,
+                    (java.security.PrivilegedAction<String>) () -> a.control().setDryRun("api", true));
+        } finally {
+            audit.detachAppender(lines);
+            audit.setLevel(level);
+        }
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).startsWith("override action=set-dry-run")
+                        .endsWith(" principal=ops%20alice"));
+    }
+
+    @Test
     void refuses_what_cannot_apply_naming_the_reason() {
         ApplicationRuntime a = instance();
         a.limiter(policy("100/1h", "user"), redis());
