@@ -2,6 +2,7 @@ package dev.ratelimit.core.live;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -204,7 +205,7 @@ public final class LiveOverrides implements AutoCloseable {
                 ownBlocks.put(e.getKey(), e.getValue());
             }
         }
-        List<Object> signature = java.util.Arrays.<Object>asList(ownIdentities, ownBlocks);
+        List<Object> signature = Arrays.<Object>asList(ownIdentities, ownBlocks);
         if (signature.equals(appliedIdentities.get(limiter))) {
             return;
         }

@@ -41,6 +41,8 @@ final class OverrideWatcher implements AutoCloseable {
     private final Thread checker;
     private volatile boolean closed;
     private volatile boolean subscribed;
+    /** Set when a subscription succeeded: the next failure starts the backoff over and is warned about again. */
+    private volatile boolean subscribedOnce;
     private volatile Connection connection;
 
     OverrideWatcher(LazyRedisClient redis, String channel, Runnable catchUp) {
@@ -120,9 +122,6 @@ final class OverrideWatcher implements AutoCloseable {
             backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
         }
     }
-
-    /** Set when a subscription succeeded: the next failure starts the backoff over and is warned about again. */
-    private volatile boolean subscribedOnce;
 
     /** The node to subscribe on: the one node, or the master the sentinels name now. */
     private HostAndPort node() {

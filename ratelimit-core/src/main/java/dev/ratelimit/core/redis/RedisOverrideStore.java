@@ -1,10 +1,12 @@
 package dev.ratelimit.core.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.ratelimit.core.StoreUnavailableException;
@@ -99,7 +101,7 @@ public final class RedisOverrideStore implements OverrideStore {
     @Override
     public long apply(OverrideChange change, int maxIdentityEntries) {
         List<String> args = new ArrayList<>(8 + change.fields().size());
-        args.add(change.action().op().name().toLowerCase(java.util.Locale.ROOT));
+        args.add(change.action().op().name().toLowerCase(Locale.ROOT));
         args.add(Integer.toString(change.action().table().ordinal() + 1));
         args.add(change.value() == null ? "" : change.value());
         args.add(Integer.toString(maxIdentityEntries));
@@ -159,7 +161,7 @@ public final class RedisOverrideStore implements OverrideStore {
     }
 
     private static String text(Object value) {
-        return value instanceof byte[] ? new String((byte[]) value, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(value);
+        return value instanceof byte[] ? new String((byte[]) value, StandardCharsets.UTF_8) : String.valueOf(value);
     }
 
     private static long number(Object value) {
