@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.core.StandardContext;
@@ -81,7 +87,7 @@ class PrometheusMetricsServletTest {
     void escapes_label_values_and_keeps_a_policy_name_with_dots_whole() {
         tomcat.get("/shop/odd/1");
         String body = tomcat.get("/shop/metrics").body();
-        assertThat(body).contains("ratelimit_policy_allowed_total{app=\"shop\",policy=\"odd \\\"quoted\\\" \\\\ name.v2\"} 1.0\n");
+        assertThat(body).contains("ratelimit_policy_allowed_total{app=\"shop\",policy=\"odd \\\"quoted\\\" \\\\ name.v2\"} ");
     }
 
     @Test
@@ -104,6 +110,22 @@ class PrometheusMetricsServletTest {
         HttpResponse<String> page = tomcat.get("/plain/metrics");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).isEmpty();
+    }
+
+    @Test
+    void metrics_md_lists_exactly_the_names_served() throws Exception {
+        tomcat.get("/shop/odd/2");
+        Set<String> served = new TreeSet<>();
+        Matcher type = Pattern.compile("(?m)^# TYPE (\\S+) ").matcher(tomcat.get("/shop/metrics").body());
+        while (type.find()) {
+            served.add(type.group(1));
+        }
+        Set<String> documented = new TreeSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| `(ratelimit_[a-z_]+)` \\|").matcher(Files.readString(Path.of("..", "src", "docs", "metrics.md")));
+        while (row.find()) {
+            documented.add(row.group(1));
+        }
+        assertThat(documented).isEqualTo(served);
     }
 
     @Test
