@@ -4,7 +4,8 @@
 # same run. Bounded: the whole script, build included, stops within BENCH_TIME_LIMIT seconds (600).
 #
 #   ratelimit-benchmarks/run.sh              # jmh, e2e and memory
-#   ratelimit-benchmarks/run.sh jmh          # sections: jmh, e2e, memory (the default), evidence
+#   ratelimit-benchmarks/run.sh jmh          # sections: jmh, e2e, memory (the default), algorithms, evidence
+#   ratelimit-benchmarks/run.sh algorithms   # sliding window and concurrency pair vs raw EVALSHA, sliding memory (~5 min)
 #
 # Needs: JDK 17+, Maven, redis-server (else embedded-redis' binary is used), wrk for the end-to-end
 # load (Debian: apt-get install -y wrk; without it that section is skipped).

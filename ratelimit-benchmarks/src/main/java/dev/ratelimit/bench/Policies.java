@@ -24,6 +24,9 @@ final class Policies {
     static String huge(String algorithm) {
         return "sliding-window".equals(algorithm) ? HUGE_SLIDING : HUGE;
     }
+    /** For {@code algorithm=concurrency}: never binding (N in flight), a 30 s lease as in the example. */
+    static final String HUGE_CONCURRENCY = "999999999/30s";
+
     /** The {@code 10/1s, 1000/1h} shape, with numbers no benchmark reaches. */
     static final String HUGE_MULTI = "100000000/1s, 999999999/1h";
 

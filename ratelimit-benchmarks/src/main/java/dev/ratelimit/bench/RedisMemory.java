@@ -9,8 +9,9 @@ import dev.ratelimit.testing.TestRedis;
 import redis.clients.jedis.RedisClient;
 
 /**
- * Redis memory per tracked identity: FLUSHALL, then one request for each of {@link Identities#COUNT}
- * clients through the engine; (used_memory after − before) / clients, and {@code MEMORY USAGE} of one key.
+ * Redis memory per tracked identity: FLUSHALL, then one request (or {@code requestsPerIdentity}) for each of
+ * {@link Identities#COUNT} clients through the engine; (used_memory after − before) / clients, and
+ * {@code MEMORY USAGE} of one key.
  */
 final class RedisMemory {
 
@@ -22,6 +23,11 @@ final class RedisMemory {
     }
 
     static Footprint measure(TestRedis redis, String label, String algorithm, String limits) {
+        return measure(redis, label, algorithm, limits, 1);
+    }
+
+    /** @param requestsPerIdentity requests of each client, e.g. a sliding window's full log */
+    static Footprint measure(TestRedis redis, String label, String algorithm, String limits, int requestsPerIdentity) {
         try (RedisClients clients = new RedisClients(); RedisClient raw = BenchRedis.rawClient()) {
             RedisStore store = clients.open(BenchRedis.settings());
             RateLimiter limiter = new RateLimiter(Policies.of(algorithm, limits), store, null);
@@ -29,8 +35,10 @@ final class RedisMemory {
             limiter.acquire(requests[0]); // connections, script cache: not per identity
             redis.flushAll();
             long before = RedisStats.usedMemory(raw);
-            for (BenchRequest request : requests) {
-                limiter.acquire(request);
+            for (int i = 0; i < requestsPerIdentity; i++) {
+                for (BenchRequest request : requests) {
+                    limiter.acquire(request);
+                }
             }
             long after = RedisStats.usedMemory(raw);
             List<String> keys = limiter.policy().keyLayout().keysFor(requests[1]);

@@ -20,8 +20,10 @@ import redis.clients.jedis.RedisClient;
  * Everything in one run against one Redis it starts itself (never the machine's 6379): JMH engine
  * benchmarks with their baselines (raw EVALSHA, Bucket4j), blocked-key throughput, the end-to-end load,
  * Redis memory per identity; then one table of ratios. Arguments pick sections: {@code jmh e2e memory}
- * (default: these three) and {@code evidence} (key building, breaker and deny-path prototypes, kept as the
- * evidence behind earlier changes to core). Results also go to {@code <bench.work>/results.md}.
+ * (default: these three), {@code algorithms} (sliding window and concurrency: engine vs raw EVALSHA, sliding-window
+ * memory; apart so that the default run stays within run.sh's 600 s) and {@code evidence} (key building, breaker and
+ * deny-path prototypes, kept as the evidence behind earlier changes to core). Results also go to
+ * {@code <bench.work>/results.md}.
  */
 public final class RunAll {
 
@@ -51,6 +53,9 @@ public final class RunAll {
         try {
             if (sections.contains("jmh")) {
                 jmh(new Jmh(redis.url(), work), report, work);
+            }
+            if (sections.contains("algorithms")) {
+                algorithms(new Jmh(redis.url(), work), redis, report);
             }
             if (sections.contains("evidence")) {
                 evidence(new Jmh(redis.url(), work), report);
@@ -103,6 +108,44 @@ public final class RunAll {
         report.command(lean.label(), lean.command());
     }
 
+    /**
+     * The sliding window and the concurrency limiter against raw EVALSHA of their own shipped scripts, interleaved per
+     * thread count like the default rows, and the sliding window's memory per identity (its log grows with N).
+     */
+    private static void algorithms(Jmh jmh, TestRedis redis, Report report) throws Exception {
+        for (int threads : THREADS) {
+            Figure sliding = jmh.run("engine sliding-window t" + threads, RedisEngineBench.class, "acquire", threads,
+                    "algorithm", "sliding-window", "limits", Policies.HUGE_SLIDING);
+            Figure slidingRaw = jmh.run("raw EVALSHA sliding-window t" + threads, RawEvalshaBench.class, "evalsha", threads,
+                    "algorithm", "sliding-window", "limits", Policies.HUGE_SLIDING);
+            Figure pair = jmh.run("engine concurrency pair t" + threads, ConcurrencyPairBench.class, "acquireAndRelease",
+                    threads);
+            Figure pairRaw = jmh.run("raw EVALSHA permit pair t" + threads, RawPermitPairBench.class, "acquireAndRelease",
+                    threads);
+            double r = sliding.opsPerSecond() / slidingRaw.opsPerSecond();
+            report.add("sliding-window '" + Policies.HUGE_SLIDING + "', " + threads + " thr: engine vs raw EVALSHA",
+                    perSecondAndBytes(sliding), perSecondAndBytes(slidingRaw), Report.ratio(r), ">= 0.90", Report.yesNo(r >= 0.9));
+            double p = pair.opsPerSecond() / pairRaw.opsPerSecond();
+            report.add("concurrency acquire+release pair, " + threads + " thr: engine vs raw EVALSHA pair",
+                    perSecondAndBytes(pair), perSecondAndBytes(pairRaw), Report.ratio(p), ">= 0.90", Report.yesNo(p >= 0.9));
+            for (Figure f : List.of(sliding, slidingRaw, pair, pairRaw)) {
+                report.command(f.label(), f.command());
+            }
+        }
+        // One permit per identity, and the log full (N = 10 requests within the hour).
+        for (int requests : new int[] {1, 10}) {
+            Footprint f = RedisMemory.measure(redis, "sliding-window", "sliding-window", "10/1h", requests);
+            System.out.printf("[bench] memory sliding-window '10/1h' after %d request(s): %.0f B/identity (used_memory),"
+                    + " MEMORY USAGE %d B, key %s%n", requests, f.perIdentity(), f.memoryUsage(), f.sampleKey());
+            report.add("Redis memory per identity, sliding-window '10/1h' after " + requests + " request(s)"
+                            + (requests == 10 ? " (log full)" : "") + ": MEMORY USAGE vs used_memory delta",
+                    f.memoryUsage() + " B", String.format(Locale.ROOT, "%.0f B", f.perIdentity()), "-",
+                    "(grows with N: src/docs/algorithms.md)", "-");
+        }
+        report.command("Redis memory, sliding-window", "as for the other algorithms, with 1 and with 10 engine requests for"
+                + " each of " + Identities.COUNT + " clients (RedisMemory.java)");
+    }
+
     private static void jmh(Jmh jmh, Report report, Path work) throws Exception {
         // In-memory store.
         for (String algorithm : List.of("fixed-window", "token-bucket")) {
@@ -113,7 +156,7 @@ public final class RunAll {
         // Redis: ours, the same script raw, and Bucket4j, interleaved per thread count so drift hits all alike.
         Map<String, Figure> byLabel = new HashMap<>();
         for (int threads : THREADS) {
-            for (String algorithm : List.of("fixed-window", "token-bucket", "sliding-window")) {
+            for (String algorithm : List.of("fixed-window", "token-bucket")) {
                 byLabel.put("engine " + algorithm + " t" + threads, jmh.run("engine " + algorithm + " t" + threads,
                         RedisEngineBench.class, "acquire", threads, "algorithm", algorithm, "limits", Policies.huge(algorithm)));
                 byLabel.put("raw " + algorithm + " t" + threads, jmh.run("raw EVALSHA " + algorithm + " t" + threads,
@@ -122,7 +165,7 @@ public final class RunAll {
             byLabel.put("bucket4j t" + threads, jmh.run("Bucket4j t" + threads, Bucket4jBench.class, "tryConsume", threads));
         }
         for (int threads : THREADS) {
-            for (String algorithm : List.of("fixed-window", "token-bucket", "sliding-window")) {
+            for (String algorithm : List.of("fixed-window", "token-bucket")) {
                 Figure ours = byLabel.get("engine " + algorithm + " t" + threads);
                 Figure raw = byLabel.get("raw " + algorithm + " t" + threads);
                 double r = ours.opsPerSecond() / raw.opsPerSecond();

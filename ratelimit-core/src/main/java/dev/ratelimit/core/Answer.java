@@ -6,31 +6,34 @@ import java.util.Map;
 
 /**
  * What the client is told about one request, built by {@link RateLimitResponse} and written by each
- * adapter in one place: the headers, and, when the request is refused, the status and the JSON body
- * (content type {@value RateLimitResponse#CONTENT_TYPE}).
+ * adapter in one place: the headers, and, when the request is refused, the status, the body and its
+ * content type ({@value RateLimitResponse#CONTENT_TYPE} or {@value RateLimitResponse#PROBLEM_CONTENT_TYPE},
+ * always UTF-8).
  */
 public final class Answer {
 
-    private static final Answer GO_ON = new Answer(0, Collections.<String, String>emptyMap(), null);
+    private static final Answer GO_ON = new Answer(0, Collections.<String, String>emptyMap(), null, null);
 
     private final int status;
     private final Map<String, String> headers;
     private final String body;
+    private final String contentType;
 
-    private Answer(int status, Map<String, String> headers, String body) {
+    private Answer(int status, Map<String, String> headers, String body, String contentType) {
         this.status = status;
         this.headers = headers;
         this.body = body;
+        this.contentType = contentType;
     }
 
     /** The request goes on to the application, with these headers on its response. */
     static Answer goOn(Map<String, String> headers) {
-        return headers.isEmpty() ? GO_ON : new Answer(0, copy(headers), null);
+        return headers.isEmpty() ? GO_ON : new Answer(0, copy(headers), null, null);
     }
 
     /** The request is answered now, the application never sees it. */
-    static Answer refuse(int status, Map<String, String> headers, String body) {
-        return new Answer(status, copy(headers), body);
+    static Answer refuse(int status, Map<String, String> headers, String body, String contentType) {
+        return new Answer(status, copy(headers), body, contentType);
     }
 
     /** Whether the adapter answers the request itself, with {@link #status} and {@link #body}. */
@@ -48,9 +51,14 @@ public final class Answer {
         return headers;
     }
 
-    /** The JSON body of a refusal; null when the request goes on. */
+    /** The body of a refusal; null when the request goes on. */
     public String body() {
         return body;
+    }
+
+    /** The media type of {@link #body} without charset (the body is UTF-8); null when the request goes on. */
+    public String contentType() {
+        return contentType;
     }
 
     private static Map<String, String> copy(Map<String, String> headers) {

@@ -54,10 +54,11 @@ public final class AuditLog {
     }
 
     /**
-     * A line for an operator's change (JMX, live overrides): written whatever the bound, so a flood of denials
-     * cannot hide it; only operators make these lines, never a client.
+     * An operator's change (JMX and live overrides, a status page): always written and not counted against
+     * the bound, so a flood of denials can never hide who changed what. Operators are few, and their actions
+     * are guarded (JMX access; role, token) before they get here; never a client makes these lines.
      */
-    public void writeChange(String event, Object... keyValues) {
+    public void writeAction(String event, Object... keyValues) {
         if (LOG.isInfoEnabled()) {
             LOG.info(line(event, keyValues).toString());
         }

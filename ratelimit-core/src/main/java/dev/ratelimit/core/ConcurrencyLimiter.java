@@ -14,11 +14,18 @@ public final class ConcurrencyLimiter {
     private final LeaseRenewer renewer;
     private final long limit;
     private final long leaseMillis;
+    private final PermitMetrics metrics;
     /** Holder ids: this limiter's random prefix and a sequence number, unique across instances. */
     private final String holderPrefix = UUID.randomUUID() + ":";
     private final AtomicLong sequence = new AtomicLong();
 
     public ConcurrencyLimiter(PermitStore store, LeaseRenewer renewer, long limit, long leaseMillis) {
+        this(store, renewer, limit, leaseMillis, PermitMetrics.NONE);
+    }
+
+    /** @param metrics where the permits it grants count as in flight until released */
+    public ConcurrencyLimiter(PermitStore store, LeaseRenewer renewer, long limit, long leaseMillis,
+                              PermitMetrics metrics) {
         if (limit < 1 || leaseMillis < 1) {
             throw new IllegalArgumentException("limit and lease must be positive: " + limit + "/" + leaseMillis + "ms");
         }
@@ -26,6 +33,7 @@ public final class ConcurrencyLimiter {
         this.renewer = renewer;
         this.limit = limit;
         this.leaseMillis = leaseMillis;
+        this.metrics = metrics;
     }
 
     /**
@@ -46,6 +54,15 @@ public final class ConcurrencyLimiter {
         if (!decision.granted()) {
             renewer.untrack(key, holder, leaseMillis);
         }
-        return new Permit(decision, store, renewer, key, holder, leaseMillis);
+        return new Permit(decision, store, renewer, key, holder, leaseMillis, metrics);
+    }
+
+    /** Drops every holder of the identity from this limiter's store (see {@link PermitStore#dropIdentity}). */
+    long dropIdentity(KeyLayout.IdentityKeys identity) {
+        return store.dropIdentity(identity);
+    }
+
+    PermitStore store() {
+        return store;
     }
 }

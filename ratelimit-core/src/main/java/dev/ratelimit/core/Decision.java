@@ -17,9 +17,11 @@ public final class Decision {
     private final DecisionSource source;
     private final boolean dryRun;
     private final Policy policy;
+    private final int limitIndex;
+    private final long resetAfterMillis;
 
     private Decision(boolean allowed, long limit, long remaining, long resetAtMillis, long retryAfterMillis,
-                     DecisionSource source, boolean dryRun, Policy policy) {
+                     DecisionSource source, boolean dryRun, Policy policy, int limitIndex, long resetAfterMillis) {
         this.allowed = allowed;
         this.limit = limit;
         this.remaining = Math.max(0, remaining);
@@ -28,25 +30,41 @@ public final class Decision {
         this.source = source;
         this.dryRun = dryRun;
         this.policy = policy;
+        this.limitIndex = limitIndex;
+        this.resetAfterMillis = resetAfterMillis;
     }
 
     public static Decision allowed(long limit, long remaining, long resetAtMillis, DecisionSource source) {
-        return new Decision(true, limit, remaining, resetAtMillis, 0, source, false, null);
+        return new Decision(true, limit, remaining, resetAtMillis, 0, source, false, null, -1, -1);
     }
 
     public static Decision denied(long limit, long remaining, long resetAtMillis, long retryAfterMillis,
                                   DecisionSource source) {
-        return new Decision(false, limit, remaining, resetAtMillis, retryAfterMillis, source, false, null);
+        return new Decision(false, limit, remaining, resetAtMillis, retryAfterMillis, source, false, null, -1, -1);
+    }
+
+    /**
+     * The same decision, saying which of the policy's limits binds and how long, by the store's clock at
+     * the decision, until that limit's permits are all back: what the IETF {@code RateLimit} field reports.
+     *
+     * @param limitIndex       the binding limit's position in {@link Policy#limits()}
+     * @param resetAfterMillis from the decision to {@link #resetAtMillis()}
+     */
+    public Decision boundBy(int limitIndex, long resetAfterMillis) {
+        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, dryRun, policy,
+                limitIndex, Math.max(0, resetAfterMillis));
     }
 
     /** The same decision, marked as made under dry-run: it is reported but never blocks. */
     public Decision asDryRun() {
-        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, true, policy);
+        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, true, policy,
+                limitIndex, resetAfterMillis);
     }
 
     /** The same decision, made under {@code policy}. */
     public Decision decidedBy(Policy policy) {
-        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, dryRun, policy);
+        return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, dryRun, policy,
+                limitIndex, resetAfterMillis);
     }
 
     /**
@@ -106,6 +124,19 @@ public final class Decision {
 
     public DecisionSource source() {
         return source;
+    }
+
+    /** The binding limit's position in the policy's limits; -1 when the store did not say ({@link #boundBy}). */
+    public int limitIndex() {
+        return limitIndex;
+    }
+
+    /**
+     * From the decision to {@link #resetAtMillis()} by the store's clock; -1 when the store did not say
+     * ({@link #boundBy}).
+     */
+    public long resetAfterMillis() {
+        return resetAfterMillis;
     }
 
     /** The policy this decision was made under; null when it did not come through a {@link RateLimiter}. */

@@ -1,5 +1,6 @@
 package dev.ratelimit.core;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,6 +37,37 @@ final class KeyComponent {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The value {@link #escape} was given, or null when the escaped text is a hash (the value is gone) or
+     * not something {@code escape} writes.
+     */
+    static String unescape(String escaped) {
+        if (escaped.startsWith("#")) {
+            return null;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '%' && i + 2 < escaped.length() && hexValue(escaped.charAt(i + 1)) >= 0
+                    && hexValue(escaped.charAt(i + 2)) >= 0) {
+                bytes.write(hexValue(escaped.charAt(i + 1)) * 16 + hexValue(escaped.charAt(i + 2)));
+                i += 2;
+            } else if (isSafe(c)) {
+                bytes.write(c);
+            } else {
+                return null;
+            }
+        }
+        return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     private static boolean isAllSafe(String value) {

@@ -218,6 +218,48 @@ public final class KeyLayout {
     }
 
     /**
+     * The identity a key of a layout counts: its hash tag's text as it stands in the key (escaped, so at
+     * most a few dozen characters per part), e.g. {@code ip=203.0.113.7} or {@code user=alice+ip=203.0.113.7};
+     * {@code all} for a key without identity parts.
+     */
+    public static String identityIn(String key) {
+        int open = key.lastIndexOf('{');
+        int close = key.lastIndexOf('}');
+        return open >= 0 && close > open ? key.substring(open + 1, close) : ABSENT;
+    }
+
+    /**
+     * From an identity as {@link #identityIn} finds it, one that {@link #keysOf} (and so {@code resetIdentity})
+     * accepts: its first part with the value unescaped, e.g. {@code user=alice} of {@code user=alice+ip=203.0.113.7}.
+     * Null when there is none: {@code all}, or a value so long that the key holds only its hash.
+     */
+    public static String resettable(String identity) {
+        String first = identity.split("\\+", 2)[0];
+        int eq = first.indexOf('=');
+        if (eq <= 0) {
+            return null;
+        }
+        String value = KeyComponent.unescape(first.substring(eq + 1));
+        return value == null ? null : first.substring(0, eq + 1) + value;
+    }
+
+    /**
+     * An identity as {@link #identityIn} finds it, for people: each part's value unescaped and then escaped
+     * for a log line ({@link LogValues}: printable ASCII, at most 256 characters), parts joined by {@code " + "},
+     * e.g. {@code ip=2001:db8:1:2::/64} or {@code user=al%20ice + ip=203.0.113.7}; a hashed value stays a hash.
+     */
+    public static String readable(String identity) {
+        StringBuilder out = new StringBuilder();
+        for (String part : identity.split("\\+")) {
+            int eq = part.indexOf('=');
+            String value = eq <= 0 ? null : KeyComponent.unescape(part.substring(eq + 1));
+            out.append(out.length() == 0 ? "" : " + ")
+                    .append(value == null ? part : part.substring(0, eq + 1) + LogValues.escape(value));
+        }
+        return out.toString();
+    }
+
+    /**
      * One signature per limit; two layouts that share a signature count some request in the same key.
      * A signature is the key of a request without tenant, user or any key header (a user or header part
      * counts such a request by its address), with placeholders for its route and method (always present):

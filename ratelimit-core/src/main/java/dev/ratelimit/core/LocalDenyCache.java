@@ -43,7 +43,11 @@ final class LocalDenyCache {
             return null;
         }
         Decision d = entry.decision;
-        return Decision.denied(d.limit(), d.remaining(), d.resetAtMillis(), (leftNanos + 999_999) / 1_000_000, d.source());
+        long leftMillis = (leftNanos + 999_999) / 1_000_000;
+        Decision again = Decision.denied(d.limit(), d.remaining(), d.resetAtMillis(), leftMillis, d.source());
+        // The reset has come as much closer as the wait has.
+        return d.resetAfterMillis() < 0 ? again
+                : again.boundBy(d.limitIndex(), d.resetAfterMillis() - (d.retryAfterMillis() - leftMillis));
     }
 
     /** @param sentAtNanos {@link System#nanoTime()} taken before the store was asked */

@@ -20,24 +20,29 @@ public final class Permit {
     private final String key;
     private final String holder;
     private final long leaseMillis;
+    private final PermitMetrics metrics;
     private final AtomicBoolean released;
 
+    /** A store's answer (or, without a store, the failure mode's); a granted store permit counts as held until released. */
     Permit(PermitDecision decision, PermitStore store, LeaseRenewer renewer, String key, String holder,
-           long leaseMillis) {
+           long leaseMillis, PermitMetrics metrics) {
         this.decision = decision;
         this.store = store;
         this.renewer = renewer;
         this.key = key;
         this.holder = holder;
         this.leaseMillis = leaseMillis;
-        this.released = new AtomicBoolean(!decision.granted());
+        this.metrics = metrics;
+        boolean holds = decision.granted() && store != null;
+        this.released = new AtomicBoolean(!holds);
+        if (holds) {
+            metrics.held();
+        }
     }
 
     /** A request let through without a permit (failure mode open, or closed's refusal): nothing to give back. */
     static Permit without(PermitDecision decision) {
-        Permit permit = new Permit(decision, null, null, null, null, 0);
-        permit.released.set(true);
-        return permit;
+        return new Permit(decision, null, null, null, null, 0, PermitMetrics.NONE);
     }
 
     public PermitDecision decision() {
@@ -62,6 +67,7 @@ public final class Permit {
             return;
         }
         renewer.untrack(key, holder, leaseMillis);
+        metrics.released();
         try {
             store.release(key, holder);
         } catch (StoreUnavailableException e) {

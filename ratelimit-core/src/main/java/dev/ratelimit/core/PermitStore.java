@@ -13,8 +13,9 @@ public interface PermitStore {
 
     /**
      * Takes a permit for {@code holder} unless {@code limit} other holders of {@code key} are in flight.
-     * Holders past their lease are dropped first. A holder that already holds a permit keeps it (its
-     * lease starts again) and is granted.
+     * Holders past their lease are dropped first, and counted in {@link PermitDecision#expiredHolders()}:
+     * only acquire drops them (renew and release leave them), so each is counted once. A holder that
+     * already holds a permit keeps it (its lease starts again) and is granted.
      *
      * @param key one identity's key, with its hash tag (one Redis Cluster slot)
      * @throws StoreUnavailableException when the store cannot answer in time
@@ -38,4 +39,13 @@ public interface PermitStore {
      * @throws StoreUnavailableException when the store cannot answer in time
      */
     int renew(Map<String, ? extends Collection<String>> holdersByKey, long leaseMillis);
+
+    /**
+     * Drops every holder of one identity, whatever its tenant, route or method: its running requests no
+     * longer count, and their renewals and releases find nothing (the operator's reset).
+     *
+     * @return how many keys (identities' holder sets) were dropped
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    long dropIdentity(KeyLayout.IdentityKeys identity);
 }

@@ -29,8 +29,15 @@ public final class Policy {
     public static final int MIN_IPV6_PREFIX = 32;
     /** The largest accepted {@code ipv6-prefix}: one client per address. */
     public static final int MAX_IPV6_PREFIX = 128;
+    /** Default {@code headers}: today's {@code X-RateLimit-*}. */
+    public static final HeaderFormat DEFAULT_HEADER_FORMAT = HeaderFormat.LEGACY;
+    /** Default {@code error-format}: the JSON body {@code {"error":{...}}}. */
+    public static final ErrorFormat DEFAULT_ERROR_FORMAT = ErrorFormat.JSON;
     /** The request attribute an application sets to name the tenant. */
     public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
+
+    /** The scope whose requests are webhook deliveries, verified before they are counted. */
+    static final String WEBHOOK_SCOPE = "webhook";
 
     static final String WORD = "[A-Za-z0-9][A-Za-z0-9._-]{0,31}";
     static final String COUNTER_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -53,6 +60,8 @@ public final class Policy {
     private final int closedStatus;
     private final RoutePatterns routePatterns;
     private final KeyLayout keyLayout;
+    private final HeaderFormat headerFormat;
+    private final ErrorFormat errorFormat;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -72,6 +81,8 @@ public final class Policy {
         this.tenantHeader = b.tenantHeader;
         this.closedStatus = b.closedStatus;
         this.routePatterns = b.routePatterns;
+        this.headerFormat = b.headerFormat;
+        this.errorFormat = b.errorFormat;
         this.keyLayout = new KeyLayout(keyPrefix, scope, name, counter != null ? counter : name, algorithm, limits,
                 keyParts, clientAddresses, routePatterns, tenantHeader, ipv6Prefix);
     }
@@ -168,6 +179,16 @@ public final class Policy {
         return routePatterns;
     }
 
+    /** Which rate-limit header fields its responses carry. */
+    public HeaderFormat headerFormat() {
+        return headerFormat;
+    }
+
+    /** The body of its refusals. */
+    public ErrorFormat errorFormat() {
+        return errorFormat;
+    }
+
     /** Where this policy's counters live in the store: every key of it comes from here. */
     public KeyLayout keyLayout() {
         return keyLayout;
@@ -199,6 +220,8 @@ public final class Policy {
         b.tenantHeader = tenantHeader;
         b.closedStatus = closedStatus;
         b.routePatterns = routePatterns;
+        b.headerFormat = headerFormat;
+        b.errorFormat = errorFormat;
         return b;
     }
 
@@ -214,7 +237,8 @@ public final class Policy {
                 + " cost=" + cost + " dry-run=" + dryRun
                 + " trusted-proxies=" + trustedProxies + " client-address-header=" + clientAddressHeader
                 + " ipv6-prefix=" + ipv6Prefix
-                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns);
+                + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns)
+                + " headers=" + headerFormat + " error-format=" + errorFormat;
     }
 
     /** Builds a {@link Policy}; each setter names the parameter it serves, for error messages. */
@@ -235,6 +259,8 @@ public final class Policy {
         private String tenantHeader;
         private int closedStatus = RateLimitResponse.SERVICE_UNAVAILABLE;
         private RoutePatterns routePatterns = RoutePatterns.none();
+        private HeaderFormat headerFormat = DEFAULT_HEADER_FORMAT;
+        private ErrorFormat errorFormat = DEFAULT_ERROR_FORMAT;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -347,6 +373,16 @@ public final class Policy {
             return this;
         }
 
+        public Builder headerFormat(HeaderFormat headerFormat) {
+            this.headerFormat = Objects.requireNonNull(headerFormat, "headerFormat");
+            return this;
+        }
+
+        public Builder errorFormat(ErrorFormat errorFormat) {
+            this.errorFormat = Objects.requireNonNull(errorFormat, "errorFormat");
+            return this;
+        }
+
         public Policy build() {
             if (limits == null || limits.isEmpty()) {
                 throw new ConfigurationException("limits", null, Limit.ACCEPTED);
@@ -358,6 +394,17 @@ public final class Policy {
                 }
                 if (cost != 1) {
                     throw new ConfigurationException("cost", String.valueOf(cost), "1 with algorithm 'concurrency' (one permit per request)");
+                }
+                if (WEBHOOK_SCOPE.equals(scope)) {
+                    throw new ConfigurationException("algorithm", algorithm.configName(),
+                            "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook' (a delivery is"
+                                    + " verified and counted, not held in flight)");
+                }
+                if (dryRun) {
+                    // It used to be accepted and ignored: a dry-run concurrency policy still refused with 429.
+                    throw new ConfigurationException("dry-run", "true", "'false' with algorithm 'concurrency' (a"
+                            + " request is either held in flight or not; try a limit out with a high N and watch the"
+                            + " in-flight gauge)");
                 }
             }
             long smallest = Long.MAX_VALUE;

@@ -26,11 +26,14 @@ public final class PolicyParams {
     public static final String IPV6_PREFIX = "ipv6-prefix";
     public static final String ROUTE_PATTERNS = "route-patterns";
     public static final String COUNTER = "counter";
+    public static final String HEADERS = "headers";
+    public static final String ERROR_FORMAT = "error-format";
 
     /** Every parameter this class reads. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             LIMITS, ALGORITHM, KEY, SCOPE, FAILURE_MODE, KEY_PREFIX, TRUSTED_PROXIES, DRY_RUN, COST, TENANT_HEADER,
-            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS, COUNTER));
+            POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS, COUNTER, HEADERS,
+            ERROR_FORMAT));
 
     /**
      * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,
@@ -69,7 +72,9 @@ public final class PolicyParams {
                 .routePatterns(RoutePatterns.parse(ROUTE_PATTERNS, params.get(ROUTE_PATTERNS)))
                 .dryRun(params.getBoolean(DRY_RUN, false))
                 .cost(params.getLong(COST, 1, 1, Integer.MAX_VALUE))
-                .closedStatus((int) params.getLong(CLOSED_STATUS, RateLimitResponse.SERVICE_UNAVAILABLE, 429, 503));
+                .closedStatus((int) params.getLong(CLOSED_STATUS, RateLimitResponse.SERVICE_UNAVAILABLE, 429, 503))
+                .headerFormat(HeaderFormat.parse(HEADERS, params.get(HEADERS, Policy.DEFAULT_HEADER_FORMAT.toString())))
+                .errorFormat(ErrorFormat.parse(ERROR_FORMAT, params.get(ERROR_FORMAT, Policy.DEFAULT_ERROR_FORMAT.toString())));
         String failureMode = params.get(FAILURE_MODE);
         if (failureMode != null) {
             builder.failureMode(FailureMode.parse(FAILURE_MODE, failureMode));

@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * Turns a {@link Decision}, or a webhook's refusal, into what the client sees, for every adapter alike:
- * one {@link Answer} with the headers, the status and the JSON body of a refusal.
+ * one {@link Answer} with the headers, the status and the body of a refusal. The policy decides the
+ * format: its {@link HeaderFormat} (parameter {@code headers}) and its {@link ErrorFormat} (parameter
+ * {@code error-format}); without a policy, the defaults ({@code legacy}, {@code json}).
  */
 public final class RateLimitResponse {
 
@@ -24,7 +26,14 @@ public final class RateLimitResponse {
     /** A webhook body over its size limit. */
     public static final int PAYLOAD_TOO_LARGE = 413;
 
+    /** The content type of the {@code json} error format. */
     public static final String CONTENT_TYPE = "application/json";
+    /** The content type of the {@code problem} error format (RFC 9457). */
+    public static final String PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+    private static final String RETRY_AFTER = "Retry-After";
+    /** A concurrency permit frees when some request ends: try again in a second. */
+    private static final long PERMIT_RETRY_SECONDS = 1;
 
     private RateLimitResponse() {
     }
@@ -34,54 +43,83 @@ public final class RateLimitResponse {
      */
     public static Answer answer(Decision decision) {
         Map<String, String> headers = headers(decision);
-        return decision.blocks() ? Answer.refuse(status(decision), headers, body(decision)) : Answer.goOn(headers);
+        return decision.blocks()
+                ? Answer.refuse(status(decision), headers, body(decision), errorFormat(decision.policy()).contentType())
+                : Answer.goOn(headers);
     }
 
     /**
-     * The answer to a concurrency permit: {@code X-RateLimit-Limit} and {@code -Remaining} (permits left)
-     * when a store decided; a denial is 429 with {@code Retry-After: 1} and code
-     * {@code CONCURRENCY_LIMIT_EXCEEDED}, or the policy's closed-status when the store was down.
+     * The answer to a concurrency permit: the limit and the permits left when a store decided
+     * ({@code X-RateLimit-Limit} and {@code -Remaining}, or {@code RateLimit-Policy} and {@code RateLimit});
+     * a denial is 429 with {@code Retry-After: 1} and code {@code CONCURRENCY_LIMIT_EXCEEDED}, or the
+     * policy's closed-status when the store was down.
      */
     public static Answer answer(PermitDecision decision, Policy policy) {
         Map<String, String> headers = new LinkedHashMap<>(4);
+        HeaderFormat format = policy.headerFormat();
         if (decision.source() != DecisionSource.BYPASS) {
-            headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
-            headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+            if (format.legacy()) {
+                headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
+                headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+            }
+            if (format.ietf()) {
+                IetfRateLimitFields.put(headers, decision, policy);
+            }
         }
         if (decision.granted()) {
             return Answer.goOn(headers);
         }
-        headers.put("Retry-After", "1");
+        headers.put(RETRY_AFTER, Long.toString(PERMIT_RETRY_SECONDS));
         if (decision.source() == DecisionSource.BYPASS) {
-            return Answer.refuse(policy.closedStatus(), headers, "{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\",\"message\":"
-                    + "\"Service temporarily unavailable. Please try again later.\",\"retryAfter\":1}}");
+            return refuse(policy, policy.closedStatus(), headers, ErrorCode.RATE_LIMITER_UNAVAILABLE, PERMIT_RETRY_SECONDS);
         }
-        return Answer.refuse(TOO_MANY_REQUESTS, headers, "{\"error\":{\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\",\"message\":"
-                + "\"Too many requests in progress. Please try again later.\",\"retryAfter\":1}}");
+        return refuse(policy, TOO_MANY_REQUESTS, headers, ErrorCode.CONCURRENCY_LIMIT_EXCEEDED, PERMIT_RETRY_SECONDS);
     }
 
     /** A request from a denied address or a blocked identity: 403, code {@code ACCESS_DENIED}, no limit headers. */
     public static Answer accessDenied() {
-        return Answer.refuse(FORBIDDEN, Collections.<String, String>emptyMap(),
-                error("ACCESS_DENIED", "Access denied."));
+        return accessDenied(null);
+    }
+
+    /** As {@link #accessDenied()}, in the format of {@code policy} (null: the defaults). */
+    public static Answer accessDenied(Policy policy) {
+        return refuse(policy, FORBIDDEN, Collections.<String, String>emptyMap(), ErrorCode.ACCESS_DENIED,
+                ErrorBody.NO_RETRY);
     }
 
     /** A webhook refused for its signature (which check failed goes to the audit log only): 401. */
     public static Answer invalidSignature() {
-        return Answer.refuse(UNAUTHORIZED, Collections.<String, String>emptyMap(),
-                error("INVALID_SIGNATURE", "The webhook signature is missing or invalid."));
+        return invalidSignature(null);
+    }
+
+    /** As {@link #invalidSignature()}, in the format of the webhook's {@code policy}. */
+    public static Answer invalidSignature(Policy policy) {
+        return refuse(policy, UNAUTHORIZED, Collections.<String, String>emptyMap(), ErrorCode.INVALID_SIGNATURE,
+                ErrorBody.NO_RETRY);
     }
 
     /** A webhook refused as a copy of one already received: 409. */
     public static Answer replayedWebhook() {
-        return Answer.refuse(CONFLICT, Collections.<String, String>emptyMap(),
-                error("REPLAYED_WEBHOOK", "This webhook was already received."));
+        return replayedWebhook(null);
+    }
+
+    /** As {@link #replayedWebhook()}, in the format of the webhook's {@code policy}. */
+    public static Answer replayedWebhook(Policy policy) {
+        return refuse(policy, CONFLICT, Collections.<String, String>emptyMap(), ErrorCode.REPLAYED_WEBHOOK,
+                ErrorBody.NO_RETRY);
     }
 
     /** A webhook refused for its size: 413. */
     public static Answer payloadTooLarge(long maxBytes) {
-        return Answer.refuse(PAYLOAD_TOO_LARGE, Collections.<String, String>emptyMap(),
-                error("PAYLOAD_TOO_LARGE", "The webhook body is larger than " + maxBytes + " bytes."));
+        return payloadTooLarge(maxBytes, null);
+    }
+
+    /** As {@link #payloadTooLarge(long)}, in the format of the webhook's {@code policy}. */
+    public static Answer payloadTooLarge(long maxBytes, Policy policy) {
+        ErrorFormat format = errorFormat(policy);
+        String body = ErrorBody.render(format, ErrorCode.PAYLOAD_TOO_LARGE, PAYLOAD_TOO_LARGE,
+                "The webhook body is larger than " + maxBytes + " bytes.", ErrorBody.NO_RETRY, nameOf(policy));
+        return Answer.refuse(PAYLOAD_TOO_LARGE, Collections.<String, String>emptyMap(), body, format.contentType());
     }
 
     /**
@@ -89,23 +127,46 @@ public final class RateLimitResponse {
      * (the numbers of that limit are not the sender's quota).
      */
     public static Answer tooManyBadSignatures(Decision denial) {
-        return Answer.refuse(TOO_MANY_REQUESTS, Collections.singletonMap("Retry-After",
-                Long.toString(retryAfterSeconds(denial))), body(denial));
+        return tooManyBadSignatures(denial, null);
     }
 
     /**
-     * {@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset} (epoch seconds) when a store decided,
-     * and {@code Retry-After} (whole seconds, at least 1) on denials. In insertion order.
+     * As {@link #tooManyBadSignatures(Decision)}, in the format of the webhook's {@code policy}; the body
+     * names the bad-signature policy that denied.
+     */
+    public static Answer tooManyBadSignatures(Decision denial, Policy policy) {
+        long retryAfter = retryAfterSeconds(denial);
+        ErrorFormat format = errorFormat(policy);
+        String name = denial.policy() != null ? denial.policy().name() : nameOf(policy);
+        String body = ErrorBody.render(format, ErrorCode.RATE_LIMIT_EXCEEDED, TOO_MANY_REQUESTS,
+                ErrorCode.RATE_LIMIT_EXCEEDED.message(), retryAfter, name);
+        return Answer.refuse(TOO_MANY_REQUESTS, Collections.singletonMap(RETRY_AFTER, Long.toString(retryAfter)),
+                body, format.contentType());
+    }
+
+    /**
+     * The rate-limit fields of the decision's {@link HeaderFormat} when a store decided: {@code legacy}
+     * {@code X-RateLimit-Limit}, {@code -Remaining}, {@code -Reset} (epoch seconds); {@code ietf}
+     * {@code RateLimit-Policy} and {@code RateLimit} ({@link IetfRateLimitFields}); and {@code Retry-After}
+     * (whole seconds, at least 1) on denials, whatever the format. In insertion order.
      */
     public static Map<String, String> headers(Decision decision) {
         Map<String, String> headers = new LinkedHashMap<>(8);
+        Policy policy = decision.policy();
+        HeaderFormat format = policy == null ? HeaderFormat.LEGACY : policy.headerFormat();
+        long retryAfter = retryAfterSeconds(decision);
         if (decision.source() != DecisionSource.BYPASS) {
-            headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
-            headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
-            headers.put("X-RateLimit-Reset", Long.toString(ceilDiv(decision.resetAtMillis(), 1000)));
+            if (format.legacy()) {
+                headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
+                headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+                headers.put("X-RateLimit-Reset", Long.toString(ceilDiv(decision.resetAtMillis(), 1000)));
+            }
+            if (format.ietf()) {
+                IetfRateLimitFields.put(headers, decision, policy, retryAfter);
+            }
         }
         if (!decision.allowed()) {
-            headers.put("Retry-After", Long.toString(retryAfterSeconds(decision)));
+            headers.put(RETRY_AFTER, Long.toString(retryAfter));
         }
         return headers;
     }
@@ -121,19 +182,27 @@ public final class RateLimitResponse {
         return decision.policy() == null ? SERVICE_UNAVAILABLE : decision.policy().closedStatus();
     }
 
-    /** The JSON body of a denial. */
+    /** The body of a denial, in the error format of the decision's policy. */
     public static String body(Decision decision) {
-        long retryAfter = retryAfterSeconds(decision);
-        if (decision.source() == DecisionSource.BYPASS) {
-            return "{\"error\":{\"code\":\"RATE_LIMITER_UNAVAILABLE\",\"message\":"
-                    + "\"Service temporarily unavailable. Please try again later.\",\"retryAfter\":" + retryAfter + "}}";
-        }
-        return "{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\",\"message\":"
-                + "\"Too many requests. Please try again later.\",\"retryAfter\":" + retryAfter + "}}";
+        ErrorCode code = decision.source() == DecisionSource.BYPASS
+                ? ErrorCode.RATE_LIMITER_UNAVAILABLE : ErrorCode.RATE_LIMIT_EXCEEDED;
+        return ErrorBody.render(errorFormat(decision.policy()), code, status(decision), code.message(),
+                retryAfterSeconds(decision), nameOf(decision.policy()));
     }
 
-    private static String error(String code, String message) {
-        return "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}";
+    private static Answer refuse(Policy policy, int status, Map<String, String> headers, ErrorCode code,
+                                 long retryAfterSeconds) {
+        ErrorFormat format = errorFormat(policy);
+        String body = ErrorBody.render(format, code, status, code.message(), retryAfterSeconds, nameOf(policy));
+        return Answer.refuse(status, headers, body, format.contentType());
+    }
+
+    private static ErrorFormat errorFormat(Policy policy) {
+        return policy == null ? ErrorFormat.JSON : policy.errorFormat();
+    }
+
+    private static String nameOf(Policy policy) {
+        return policy == null ? null : policy.name();
     }
 
     static long retryAfterSeconds(Decision decision) {

@@ -41,6 +41,7 @@ public final class RateLimiter {
     private final PolicyMetrics metrics;
     private final AuditLog audit;
     private final LocalDenyCache denyCache = new LocalDenyCache();
+    private final RecentHeavyHitters deniedIdentities = new RecentHeavyHitters();
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong failuresSinceLog = new AtomicLong();
 
@@ -72,11 +73,20 @@ public final class RateLimiter {
         return store;
     }
 
+    /**
+     * The identities this limiter turned away most often in the last 15 minutes on this instance (dry-run
+     * denials included), as {@link KeyLayout#identityIn} writes them; bounded, whatever clients send.
+     */
+    public RecentHeavyHitters.Summary deniedIdentities() {
+        return deniedIdentities.summary();
+    }
+
     public Decision acquire(RequestView request) {
         Policy current = policyFor(request);
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
+            deniedIdentities.add(KeyLayout.identityIn(keys.get(0)));
             audit.write("denied", "policy", current.name(), "scope", current.scope(),
                     "route", request.route(), "method", request.method(),
                     "address", current.clientAddress(request),

@@ -28,7 +28,7 @@ public final class SlidingWindowLog {
         long permits = limits.get(bind).permits();
         long resetAt = nowMillis + resetMillis[bind];
         return allowed
-                ? Decision.allowed(permits, remaining[bind], resetAt, source)
-                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source);
+                ? Decision.allowed(permits, remaining[bind], resetAt, source).boundBy(bind, resetMillis[bind])
+                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source).boundBy(bind, resetMillis[bind]);
     }
 }

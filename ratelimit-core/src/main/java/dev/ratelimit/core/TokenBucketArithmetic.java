@@ -67,8 +67,8 @@ public final class TokenBucketArithmetic {
         long permits = limits.get(bind).permits();
         long resetAt = Math.floorDiv(nowMicros, 1000) + fullMillis[bind];
         return allowed
-                ? Decision.allowed(permits, remaining[bind], resetAt, source)
-                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source);
+                ? Decision.allowed(permits, remaining[bind], resetAt, source).boundBy(bind, fullMillis[bind])
+                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source).boundBy(bind, fullMillis[bind]);
     }
 
     /** Whole milliseconds, rounded up (time still to wait). */

@@ -30,6 +30,11 @@ class ConcurrencyGateTest {
         public int renew(Map<String, ? extends Collection<String>> holdersByKey, long leaseMillis) {
             throw new StoreUnavailableException("down", null);
         }
+
+        @Override
+        public long dropIdentity(KeyLayout.IdentityKeys identity) {
+            throw new StoreUnavailableException("down", null);
+        }
     };
 
     private final LeaseRenewer downRenewer = new LeaseRenewer(DOWN);

@@ -80,6 +80,25 @@ class ConfigParsingTest {
     }
 
     @Test
+    void concurrency_cannot_have_scope_webhook() {
+        assertThatThrownBy(() -> Policy.builder("c").algorithm(Algorithm.CONCURRENCY).scope("webhook")
+                .limits(Limit.parseAll("limits", "5/30s")).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("Invalid value 'concurrency' for parameter 'algorithm': 'fixed-window', 'token-bucket' or"
+                        + " 'sliding-window' with scope 'webhook' (a delivery is verified and counted, not held in flight)");
+        assertThat(Policy.builder("c").algorithm(Algorithm.SLIDING_WINDOW).scope("webhook")
+                .limits(Limit.parseAll("limits", "5/30s")).build().scope()).isEqualTo("webhook");
+    }
+
+    @Test
+    void concurrency_cannot_be_a_dry_run() {
+        assertThatThrownBy(() -> Policy.builder("c").algorithm(Algorithm.CONCURRENCY).dryRun(true)
+                .limits(Limit.parseAll("limits", "5/30s")).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'dry-run'").hasMessageContaining("'false' with algorithm 'concurrency'");
+    }
+
+    @Test
     void concurrency_answers_with_permits_left_and_its_own_code() {
         Policy policy = Policy.builder("c").algorithm(Algorithm.CONCURRENCY).limits(Limit.parseAll("limits", "5/30s")).build();
         Answer granted = RateLimitResponse.answer(PermitDecision.granted(5, 3, DecisionSource.REDIS), policy);

@@ -64,6 +64,11 @@ class LeaseRenewerTest {
                 }
                 return memory.renew(holders, lease);
             }
+
+            @Override
+            public long dropIdentity(KeyLayout.IdentityKeys identity) {
+                return memory.dropIdentity(identity);
+            }
         };
         try (LeaseRenewer renewer = new LeaseRenewer(flaky)) {
             ConcurrencyLimiter limiter = new ConcurrencyLimiter(flaky, renewer, 1, 300);

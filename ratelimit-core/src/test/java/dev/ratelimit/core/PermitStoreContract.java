@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ratelimit.core.testing.FakeRequest;
+
 /**
  * What every {@link PermitStore} must do, for the concurrency limiter. Each store's test extends this,
  * so the Redis scripts and the in-memory twin are held to one contract. Leases are short (300 ms);
@@ -108,6 +110,86 @@ public abstract class PermitStoreContract {
         Thread.sleep(LEASE + 200);
         assertThat(permits().acquire(key, 1, LEASE, "next").granted()).isTrue();
         assertThat(permits().release(key, "gone")).as("the expired holder has nothing to give back").isFalse();
+    }
+
+    @Test
+    void counts_each_expired_holder_once_in_the_acquire_that_drops_it() throws InterruptedException {
+        String key = key("expired-count");
+        permits().acquire(key, 3, LEASE, "gone1");
+        permits().acquire(key, 3, LEASE, "gone2");
+        PermitDecision live = permits().acquire(key, 3, 60_000, "live");
+        assertThat(live.expiredHolders()).isZero();
+        Thread.sleep(LEASE + 200);
+        PermitDecision recovering = permits().acquire(key, 3, 60_000, "next");
+        assertThat(recovering.granted()).isTrue();
+        assertThat(recovering.expiredHolders()).as("gone1 and gone2 dropped").isEqualTo(2);
+        assertThat(recovering.remaining()).isEqualTo(1);
+        assertThat(permits().acquire(key, 3, 60_000, "last").expiredHolders()).as("each counted once").isZero();
+        PermitDecision full = permits().acquire(key, 3, 60_000, "refused");
+        assertThat(full.granted()).isFalse();
+        assertThat(full.expiredHolders()).isZero();
+    }
+
+    @Test
+    void counts_the_expired_holders_of_an_identity_nobody_else_renews() throws InterruptedException {
+        // All holders dead: in Redis the key must outlive their deadlines, or it would vanish with them
+        // uncounted (it lives one lease longer). The acquire comes within that second lease.
+        String key = key("all-dead");
+        permits().acquire(key, 2, 1_500, "gone1");
+        permits().acquire(key, 2, 1_500, "gone2");
+        Thread.sleep(1_700);
+        PermitDecision recovering = permits().acquire(key, 2, 60_000, "next");
+        assertThat(recovering.granted()).isTrue();
+        assertThat(recovering.expiredHolders()).isEqualTo(2);
+    }
+
+    @Test
+    void a_refusal_still_reports_the_expired_holders_it_dropped() throws InterruptedException {
+        // A lower limit than the holders took (a redeployment with a smaller N): full even after the drop.
+        String key = key("expired-refused");
+        permits().acquire(key, 3, 60_000, "live1");
+        permits().acquire(key, 3, 60_000, "live2");
+        permits().acquire(key, 3, LEASE, "gone");
+        Thread.sleep(LEASE + 200);
+        PermitDecision refused = permits().acquire(key, 1, 60_000, "refused");
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.expiredHolders()).isEqualTo(1);
+    }
+
+    @Test
+    void renewals_and_releases_leave_expired_holders_for_the_acquire_to_count() throws InterruptedException {
+        String key = key("renew-leaves");
+        permits().acquire(key, 3, LEASE, "gone");
+        permits().acquire(key, 3, 60_000, "running");
+        Thread.sleep(LEASE + 200);
+        assertThat(permits().renew(Map.of(key, List.of("gone", "running")), 60_000))
+                .as("the expired holder is not renewed").isEqualTo(1);
+        assertThat(permits().release(key, "nobody")).isFalse();
+        PermitDecision next = permits().acquire(key, 3, 60_000, "next");
+        assertThat(next.expiredHolders()).as("dropped and counted here, not by the renewal").isEqualTo(1);
+        assertThat(next.remaining()).isEqualTo(1);
+    }
+
+    @Test
+    void drops_every_holder_of_one_identity_and_no_other() {
+        Policy policy = Policy.builder("reset-" + UUID.randomUUID()).algorithm(Algorithm.CONCURRENCY)
+                .keyParts(KeyPart.parseAll("key", "ip,route")).limits(Limit.parseAll("limits", "2/1m")).build();
+        KeyLayout layout = policy.keyLayout();
+        String aliceA = layout.keysFor(FakeRequest.from("192.0.2.1").route("/a")).get(0);
+        String aliceB = layout.keysFor(FakeRequest.from("192.0.2.1").route("/b")).get(0);
+        String bob = layout.keysFor(FakeRequest.from("192.0.2.10")).get(0);
+        for (String key : List.of(aliceA, aliceB, bob)) {
+            permits().acquire(key, 2, 60_000, "h1");
+            permits().acquire(key, 2, 60_000, "h2");
+            assertThat(permits().acquire(key, 2, 60_000, "h3").granted()).isFalse();
+        }
+        assertThat(permits().dropIdentity(layout.keysOf("ip=192.0.2.1"))).as("both routes of 192.0.2.1").isEqualTo(2);
+        assertThat(permits().acquire(aliceA, 2, 60_000, "h3").remaining()).isEqualTo(1);
+        assertThat(permits().acquire(aliceB, 2, 60_000, "h3").remaining()).isEqualTo(1);
+        assertThat(permits().renew(Map.of(aliceA, List.of("h1")), 60_000)).as("a dropped holder is not revived").isZero();
+        assertThat(permits().release(aliceA, "h1")).isFalse();
+        assertThat(permits().acquire(bob, 2, 60_000, "h3").granted()).as("192.0.2.10 untouched").isFalse();
+        assertThat(permits().dropIdentity(layout.keysOf("ip=198.51.100.1"))).isZero();
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.util.Map;
 import javax.servlet.http.HttpServletResponse;
 
 import dev.ratelimit.core.Answer;
-import dev.ratelimit.core.RateLimitResponse;
 
 /** Writes core's {@link Answer} onto a Servlet response: the one place this adapter answers a client. */
 final class AnswerWriter {
@@ -15,7 +14,7 @@ final class AnswerWriter {
     private AnswerWriter() {
     }
 
-    /** The headers (replacing any an outer filter set); for a refusal also the status and JSON body, sent at once. */
+    /** The headers (replacing any an outer filter set); for a refusal also the status and body, sent at once. */
     static void write(HttpServletResponse response, Answer answer) throws IOException {
         for (Map.Entry<String, String> header : answer.headers().entrySet()) {
             response.setHeader(header.getKey(), header.getValue());
@@ -23,9 +22,9 @@ final class AnswerWriter {
         if (!answer.refuses()) {
             return;
         }
-        // setStatus, not sendError: the container's error page must not replace our JSON body.
+        // setStatus, not sendError: the container's error page must not replace our body.
         response.setStatus(answer.status());
-        response.setContentType(RateLimitResponse.CONTENT_TYPE);
+        response.setContentType(answer.contentType());
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);

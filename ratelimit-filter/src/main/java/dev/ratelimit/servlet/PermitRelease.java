@@ -39,7 +39,9 @@ final class PermitRelease implements AsyncListener {
             }
             chain.doFilter(request, response);
         } finally {
-            // Also when the chain threw after starting async work: that work still holds the permit.
+            // Also when the chain threw after starting async work: that work still holds the permit. (Tomcat 9
+            // ends such a request at once, calling the listener's onError right after the throw, so there the
+            // permit comes back before the work ends: AsyncThrowPermitTest.)
             boolean handedOver = request.isAsyncStarted() && listen(request, new PermitRelease(permit));
             if (!handedOver) {
                 permit.release();

@@ -41,9 +41,11 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * one limit (or in memory, per instance, when no Redis URL is configured).
  *
  * <p>Every response gets {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and
- * {@code X-RateLimit-Reset} (epoch seconds). A request over the limit gets status 429, {@code Retry-After}
+ * {@code X-RateLimit-Reset} (epoch seconds), or with {@code headers=ietf} the IETF draft's
+ * {@code RateLimit-Policy} and {@code RateLimit}. A request over the limit gets status 429, {@code Retry-After}
  * (seconds) and the body
- * {@code {"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Too many requests. Please try again later.","retryAfter":N}}}.
+ * {@code {"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Too many requests. Please try again later.","retryAfter":N}}},
+ * or with {@code error-format=problem} RFC 9457 problem details ({@code application/problem+json}).
  * When Redis cannot answer within {@code timeout}, {@code failure-mode} decides: {@code open} lets the
  * request through, {@code closed} answers 503 with code {@code RATE_LIMITER_UNAVAILABLE}, {@code local}
  * counts in this instance's memory. A client an operator blocked over JMX ({@code blockIdentity}) gets 403
@@ -96,6 +98,10 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * <tr><td>breaker-open</td><td>how long the breaker stays open before probing</td><td>30s</td></tr>
  * <tr><td>breaker-probes</td><td>successful probes that close it again</td><td>3</td></tr>
  * <tr><td>closed-status</td><td>status of a {@code closed} failure-mode denial: 503 or 429</td><td>503</td></tr>
+ * <tr><td>headers</td><td>rate-limit header fields: {@code legacy} (X-RateLimit-*), {@code ietf} (RateLimit-Policy and
+ * RateLimit, draft-ietf-httpapi-ratelimit-headers-11), {@code both} or {@code none}</td><td>legacy</td></tr>
+ * <tr><td>error-format</td><td>body of a refusal: {@code json} or {@code problem} (RFC 9457
+ * {@code application/problem+json})</td><td>json</td></tr>
  * <tr><td>metrics-jmx</td><td>publish metrics and the control MBean over JMX (application-wide)</td><td>true</td></tr>
  * <tr><td>metrics-domain</td><td>JMX domain of the MBeans (application-wide)</td><td>dev.ratelimit</td></tr>
  * <tr><td>metrics-registry-attribute</td><td>ServletContext attribute holding the application's own MetricRegistry</td><td>none</td></tr>
@@ -170,6 +176,8 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_CLIENT_ADDRESS_HEADER = PolicyParams.CLIENT_ADDRESS_HEADER;
     public static final String PARAM_IPV6_PREFIX = PolicyParams.IPV6_PREFIX;
     public static final String PARAM_ROUTE_PATTERNS = PolicyParams.ROUTE_PATTERNS;
+    public static final String PARAM_HEADERS = PolicyParams.HEADERS;
+    public static final String PARAM_ERROR_FORMAT = PolicyParams.ERROR_FORMAT;
     public static final String PARAM_METRICS_JMX = ApplicationParams.METRICS_JMX;
     public static final String PARAM_METRICS_DOMAIN = ApplicationParams.METRICS_DOMAIN;
     public static final String PARAM_METRICS_REGISTRY_ATTRIBUTE = ApplicationParams.METRICS_REGISTRY_ATTRIBUTE;
@@ -226,10 +234,6 @@ public class RateLimitFilter implements Filter {
         }
         context = servletContext;
         appliedAttribute = RateLimitFilter.class.getName() + "." + filterName + ".applied";
-        if (policy.algorithm() == Algorithm.CONCURRENCY && webhook != null) {
-            throw FilterSettings.invalid(filterName, new ConfigurationException(PARAM_ALGORITHM, "concurrency",
-                    "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'"));
-        }
         runtime = ApplicationRuntime.lease(new ServletContextAttributes(context), application);
         if (policy.algorithm() == Algorithm.CONCURRENCY) {
             try {

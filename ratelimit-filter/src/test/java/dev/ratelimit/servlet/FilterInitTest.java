@@ -114,6 +114,46 @@ class FilterInitTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
+            "two limits|limits=5/30s, 50/1h|Invalid value '[5/30s, 50/1h]' for parameter 'limits': one limit only with algorithm 'concurrency', N/lease",
+            "cost 2|cost=2|Invalid value '2' for parameter 'cost': 1 with algorithm 'concurrency' (one permit per request)",
+            "scope webhook|scope=webhook|Invalid value 'concurrency' for parameter 'algorithm': 'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'",
+    })
+    void fails_the_deployment_of_a_bad_concurrency_filter_before_any_request(String why, String param, String message) {
+        Map<String, String> params = new HashMap<>();
+        params.put("algorithm", "concurrency");
+        params.put("limits", "5/30s");
+        params.put(param.substring(0, param.indexOf('=')), param.substring(param.indexOf('=') + 1));
+        assertThatThrownBy(() -> new RateLimitFilterInitializer().onStartup(null, withFilter("lazy", params)))
+                .as(why)
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Rate-limit filter 'lazy': " + message);
+    }
+
+    /** An application context whose one filter registration, of our filter, has these init-params (no container). */
+    private static ServletContext withFilter(String name, Map<String, String> initParams) {
+        FilterRegistration registration = (FilterRegistration) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {FilterRegistration.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getName":
+                            return name;
+                        case "getClassName":
+                            return RateLimitFilter.class.getName();
+                        case "getInitParameter":
+                            return initParams.get((String) args[0]);
+                        case "getInitParameters":
+                            return initParams;
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+        ServletContext context = config(Map.of()).getServletContext();
+        return (ServletContext) Proxy.newProxyInstance(FilterInitTest.class.getClassLoader(),
+                new Class<?>[] {ServletContext.class}, (proxy, method, args) -> method.getName().equals("getFilterRegistrations")
+                        ? Map.of(name, registration) : method.invoke(context, args));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
             "limts|Unknown parameter 'limts' for filter 'limit': did you mean 'limits'?",
             "failure-mod|Unknown parameter 'failure-mod' for filter 'limit': did you mean 'failure-mode'?",
             "trusted-proxy|Unknown parameter 'trusted-proxy' for filter 'limit': did you mean 'trusted-proxies'?",

@@ -123,7 +123,7 @@ class LiveOverridesFilterTest {
                 .isEqualTo("70");
         assertThat((String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(
                 new ObjectName("dev.ratelimit:app=two,type=Control,name=control"), "Overrides"))
-                .containsExactly("policy=limit limits=70/1h");
+                .containsExactly("limit: limits=70/1h (configured limits=[100/1h] dry-run=false)");
 
         invoke("two", "clearLimits", "limit");
         awaitResponse("clearLimits on /two restores /one", first, "/one/x", r -> "100".equals(limitHeader(r)));

@@ -8,6 +8,9 @@ import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +38,7 @@ abstract class ContainerScenarios {
     static final String SMALL = "small";
     static final String BAD = "bad";
     static final String SLIDING = "sliding";
+    static final String CONCURRENCY = "concurrency";
 
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
@@ -77,6 +81,16 @@ abstract class ContainerScenarios {
                 .contextParam("ratelimit.redis-url", ClassRedis.get().url())
                 .contextParam("ratelimit.timeout", "5s")
                 .filter("sliding-limit", "/*", "algorithm", "sliding-window", "limits", "3/1h", "scope", SLIDING));
+    }
+
+    /** A concurrency filter counting in the class's Redis, in front of requests the test holds ({@link HoldServlet}). */
+    @Deployment(name = CONCURRENCY, testable = false, managed = false)
+    static WebArchive concurrency() {
+        return Wars.withHoldServlet(Wars.limited(CONCURRENCY, WebXml.create()
+                .contextParam("ratelimit.redis-url", ClassRedis.get().url())
+                .contextParam("ratelimit.timeout", "5s")
+                .filter("concurrency-limit", "/hold/*", "algorithm", "concurrency", "limits", "3/30s", "scope", CONCURRENCY)
+                .servlet("hold", HoldServlet.CLASS_NAME, "/hold/*", "/held/*", "/release/*")));
     }
 
     /** A typo in web.xml. */
@@ -180,6 +194,16 @@ abstract class ContainerScenarios {
     }
 
     @Test
+    void the_example_serves_its_metrics_for_prometheus_at_metrics() {
+        Http.get(example, "api/orders", "X-Forwarded-For", newClient());
+        HttpResponse<String> page = Http.get(example, "metrics");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        assertThat(page.body()).contains("# TYPE ratelimit_policy_allowed_total counter",
+                "ratelimit_policy_allowed_total{app=\"webapp-example\",policy=\"api-limit\"} ");
+    }
+
+    @Test
     void a_sliding_window_filter_from_web_xml_admits_exactly_its_limit() throws Exception {
         deployer.deploy(SLIDING);
         try {
@@ -198,6 +222,41 @@ abstract class ContainerScenarios {
             assertThat(ClassRedis.get().command("LLEN", key)).as("one time per admitted request").isEqualTo("3");
         } finally {
             deployer.undeploy(SLIDING);
+        }
+    }
+
+    @Test
+    void a_concurrency_filter_from_web_xml_admits_exactly_its_limit_in_flight() throws Exception {
+        deployer.deploy(CONCURRENCY);
+        ExecutorService clients = Executors.newFixedThreadPool(6);
+        URL app = new URL(example, "/" + CONCURRENCY + "/");
+        try {
+            List<Future<HttpResponse<String>>> first = HeldRequests.send(clients, 6, "first", app);
+            // The refused come back at once; the admitted stay until released, so 4 admitted would leave 2 here.
+            List<HttpResponse<String>> refused = HeldRequests.awaitAnswered(first, 3);
+            for (HttpResponse<String> denied : refused) {
+                assertThat(denied.statusCode()).isEqualTo(429);
+                assertThat(denied.headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(denied.headers().firstValue("X-RateLimit-Limit")).hasValue("3");
+                assertThat(denied.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+                assertThat(denied.body()).startsWith("{\"error\":{\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\"");
+            }
+            assertThat(HeldRequests.held(app, "first")).as("requests running in the application").isEqualTo(3);
+            String permits = ClassRedis.get().command("KEYS", "ratelimit:" + CONCURRENCY + ":*");
+            assertThat(ClassRedis.get().command("ZCARD", permits)).as("holders in Redis").isEqualTo("3");
+            HeldRequests.release(app, "first");
+            assertThat(HeldRequests.statuses(first)).containsExactlyInAnyOrder(200, 200, 200, 429, 429, 429);
+
+            // Every permit came back when its request ended: three more run at once, and a fourth is refused.
+            List<Future<HttpResponse<String>>> second = HeldRequests.send(clients, 3, "second", app);
+            HeldRequests.awaitHeld(app, "second", 3);
+            assertThat(Http.get(app, "hold/second").statusCode()).as("a fourth while three run").isEqualTo(429);
+            HeldRequests.release(app, "second");
+            assertThat(HeldRequests.statuses(second)).containsExactly(200, 200, 200);
+        } finally {
+            HeldRequests.releaseQuietly(app, "first", "second");
+            clients.shutdownNow();
+            deployer.undeploy(CONCURRENCY);
         }
     }
 

@@ -3,6 +3,11 @@ package dev.ratelimit.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URL;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.OperateOnDeployment;
@@ -25,6 +30,8 @@ class TomcatPairSharedRedisIT {
 
     private static final int REQUESTS = 200;
     private static final int CLIENTS = 16;
+    /** The concurrency limit of the shared WAR: requests in flight at once, over both instances. */
+    private static final int IN_FLIGHT = 4;
 
     @ArquillianResource
     @OperateOnDeployment("shared-a")
@@ -48,14 +55,16 @@ class TomcatPairSharedRedisIT {
      * and 16 clients share two cores, and the filters fail open.
      */
     private static WebArchive shared() {
-        return Wars.limited("shared", WebXml.create()
+        return Wars.withHoldServlet(Wars.limited("shared", WebXml.create()
                 .contextParam("ratelimit.redis-url", ClassRedis.get().url())
                 .contextParam("ratelimit.timeout", "5s")
                 .contextParam("ratelimit.connect-timeout", "5s")
                 .contextParam("ratelimit.pool-max-wait", "5s")
                 .filter("fixed-window", "/fw/*", "limits", "100/1d", "algorithm", "fixed-window", "scope", "fw")
-                .filter("token-bucket", "/tb/*", "limits", "100/1d", "algorithm", "token-bucket", "scope", "tb"),
-                "fw", "tb");
+                .filter("token-bucket", "/tb/*", "limits", "100/1d", "algorithm", "token-bucket", "scope", "tb")
+                .filter("concurrency", "/hold/*", "limits", IN_FLIGHT + "/30s", "algorithm", "concurrency", "scope", "cc")
+                .servlet("hold", HoldServlet.CLASS_NAME, "/hold/*", "/held/*", "/release/*"),
+                "fw", "tb"));
     }
 
     /** The same limit and no Redis anywhere: each instance counts in its own memory. */
@@ -108,6 +117,31 @@ class TomcatPairSharedRedisIT {
         assertThat(Http.count(statuses, 200)).as("allowed").isEqualTo(100);
         assertThat(Http.count(statuses, 429)).as("denied").isEqualTo(100);
         assertThat(ClassRedis.get().command("KEYS", "ratelimit:" + route + ":*")).as("counted in Redis").isNotEmpty();
+    }
+
+    @Test
+    void two_instances_sharing_redis_run_exactly_the_concurrency_limit_in_flight_together() throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(2 * IN_FLIGHT);
+        try {
+            // Twice the limit at once, alternately to A and B; the admitted are held until released.
+            List<Future<HttpResponse<String>>> requests = HeldRequests.send(clients, 2 * IN_FLIGHT, "pair", sharedA, sharedB);
+            List<HttpResponse<String>> refused = HeldRequests.awaitAnswered(requests, IN_FLIGHT);
+            assertThat(refused).extracting(HttpResponse::statusCode).as("answered at once").containsOnly(429);
+            assertThat(refused).extracting(r -> r.headers().firstValue("Retry-After").orElse(null)).containsOnly("1");
+            assertThat(HeldRequests.held(sharedA, "pair") + HeldRequests.held(sharedB, "pair"))
+                    .as("running on A and B together").isEqualTo(IN_FLIGHT);
+            String permits = ClassRedis.get().command("KEYS", "ratelimit:cc:*");
+            assertThat(ClassRedis.get().command("ZCARD", permits)).as("holders in Redis").isEqualTo(Integer.toString(IN_FLIGHT));
+            HeldRequests.release(sharedA, "pair");
+            HeldRequests.release(sharedB, "pair");
+            List<Integer> statuses = HeldRequests.statuses(requests);
+            assertThat(statuses.stream().filter(s -> s == 200).count()).as("admitted").isEqualTo(IN_FLIGHT);
+            assertThat(statuses.stream().filter(s -> s == 429).count()).as("refused").isEqualTo(IN_FLIGHT);
+        } finally {
+            HeldRequests.releaseQuietly(sharedA, "pair");
+            HeldRequests.releaseQuietly(sharedB, "pair");
+            clients.shutdownNow();
+        }
     }
 
     @Test

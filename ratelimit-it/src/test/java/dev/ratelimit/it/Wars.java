@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import org.jboss.shrinkwrap.api.ArchivePath;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.ClassLoaderAsset;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.jboss.shrinkwrap.resolver.api.maven.Maven;
@@ -68,6 +69,15 @@ final class Wars {
             war.add(new StringAsset("ok"), dir + "/ok.txt");
         }
         return war;
+    }
+
+    /**
+     * The WAR with {@link HoldServlet}'s class file in WEB-INF/classes, copied as a resource: loading the class here
+     * would need the Servlet API in the test JVM, and in ratelimit-it-jakarta the class is the transformed one.
+     */
+    static WebArchive withHoldServlet(WebArchive war) {
+        String file = HoldServlet.CLASS_NAME.replace('.', '/') + ".class";
+        return war.add(new ClassLoaderAsset(file), "WEB-INF/classes/" + file);
     }
 
     /** ratelimit-filter and its runtime dependency closure, copied by the build into target/it-libs. */

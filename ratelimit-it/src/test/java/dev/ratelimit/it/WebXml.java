@@ -11,6 +11,7 @@ final class WebXml {
     private final Map<String, String> contextParams = new LinkedHashMap<>();
     private final List<String> filters = new ArrayList<>();
     private final List<String> mappings = new ArrayList<>();
+    private final List<String> servlets = new ArrayList<>();
 
     static WebXml create() {
         return new WebXml();
@@ -35,6 +36,18 @@ final class WebXml {
         return this;
     }
 
+    /** A servlet of the WAR (by class name, so the test JVM need not load it) on {@code urlPatterns}. */
+    WebXml servlet(String name, String className, String... urlPatterns) {
+        StringBuilder servlet = new StringBuilder("  <servlet><servlet-name>").append(name).append("</servlet-name><servlet-class>")
+                .append(className).append("</servlet-class></servlet>\n  <servlet-mapping><servlet-name>").append(name)
+                .append("</servlet-name>");
+        for (String pattern : urlPatterns) {
+            servlet.append("<url-pattern>").append(pattern).append("</url-pattern>");
+        }
+        servlets.add(servlet.append("</servlet-mapping>\n").toString());
+        return this;
+    }
+
     String build() {
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                 + "<web-app xmlns=\"http://xmlns.jcp.org/xml/ns/javaee\" version=\"4.0\">\n");
@@ -42,6 +55,7 @@ final class WebXml {
                 .append("</param-name><param-value>").append(value).append("</param-value></context-param>\n"));
         filters.forEach(xml::append);
         mappings.forEach(xml::append);
+        servlets.forEach(xml::append);
         return xml.append("</web-app>\n").toString();
     }
 }

@@ -42,6 +42,8 @@ final class AnnotationPolicy {
         ATTRIBUTES.put(PolicyParams.SCOPE, "attribute scope");
         ATTRIBUTES.put(PolicyParams.FAILURE_MODE, "attribute failureMode");
         ATTRIBUTES.put(PolicyParams.COST, "attribute cost");
+        ATTRIBUTES.put(PolicyParams.HEADERS, "attribute headers");
+        ATTRIBUTES.put(PolicyParams.ERROR_FORMAT, "attribute errorFormat");
         putSignatureAttribute(WebhookParams.SCHEME, "scheme");
         putSignatureAttribute(WebhookParams.SECRET_ENV, "secretEnv");
         putSignatureAttribute(WebhookParams.SECRET_PROPERTY, "secretProperty");
@@ -157,6 +159,10 @@ final class AnnotationPolicy {
                 return emptyToNull(annotation.failureMode());
             case PolicyParams.COST:
                 return annotation.cost() == 1 ? null : Integer.toString(annotation.cost());
+            case PolicyParams.HEADERS:
+                return emptyToNull(annotation.headers());
+            case PolicyParams.ERROR_FORMAT:
+                return emptyToNull(annotation.errorFormat());
             default:
                 return null;
         }

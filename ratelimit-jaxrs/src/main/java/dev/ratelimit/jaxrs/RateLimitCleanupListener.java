@@ -6,15 +6,19 @@ import java.util.List;
 import javax.servlet.ServletContext;
 import javax.servlet.ServletContextEvent;
 import javax.servlet.ServletContextListener;
+import javax.servlet.ServletRequestEvent;
+import javax.servlet.ServletRequestListener;
 
 /**
- * Closes the JAX-RS rate limits' Redis clients when the web application stops; JAX-RS 2.1 itself has
- * no shutdown hook that Jersey and RESTEasy both call. {@link RateLimitServletInitializer} registers it
+ * Cleans up after the JAX-RS rate limits where JAX-RS has no hook that Jersey and RESTEasy both call:
+ * closes their Redis clients when the web application stops, and gives back the concurrency permits a
+ * request still holds when it ends (an exception no {@code ExceptionMapper} handles runs no response
+ * filter and writes no entity; see {@link HeldPermits}). {@link RateLimitServletInitializer} registers it
  * in every Servlet 3.0+ container; declare it in web.xml only where container initializers are off
  * (e.g. an empty {@code <absolute-ordering/>}):
  * <pre>{@code <listener><listener-class>dev.ratelimit.jaxrs.RateLimitCleanupListener</listener-class></listener>}</pre>
  */
-public class RateLimitCleanupListener implements ServletContextListener {
+public class RateLimitCleanupListener implements ServletContextListener, ServletRequestListener {
 
     /** The attribute holding the open applications; its presence says a cleanup listener is registered. */
     static final String ATTRIBUTE = RateLimitCleanupListener.class.getName() + ".open";
@@ -35,6 +39,17 @@ public class RateLimitCleanupListener implements ServletContextListener {
         if (open != null) {
             open.closeAll();
         }
+    }
+
+    @Override
+    public void requestInitialized(ServletRequestEvent event) {
+        // Permits are taken by the JAX-RS request filter, if at all.
+    }
+
+    /** The request leaves the application: the servlet returned or threw (asynchronous: it completed). */
+    @Override
+    public void requestDestroyed(ServletRequestEvent event) {
+        HeldPermits.releaseAll(event.getServletRequest().getAttribute(HeldPermits.PROPERTY));
     }
 
     /** Marks the context as cleaned up at shutdown; idempotent. */

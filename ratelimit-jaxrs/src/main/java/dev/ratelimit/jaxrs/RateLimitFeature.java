@@ -17,8 +17,10 @@ import javax.ws.rs.ext.Provider;
  *
  * <p>Only methods annotated with {@link RateLimited} (directly or through their class) are limited; each
  * gets its own filter at {@link #PRIORITY}. Responses carry {@code X-RateLimit-Limit},
- * {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset}; a request over the limit gets 429,
- * {@code Retry-After} and the same JSON body as from the Servlet filter. For several policies on one
+ * {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset} (or, by {@link RateLimited#headers}, the IETF
+ * {@code RateLimit-Policy} and {@code RateLimit}); a request over the limit gets 429, {@code Retry-After}
+ * and the same body as from the Servlet filter (JSON, or RFC 9457 problem details by
+ * {@link RateLimited#errorFormat}). For several policies on one
  * method the headers report the one with the fewest permits left, or the one that denied. A method
  * with {@link WebhookSignature} has the signature verified first, in the same filter, so a forged,
  * replayed or oversized webhook is answered (401, 409, 413, or 429 past its own limit) before any

@@ -24,6 +24,8 @@ import dev.ratelimit.core.webhook.WebhookOutcome;
  * the request (later ones are not charged). The binding decision ({@link Decision#binding}) is reported:
  * its headers are left in a request property for {@link RateLimitResponseFilter}. For a method with {@link WebhookSignature}, the signature is verified
  * first, in this same filter: a forged or replayed request is answered before any limiter counts it.
+ * Concurrency permits are taken last, and left in a {@link HeldPermits} property until the response is
+ * complete.
  */
 final class RateLimitRequestFilter implements ContainerRequestFilter {
 
@@ -31,10 +33,6 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     static final String ANSWER_PROPERTY = RateLimitRequestFilter.class.getName() + ".answer";
     /** The accepted webhook delivery, a {@link Delivery}, for {@link RateLimitResponseFilter} to forget on a 5xx. */
     static final String DELIVERY_PROPERTY = RateLimitRequestFilter.class.getName() + ".delivery";
-    /** The concurrency permits this request holds, a {@code List<Permit>}, for {@link RateLimitResponseFilter} to release. */
-    static final String PERMITS_PROPERTY = RateLimitRequestFilter.class.getName() + ".permits";
-
-    private static final MediaType JSON_UTF8 = MediaType.valueOf(RateLimitResponse.CONTENT_TYPE).withCharset("UTF-8");
 
     private final List<RateLimiter> limiters;
     private final List<ConcurrencyGate> gates;
@@ -102,13 +100,14 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
      * answers and gives back the permits already taken. Their headers are the ones the client sees.
      */
     private void takePermits(ContainerRequestContext request, RequestView view) {
-        List<Permit> permits = new ArrayList<>(gates.size());
-        request.setProperty(PERMITS_PROPERTY, permits);
+        HeldPermits permits = new HeldPermits();
+        // Before the first permit: whatever happens next, the Servlet request's end finds every permit taken.
+        request.setProperty(HeldPermits.PROPERTY, permits);
         for (ConcurrencyGate gate : gates) {
             Permit permit = gate.acquire(view);
             Answer answer = RateLimitResponse.answer(permit.decision(), gate.policy());
             if (answer.refuses()) {
-                releaseAll(request);
+                permits.releaseAll();
                 answer(request, answer);
                 return;
             }
@@ -117,26 +116,15 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         }
     }
 
-    /** Gives back the request's permits; every path may call it, a permit is given back once. */
-    @SuppressWarnings("unchecked")
-    static void releaseAll(ContainerRequestContext request) {
-        Object permits = request.getProperty(PERMITS_PROPERTY);
-        if (permits instanceof List) {
-            for (Permit permit : (List<Permit>) permits) {
-                permit.release();
-            }
-            request.removeProperty(PERMITS_PROPERTY);
-        }
-    }
-
     /**
      * The one place this adapter answers: the headers go in a property for {@link RateLimitResponseFilter}
      * (which JAX-RS runs on aborted requests too), and a refusal aborts the request with its status and body.
      */
-    private static void answer(ContainerRequestContext request, Answer answer) {
+    static void answer(ContainerRequestContext request, Answer answer) {
         request.setProperty(ANSWER_PROPERTY, answer);
         if (answer.refuses()) {
-            request.abortWith(Response.status(answer.status()).type(JSON_UTF8).entity(answer.body()).build());
+            MediaType type = MediaType.valueOf(answer.contentType()).withCharset("UTF-8");
+            request.abortWith(Response.status(answer.status()).type(type).entity(answer.body()).build());
         }
     }
 

@@ -7,7 +7,8 @@ import javax.servlet.ServletContext;
 
 /**
  * Registers {@link RateLimitCleanupListener} in every web application that bundles this jar (found by
- * the container through {@code META-INF/services}, in Tomcat, WildFly, Jetty and the rest alike).
+ * the container through {@code META-INF/services}, in Tomcat, WildFly, Jetty and the rest alike), as a
+ * context listener (Redis clients closed at undeploy) and a request listener (leftover permits given back).
  */
 public class RateLimitServletInitializer implements ServletContainerInitializer {
 

@@ -63,6 +63,15 @@ public @interface RateLimited {
     int cost() default 1;
 
     /**
+     * The rate-limit header fields: {@code "legacy"} ({@code X-RateLimit-*}, default), {@code "ietf"}
+     * ({@code RateLimit-Policy} and {@code RateLimit}), {@code "both"} or {@code "none"}.
+     */
+    String headers() default "";
+
+    /** The body of a refusal: {@code "json"} (default) or {@code "problem"} (RFC 9457 {@code application/problem+json}). */
+    String errorFormat() default "";
+
+    /**
      * A named policy: its values come from the context-params
      * {@code ratelimit.policy.<name>.<param>}, which must at least set {@code limits}; this annotation's other attributes fill
      * in what the configuration leaves unset.

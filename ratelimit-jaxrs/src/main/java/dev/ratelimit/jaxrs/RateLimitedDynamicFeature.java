@@ -28,8 +28,9 @@ import dev.ratelimit.core.RateLimiter;
  * Binds one {@link RateLimitRequestFilter} to each resource method that carries {@link RateLimited}
  * (its own, else its class's) and reads the annotations then, so a bad value fails the deployment.
  * A {@link WebhookSignature} (the method's, else its class's) goes to the filter of the method's
- * webhook-scope policy, which verifies before it limits. Registered by {@link RateLimitFeature}; not
- * meant to be registered alone.
+ * webhook-scope policy, which verifies before it limits. A method with a concurrency policy also gets
+ * {@link PermitWriterInterceptor}, which gives its permits back once the entity is written. Registered
+ * by {@link RateLimitFeature}; not meant to be registered alone.
  */
 public final class RateLimitedDynamicFeature implements DynamicFeature {
 
@@ -41,6 +42,7 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
     private HttpServletRequest servletRequest;
 
     private final RateLimitResponseFilter responseFilter = new RateLimitResponseFilter();
+    private final PermitWriterInterceptor permitWriter = new PermitWriterInterceptor();
     private ApplicationLimits application;
     private ContextParams contextParams;
 
@@ -78,10 +80,6 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         JaxrsWebhookCheck webhook = null;
         for (AnnotationPolicy policy : policies) {
             if (policy.policy.algorithm() == Algorithm.CONCURRENCY) {
-                if (policy.webhook != null) {
-                    throw new IllegalArgumentException("@RateLimited on " + where + ": algorithm 'concurrency' cannot have"
-                            + " scope 'webhook'; use 'fixed-window', 'token-bucket' or 'sliding-window' there");
-                }
                 gates.add(application().gate(policy));
                 LOG.info("Concurrency limit on {} route={}: {}", where, route, policy.policy.describe());
                 continue;
@@ -96,6 +94,9 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
         }
         context.register(new RateLimitRequestFilter(limiters, gates, route, servletRequest, webhook), RateLimitFeature.PRIORITY);
         context.register(responseFilter, RateLimitFeature.PRIORITY);
+        if (!gates.isEmpty()) {
+            context.register(permitWriter, PermitWriterInterceptor.PRIORITY);
+        }
     }
 
     /** The one policy that verifies webhooks, or null; a {@link WebhookSignature} needs exactly one. */
@@ -167,9 +168,10 @@ public final class RateLimitedDynamicFeature implements DynamicFeature {
                 open.add(application);
             } else {
                 application = new ApplicationLimits(injected);
-                LOG.warn("No {} in this web application (container initializers off?): the rate limits' Redis"
-                        + " clients stay open after it stops; declare the listener in web.xml",
-                        RateLimitCleanupListener.class.getName());
+                LOG.warn("No {} in this web application (container initializers off?, or no Servlet container):"
+                        + " the rate limits' Redis clients stay open after it stops, and a concurrency permit of a"
+                        + " request ended by an exception no ExceptionMapper handles is never given back; declare"
+                        + " the listener in web.xml", RateLimitCleanupListener.class.getName());
             }
         }
         return application;

@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.servlet.GenericServlet;
 import javax.servlet.Servlet;
 import javax.servlet.ServletConfig;
+import javax.servlet.ServletContainerInitializer;
+import javax.servlet.ServletContextEvent;
+import javax.servlet.ServletContextListener;
 import javax.servlet.ServletException;
 import javax.servlet.ServletRequest;
 import javax.servlet.ServletResponse;
@@ -57,11 +60,30 @@ final class JaxrsTomcat implements AutoCloseable {
      */
     Deployment deploy(String path, JaxrsRuntime runtime, Class<? extends Application> application,
                       Map<String, String> contextParams, Map<String, String> filterParams) {
+        // What Tomcat does with META-INF/services/javax.servlet.ServletContainerInitializer when it scans.
+        return deploy(path, runtime, application, contextParams, filterParams, new RateLimitServletInitializer());
+    }
+
+    /**
+     * A deployment whose Redis clients are closed at undeploy, but where no request listener gives back
+     * the permits a request still holds when it ends: what the JAX-RS filters and interceptor do alone,
+     * as on a runtime outside a Servlet container.
+     */
+    Deployment deployWithoutRequestListener(String path, JaxrsRuntime runtime, Class<? extends Application> application,
+                                            Map<String, String> contextParams) {
+        return deploy(path, runtime, application, contextParams, null, (classes, servletContext) -> {
+            RateLimitCleanupListener.install(servletContext);
+            servletContext.addListener(new ContextCleanupOnly());
+        });
+    }
+
+    private Deployment deploy(String path, JaxrsRuntime runtime, Class<? extends Application> application,
+                              Map<String, String> contextParams, Map<String, String> filterParams,
+                              ServletContainerInitializer initializer) {
         StandardContext context = tomcat.codeContext(path);
         context.setFailCtxIfServletStartFails(true);
         contextParams.forEach(context::addParameter);
-        // What Tomcat does with META-INF/services/javax.servlet.ServletContainerInitializer when it scans.
-        context.addServletContainerInitializer(new RateLimitServletInitializer(), null);
+        context.addServletContainerInitializer(initializer, null);
 
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Wrapper jaxrs = Tomcat.addServlet(context, "jaxrs", new FailureRecording(runtime.servlet(), failure));
@@ -108,6 +130,21 @@ final class JaxrsTomcat implements AutoCloseable {
     @Override
     public void close() {
         tomcat.close();
+    }
+
+    /** {@link RateLimitCleanupListener} as a context listener only. */
+    private static final class ContextCleanupOnly implements ServletContextListener {
+        private final RateLimitCleanupListener cleanup = new RateLimitCleanupListener();
+
+        @Override
+        public void contextInitialized(ServletContextEvent event) {
+            cleanup.contextInitialized(event);
+        }
+
+        @Override
+        public void contextDestroyed(ServletContextEvent event) {
+            cleanup.contextDestroyed(event);
+        }
     }
 
     /** The runtime's servlet, remembering why its init failed (Tomcat only logs it). */

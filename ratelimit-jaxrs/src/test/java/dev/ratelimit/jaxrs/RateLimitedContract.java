@@ -2,6 +2,7 @@ package dev.ratelimit.jaxrs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +15,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import javax.ws.rs.container.AsyncResponse;
 import javax.ws.rs.core.Application;
 
 import org.assertj.core.data.Offset;
@@ -84,6 +88,7 @@ abstract class RateLimitedContract {
         params.put("ratelimit.policy.search.limits", "2/1h");
         params.put("ratelimit.policy.search.scope", "searching");
         params.put("ratelimit.policy.broken.limits", "often");
+        params.put("ratelimit.policy.held.limits", "1/1h");
         return params;
     }
 
@@ -233,6 +238,157 @@ abstract class RateLimitedContract {
             assertThat(failed.statusCode()).as("permits came back, also from the mapped exceptions").isEqualTo(418);
             assertThat(header(failed, "X-RateLimit-Remaining")).isEqualTo("1");
         }
+    }
+
+    @Test
+    void a_concurrency_permit_is_held_until_a_streaming_entity_is_written() throws Exception {
+        streamingHoldsItsPermitUntilWritten(app);
+        assertThat(permitsHeld()).isZero();
+    }
+
+    /** With limit 1, a second request of the user is refused while the first one's entity is still being written. */
+    private static void streamingHoldsItsPermitUntilWritten(String app) throws Exception {
+        TestApplications.Held.STREAMING.drainPermits();
+        TestApplications.Held.finish = new CountDownLatch(1);
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<HttpResponse<String>> streaming =
+                    client.submit(() -> tomcat.get(app + "/rest/held/streaming", "X-User", "erin"));
+            assertThat(TestApplications.Held.STREAMING.tryAcquire(20, TimeUnit.SECONDS)).as("entity being written").isTrue();
+
+            HttpResponse<String> during = tomcat.get(app + "/rest/held/plain", "X-User", "erin");
+            assertThat(during.statusCode()).as("while the first response's entity is being written").isEqualTo(429);
+            assertThat(during.body()).contains("\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\"");
+            assertThat(tomcat.get(app + "/rest/held/plain", "X-User", "ivan").statusCode()).as("another user")
+                    .isEqualTo(200);
+
+            TestApplications.Held.finish.countDown();
+            HttpResponse<String> streamed = streaming.get(20, TimeUnit.SECONDS);
+            assertThat(streamed.statusCode()).isEqualTo(200);
+            assertThat(streamed.body()).isEqualTo("start end");
+        } finally {
+            TestApplications.Held.finish.countDown();
+            client.shutdownNow();
+        }
+        assertThat(tomcat.get(app + "/rest/held/plain", "X-User", "erin").statusCode())
+                .as("after the entity was written").isEqualTo(200);
+    }
+
+    /**
+     * What each part does alone: the writer interceptor and the response filter give permits back without
+     * the request listener; an unmapped exception's permit only the request listener gives back.
+     */
+    @Test
+    void without_the_request_listener_the_interceptor_and_response_filter_still_give_permits_back() throws Exception {
+        JaxrsTomcat.Deployment bare = tomcat.deployWithoutRequestListener("/bare" + APPS.incrementAndGet(), runtime(),
+                TestApplications.Good.class, contextParams());
+        assertThat(bare.failure).as("deployment failure").isNull();
+        String bareApp = bare.context.getPath();
+        try {
+            streamingHoldsItsPermitUntilWritten(bareApp);
+            for (int i = 0; i < 2; i++) {
+                assertThat(tomcat.get(bareApp + "/rest/held/plain", "X-User", "jack").statusCode()).isEqualTo(200);
+                assertThat(tomcat.get(bareApp + "/rest/held/empty", "X-User", "jack").statusCode()).isEqualTo(204);
+                assertThat(tomcat.get(bareApp + "/rest/held/mapped", "X-User", "jack").statusCode()).isEqualTo(418);
+                assertThat(tomcat.send("HEAD", bareApp + "/rest/held/plain", HttpRequest.BodyPublishers.noBody(),
+                        "X-User", "jack").statusCode()).isEqualTo(200);
+            }
+            assertThat(permitsHeld()).isZero();
+
+            assertThat(tomcat.get(bareApp + "/rest/held/unmapped", "X-User", "kate").statusCode()).isEqualTo(500);
+            assertThat(tomcat.get(bareApp + "/rest/held/plain", "X-User", "kate").statusCode())
+                    .as("no JAX-RS filter or interceptor runs after an unmapped exception: only the request listener"
+                            + " gives its permit back").isEqualTo(429);
+            assertThat(permitsHeld()).isEqualTo(1);
+        } finally {
+            tomcat.undeploy(bare.context);
+        }
+    }
+
+    @Test
+    void a_suspended_request_holds_its_concurrency_permit_until_it_is_resumed_and_written() throws Exception {
+        TestApplications.Held.SUSPENDED.clear();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<HttpResponse<String>> suspended = client.submit(() -> get("/rest/held/suspended", "X-User", "lena"));
+            AsyncResponse waiting = TestApplications.Held.SUSPENDED.poll(20, TimeUnit.SECONDS);
+            assertThat(waiting).as("request suspended").isNotNull();
+            assertThat(get("/rest/held/plain", "X-User", "lena").statusCode()).as("while suspended").isEqualTo(429);
+
+            waiting.resume("resumed");
+            HttpResponse<String> resumed = suspended.get(20, TimeUnit.SECONDS);
+            assertThat(resumed.statusCode()).isEqualTo(200);
+            assertThat(resumed.body()).isEqualTo("resumed");
+            assertThat(header(resumed, "X-RateLimit-Remaining")).isEqualTo("0");
+        } finally {
+            AsyncResponse left = TestApplications.Held.SUSPENDED.poll();
+            if (left != null) {
+                left.cancel();
+            }
+            client.shutdownNow();
+        }
+        assertThat(get("/rest/held/plain", "X-User", "lena").statusCode()).as("after the response").isEqualTo(200);
+        assertThat(permitsHeld()).isZero();
+    }
+
+    @Test
+    void a_concurrency_permit_comes_back_when_an_exception_no_mapper_handles_ends_the_request() {
+        for (int i = 0; i < 2; i++) {
+            assertThat(get("/rest/held/unmapped", "X-User", "frank").statusCode()).as("the container's answer").isEqualTo(500);
+            assertThat(get("/rest/held/plain", "X-User", "frank").statusCode())
+                    .as("the permit came back when the Servlet request ended").isEqualTo(200);
+        }
+        assertThat(permitsHeld()).isZero();
+    }
+
+    @Test
+    void a_concurrency_permit_comes_back_after_an_exception_mapped_to_a_response_with_an_entity() {
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> mapped = get("/rest/held/mapped", "X-User", "gina");
+            assertThat(mapped.statusCode()).isEqualTo(418);
+            assertThat(mapped.body()).isEqualTo("refused");
+            assertThat(header(mapped, "X-RateLimit-Remaining")).isEqualTo("0");
+            assertThat(get("/rest/held/plain", "X-User", "gina").statusCode()).as("the permit came back").isEqualTo(200);
+        }
+        assertThat(permitsHeld()).isZero();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/rest/held/plain, 200", "/rest/held/empty, 204"})
+    void a_concurrency_permit_is_given_back_exactly_once_with_or_without_an_entity(String path, int status) {
+        assertThat(get(path, "X-User", "hank").statusCode()).as("warm-up: the scripts are loaded").isEqualTo(status);
+        for (int i = 0; i < 3; i++) {
+            long before = scriptCalls();
+            HttpResponse<String> response = get(path, "X-User", "hank");
+            long calls = scriptCalls() - before;
+            assertThat(response.statusCode()).isEqualTo(status);
+            assertThat(header(response, "X-RateLimit-Limit")).isEqualTo("1");
+            assertThat(header(response, "X-RateLimit-Remaining")).as("this request holds the only permit").isEqualTo("0");
+            assertThat(calls).as("Redis script calls: one acquire, one release").isEqualTo(2);
+            assertThat(permitsHeld()).isZero();
+        }
+    }
+
+    /** Holders of the {@code held} policy's permits now, over all its keys. */
+    private static long permitsHeld() {
+        long held = 0;
+        for (String key : REDIS.redis().command("KEYS", "ratelimit:held:*").split("\n")) {
+            if (!key.isEmpty()) {
+                held += Long.parseLong(REDIS.redis().command("ZCARD", key));
+            }
+        }
+        return held;
+    }
+
+    /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
+    private static long scriptCalls() {
+        String stats = REDIS.redis().command("INFO", "commandstats");
+        Matcher calls = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)").matcher(stats);
+        long total = 0;
+        while (calls.find()) {
+            total += Long.parseLong(calls.group(1));
+        }
+        return total;
     }
 
     @Test

@@ -1,10 +1,13 @@
 package dev.ratelimit.jaxrs;
 
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -13,12 +16,15 @@ import javax.ws.rs.GET;
 import javax.ws.rs.Path;
 import javax.ws.rs.PathParam;
 import javax.ws.rs.Priorities;
+import javax.ws.rs.container.AsyncResponse;
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.container.Suspended;
 import javax.ws.rs.core.Application;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
+import javax.ws.rs.core.StreamingOutput;
 import javax.ws.rs.ext.ExceptionMapper;
 
 /** The resources and applications the tests deploy, each class registered explicitly. */
@@ -120,7 +126,81 @@ final class TestApplications {
         }
     }
 
+    /**
+     * Methods sharing one budget of 1 permit per user (the named policy {@code held}: its name, not the
+     * method, is in the key), so a request to {@code plain} tells whether another method's permit came back.
+     */
+    @Path("/held")
+    public static class Held {
+        /** Released once per streaming request whose entity has started to be written. */
+        static final Semaphore STREAMING = new Semaphore(0);
+        /** The streaming entity writes its end once the test opens it. */
+        static volatile CountDownLatch finish = new CountDownLatch(1);
+
+        @GET
+        @Path("streaming")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public StreamingOutput streaming() {
+            return output -> {
+                output.write("start ".getBytes(StandardCharsets.UTF_8));
+                output.flush();
+                STREAMING.release();
+                try {
+                    finish.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                output.write("end".getBytes(StandardCharsets.UTF_8));
+            };
+        }
+
+        /** Suspended requests, for the test to resume. */
+        static final BlockingQueue<AsyncResponse> SUSPENDED = new LinkedBlockingQueue<>();
+
+        @GET
+        @Path("suspended")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public void suspended(@Suspended AsyncResponse response) {
+            SUSPENDED.add(response);
+        }
+
+        @GET
+        @Path("plain")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public String plain() {
+            return "plain";
+        }
+
+        /** No entity: 204, and no writer interceptor runs. */
+        @GET
+        @Path("empty")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public void empty() {
+        }
+
+        @GET
+        @Path("mapped")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public String mapped() {
+            throw new Refusal();
+        }
+
+        /** No mapper handles it: the JAX-RS runtime runs no response filter and the container answers 500. */
+        @GET
+        @Path("unmapped")
+        @RateLimited(policy = "held", algorithm = "concurrency", key = "user", scope = "held")
+        public String unmapped() {
+            throw new Unmapped();
+        }
+    }
+
     static final class Refusal extends RuntimeException {
+    }
+
+    static final class Unmapped extends RuntimeException {
+        Unmapped() {
+            super("thrown on purpose by a test: no ExceptionMapper handles it");
+        }
     }
 
     /** Maps {@link Refusal} to a 418, so a failing resource method still gets a response through the filters. */
@@ -175,7 +255,7 @@ final class TestApplications {
         @Override
         public Set<Class<?>> getClasses() {
             return classes(Orders.class, Free.class, ClassWide.class, Me.class, Twice.class, Search.class,
-                    Sliding.class, Concurrent.class, RefusalMapper.class, HeaderAuthentication.class);
+                    Sliding.class, Concurrent.class, Held.class, RefusalMapper.class, HeaderAuthentication.class);
         }
     }
 

@@ -2,13 +2,20 @@ package dev.ratelimit.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -101,9 +108,9 @@ class ExampleWebappTest {
             assertThat(index.statusCode()).isEqualTo(200);
             assertThat(index.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
             assertThat(index.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
-            assertThat(index.body()).contains("/api/*", "/api/search/*", "/api/reports/*", "/admin/*", "/webhooks/github", "/webhooks/stripe",
-                    "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health",
-                    "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example");
+            assertThat(index.body()).contains("/api/*", "/api/search/*", "/api/reports/*", "/api/export", "/admin/*", "/webhooks/github", "/webhooks/stripe",
+                    "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health", "/ratelimit/status",
+                    "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example", "curl -s \"$BASE/metrics\"");
         }
     }
 
@@ -125,11 +132,57 @@ class ExampleWebappTest {
     }
 
     private static HttpResponse<String> get(String path, String... headers) throws Exception {
+        return CLIENT.send(getRequest(path, headers), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest getRequest(String path, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webapp-example" + path));
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
-        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request.build();
+    }
+
+    @Test
+    void export_runs_at_most_two_at_once_per_client_and_refuses_a_third_with_429() throws Exception {
+        String client = "198.51.100.40";
+        // Two exports, each known to run once its status and header row have arrived (the servlet streams them first).
+        List<HttpResponse<InputStream>> running = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            running.add(CLIENT.sendAsync(getRequest("/api/export", "X-Forwarded-For", client),
+                    HttpResponse.BodyHandlers.ofInputStream()).get(30, TimeUnit.SECONDS));
+        }
+        List<BufferedReader> bodies = new ArrayList<>();
+        for (HttpResponse<InputStream> export : running) {
+            assertThat(export.statusCode()).isEqualTo(200);
+            assertThat(export.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/csv"));
+            BufferedReader body = new BufferedReader(new InputStreamReader(export.body(), StandardCharsets.UTF_8));
+            assertThat(body.readLine()).isEqualTo("row,generated_at");
+            bodies.add(body);
+        }
+
+        String permits = REDIS.redis().command("KEYS", "ratelimit:export:*" + client + "*");
+        assertThat(REDIS.redis().command("ZCARD", permits)).as("two holders in Redis").isEqualTo("2");
+
+        HttpResponse<String> third = get("/api/export", "X-Forwarded-For", client);
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(third.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(third.headers().firstValue("X-RateLimit-Limit")).hasValue("2");
+        assertThat(third.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+        assertThat(third.body()).startsWith("{\"error\":{\"code\":\"CONCURRENCY_LIMIT_EXCEEDED\"");
+        assertThat(get("/api/export", "X-Forwarded-For", "198.51.100.41").statusCode())
+                .as("another client has its own two").isEqualTo(200);
+
+        for (BufferedReader body : bodies) {
+            List<String> rows = body.lines().collect(Collectors.toList());
+            assertThat(rows).as("the whole export, after the third was refused").hasSize(ExportServlet.ROWS);
+        }
+        assertThat(get("/api/export", "X-Forwarded-For", client).statusCode()).as("permits back once both ended").isEqualTo(200);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!REDIS.redis().command("ZCARD", permits).equals("0") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(REDIS.redis().command("ZCARD", permits)).as("every permit given back").isEqualTo("0");
     }
 
     @Test
@@ -203,5 +256,31 @@ class ExampleWebappTest {
         HttpResponse<String> health = send("GET", "/admin/metrics/healthcheck");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("ratelimit.redis.127.0.0.1-" + REDIS.redis().port() + "-0.health", "\"healthy\":true");
+    }
+
+    @Test
+    void the_status_page_answers_loopback_with_every_policy_and_no_limit_of_its_own() throws Exception {
+        send("GET", "/api/status-probe");
+        HttpResponse<String> status = send("GET", "/ratelimit/status");
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(status.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
+        assertThat(status.body()).contains("<code>api-limit</code>", "<code>search-limit</code>", "<code>admin-limit</code>",
+                "<code>github-webhook</code>", "loopback: read-only", "breaker=closed");
+        assertThat(status.body()).as("no role configured: no action forms").doesNotContain("name=\"token\"");
+    }
+
+    @Test
+    void prometheus_metrics_are_served_at_metrics_outside_every_limit() throws Exception {
+        send("GET", "/api/prometheus-probe");
+        for (int i = 0; i < 7; i++) {
+            HttpResponse<String> page = send("GET", "/metrics");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
+            assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+            assertThat(page.body())
+                    .contains("ratelimit_policy_allowed_total{app=\"webapp-example\",policy=\"api-limit\"} ")
+                    .contains("ratelimit_redis_breaker_state{app=\"webapp-example\",redis=\"127.0.0.1:" + REDIS.redis().port()
+                            + "/0\",state=\"closed\"} 1.0");
+        }
     }
 }

@@ -20,6 +20,7 @@ import dev.ratelimit.core.AuditLog;
 import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.ConcurrencyLimiter;
 import dev.ratelimit.core.LeaseRenewer;
+import dev.ratelimit.core.PermitMetrics;
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
@@ -264,29 +265,36 @@ public final class ApplicationRuntime {
      * ({@link #forget(ConcurrencyGate)}) or, for the in-memory ones, with the last lease.
      */
     public ConcurrencyGate concurrency(Policy policy, RedisSettings redisSettings) {
-        control.registerGate(policy.name());
         long limit = policy.limits().get(0).permits();
         long lease = policy.limits().get(0).windowMillis();
-        ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()), limit, lease);
+        PermitMetrics meters = metrics.permits(policy.name());
+        ConcurrencyLimiter local = new ConcurrencyLimiter(permitMemory(policy.name()), permitMemoryRenewer(policy.name()),
+                limit, lease, meters);
         if (redisSettings == null) {
             warnPerInstanceOnce(policy.name());
-            return new ConcurrencyGate(policy, local, local, "memory");
+            ConcurrencyGate gate = new ConcurrencyGate(policy, local, local, "memory", meters);
+            control.register(gate);
+            return gate;
         }
         RedisStore store = redis.open(redisSettings);
         PermitStore permits = store.permits();
         LeaseRenewer renewer = new LeaseRenewer(permits);
-        ConcurrencyGate gate = new ConcurrencyGate(policy, new ConcurrencyLimiter(permits, renewer, limit, lease), local,
-                store.describe());
+        ConcurrencyGate gate = new ConcurrencyGate(policy, new ConcurrencyLimiter(permits, renewer, limit, lease, meters),
+                local, store.describe(), meters);
         synchronized (this) {
             gateStores.put(gate, store);
             gateRenewers.put(gate, renewer);
         }
+        control.register(gate);
         return gate;
     }
 
-    /** Stops renewing the gate's Redis permits and closes its Redis store (its filter is going away). */
+    /**
+     * Stops listing the gate in the control MBean, stops renewing its Redis permits and closes its Redis
+     * store (its filter is going away).
+     */
     public void forget(ConcurrencyGate gate) {
-        control.unregisterGate(gate.policy().name());
+        control.unregister(gate);
         LeaseRenewer renewer;
         RedisStore store;
         synchronized (this) {
@@ -377,11 +385,6 @@ public final class ApplicationRuntime {
         return new ArrayList<>(liveOverrides.values());
     }
 
-    /** The control MBean's implementation (also reachable without JMX, for tests). */
-    RateLimitControl control() {
-        return control;
-    }
-
     public RedisClients redis() {
         return redis;
     }
@@ -416,6 +419,15 @@ public final class ApplicationRuntime {
 
     public RateLimitMetrics metrics() {
         return metrics;
+    }
+
+    /** The application's control (the MBean's object, also without JMX): its limiters, overrides and operations. */
+    public RateLimitControl control() {
+        return control;
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     /** One WARN per application when some limiter counts in memory only. */

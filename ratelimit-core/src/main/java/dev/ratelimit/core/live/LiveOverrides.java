@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -137,16 +138,16 @@ public final class LiveOverrides implements AutoCloseable {
         long before = state.version();
         if (firstRead) {
             if (read.version() > 0) {
-                audit.writeChange("overrides-loaded", "version", read.version(), "policy-overrides", read.policies().size(),
+                audit.writeAction("overrides-loaded", "version", read.version(), "policy-overrides", read.policies().size(),
                         "identity-limits", read.identities().size(), "blocks", read.blocks().size(), "store", store.describe());
             }
         } else {
             if (!read.changesComplete()) {
-                audit.writeChange("overrides-resync", "from-version", before, "to-version", read.version(),
+                audit.writeAction("overrides-resync", "from-version", before, "to-version", read.version(),
                         "note", "changes in between are older than the change log");
             }
             for (OverrideChange change : read.changes()) {
-                audit.writeChange("override", "action", change.action().text(), "policy", change.policy(),
+                audit.writeAction("override", "action", change.action().text(), "policy", change.policy(),
                         "identity", change.identity(), "value", change.value(), "origin", change.origin(),
                         "principal", change.principal());
             }
@@ -242,25 +243,28 @@ public final class LiveOverrides implements AutoCloseable {
         return space > 0 && field.substring(space + 1).equals(policy) ? field.substring(0, space) : null;
     }
 
-    /** One line per active override, policies first; blocks with their deadline (store clock, UTC). */
-    public synchronized List<String> describe() {
+    /**
+     * One line per identity with limits of its own and per block under these policies, e.g.
+     * {@code api: identity=user=alice limits=1000/1m} and {@code api: identity=ip=203.0.113.7
+     * blocked-until=2026-11-30T12:00:00Z} (the store's clock, UTC); expired blocks are left out. A policy's own
+     * override is its limiter's to tell ({@link RateLimiter#currentOverride()}).
+     */
+    public synchronized List<String> describeIdentities(Set<String> policies) {
         List<String> lines = new ArrayList<>();
-        Map<String, String> policies = state.policies();
-        for (Map.Entry<String, String> e : policies.entrySet()) {
-            int space = e.getKey().indexOf(' ');
-            lines.add("policy=" + e.getKey().substring(space + 1) + " " + e.getKey().substring(0, space) + "=" + e.getValue());
-        }
         for (Map.Entry<String, String> e : state.identities().entrySet()) {
             int space = e.getKey().indexOf(' ');
-            lines.add("policy=" + e.getKey().substring(space + 1) + " identity=" + e.getKey().substring(0, space)
-                    + " limits=" + e.getValue());
+            String policy = e.getKey().substring(space + 1);
+            if (policies.contains(policy)) {
+                lines.add(policy + ": identity=" + e.getKey().substring(0, space) + " limits=" + e.getValue());
+            }
         }
         for (Map.Entry<String, Long> e : state.blocks().entrySet()) {
             long left = e.getValue() - state.nowMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readAtNanos);
-            if (left > 0) {
-                int space = e.getKey().indexOf(' ');
-                lines.add("policy=" + e.getKey().substring(space + 1) + " identity=" + e.getKey().substring(0, space)
-                        + " blocked-until=" + Instant.ofEpochMilli(e.getValue()));
+            int space = e.getKey().indexOf(' ');
+            String policy = e.getKey().substring(space + 1);
+            if (left > 0 && policies.contains(policy)) {
+                lines.add(policy + ": identity=" + e.getKey().substring(0, space) + " blocked-until="
+                        + Instant.ofEpochMilli(e.getValue()));
             }
         }
         return lines;

@@ -7,15 +7,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ratelimit.core.ConcurrencyGate;
 import dev.ratelimit.core.ConfigurationException;
 import dev.ratelimit.core.Durations;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PolicyOverride;
 import dev.ratelimit.core.PolicyParams;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreUnavailableException;
@@ -25,9 +27,11 @@ import dev.ratelimit.core.live.OverrideChange.Action;
 import dev.ratelimit.core.redis.RedisClients;
 
 /**
- * The control MBean of one web application, over the limiters its filters registered. Changes to policies
- * and identities go through each limiter's {@link LiveOverrides}: kept in Redis (every instance applies them,
- * and they survive restarts until cleared) or, without Redis, in this instance's memory. Errors are thrown as
+ * The control MBean of one web application, over the rate limiters and concurrency gates its filters
+ * registered. Changes to policies and identities go through each limiter's {@link LiveOverrides}: kept in
+ * Redis (every instance applies them, and they survive restarts until cleared) or, without Redis, in this
+ * instance's memory. A concurrency policy is listed and its identities can be reset; its limit is fixed at
+ * deployment, so the other changes refuse it with a message saying so. Errors are thrown as
  * {@link IllegalArgumentException} / {@link IllegalStateException} with a message only, which any JMX console
  * can show without our classes.
  */
@@ -36,8 +40,7 @@ public final class RateLimitControl implements RateLimitControlMBean {
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitControl.class);
 
     private final Map<RateLimiter, LiveOverrides> limiters = Collections.synchronizedMap(new LinkedHashMap<RateLimiter, LiveOverrides>());
-    /** Names of the concurrency policies: known, but refused for live changes. */
-    private final Map<String, Integer> gates = new ConcurrentHashMap<>();
+    private final List<ConcurrencyGate> gates = new CopyOnWriteArrayList<>();
     private final RedisClients redis;
 
     public RateLimitControl(RedisClients redis) {
@@ -52,12 +55,12 @@ public final class RateLimitControl implements RateLimitControlMBean {
         limiters.remove(limiter);
     }
 
-    public void registerGate(String policy) {
-        gates.merge(policy, 1, Integer::sum);
+    public void register(ConcurrencyGate gate) {
+        gates.add(gate);
     }
 
-    public void unregisterGate(String policy) {
-        gates.computeIfPresent(policy, (name, n) -> n > 1 ? n - 1 : null);
+    public void unregister(ConcurrencyGate gate) {
+        gates.remove(gate);
     }
 
     @Override
@@ -66,19 +69,53 @@ public final class RateLimitControl implements RateLimitControlMBean {
         for (RateLimiter limiter : snapshot().keySet()) {
             lines.add(limiter.policy().describe());
         }
+        for (ConcurrencyGate gate : gates) {
+            lines.add(gate.policy().describe());
+        }
         return lines.toArray(new String[0]);
     }
 
+    /**
+     * Every operator change in force here: one line per policy whose override is not {@code none}, e.g.
+     * {@code api: limits=200/1m (configured limits=[100/1m] dry-run=false)}, then one per identity with limits
+     * of its own and per block ({@link LiveOverrides#describeIdentities}); {@code (this instance only)} ends
+     * the lines of policies without Redis.
+     */
     @Override
     public String[] getOverrides() {
-        List<String> lines = new ArrayList<>();
-        for (LiveOverrides live : new LinkedHashSet<>(snapshot().values())) {
-            String where = live.store().shared() ? "" : " (this instance only)";
-            for (String line : live.describe()) {
-                lines.add(line + where);
+        Map<RateLimiter, LiveOverrides> all = snapshot();
+        Set<String> lines = new LinkedHashSet<>();
+        Map<LiveOverrides, Set<String>> policiesByLive = new LinkedHashMap<>();
+        for (Map.Entry<RateLimiter, LiveOverrides> e : all.entrySet()) {
+            RateLimiter limiter = e.getKey();
+            Policy configured = limiter.configuredPolicy();
+            PolicyOverride override = limiter.currentOverride();
+            if (!override.isNone()) {
+                lines.add(configured.name() + ": " + override + " (configured limits=" + configured.limits()
+                        + " dry-run=" + configured.dryRun() + ")" + where(e.getValue()));
+            }
+            Set<String> names = policiesByLive.get(e.getValue());
+            if (names == null) {
+                names = new LinkedHashSet<>();
+                policiesByLive.put(e.getValue(), names);
+            }
+            names.add(configured.name());
+        }
+        for (Map.Entry<LiveOverrides, Set<String>> e : policiesByLive.entrySet()) {
+            for (String line : e.getKey().describeIdentities(e.getValue())) {
+                lines.add(line + where(e.getKey()));
             }
         }
         return lines.toArray(new String[0]);
+    }
+
+    private static String where(LiveOverrides live) {
+        return live.store().shared() ? "" : " (this instance only)";
+    }
+
+    /** The limiters registered now, in registration order (a status page lists them). */
+    public List<RateLimiter> limiters() {
+        return new ArrayList<>(snapshot().keySet());
     }
 
     @Override
@@ -153,15 +190,25 @@ public final class RateLimitControl implements RateLimitControlMBean {
 
     @Override
     public String resetIdentity(String policy, String identity) {
-        List<RateLimiter> found = named(policy);
+        List<RateLimiter> rateLimiters = matching(policy);
+        List<ConcurrencyGate> concurrencyGates = gatesNamed(policy);
+        if (rateLimiters.isEmpty() && concurrencyGates.isEmpty()) {
+            throw unknown(policy);
+        }
         long deleted = 0;
-        for (RateLimiter limiter : found) {
+        for (RateLimiter limiter : rateLimiters) {
             deleted += limiter.resetIdentity(identity);
         }
+        for (ConcurrencyGate gate : concurrencyGates) {
+            deleted += gate.resetIdentity(identity);
+        }
         String result = policy + ": deleted " + deleted + " key(s) of " + identity;
+        if (rateLimiters.isEmpty()) {
+            return result;
+        }
         try {
             // Every instance forgets its local denials of the policy, not only this one.
-            return change(found, Action.RESET_IDENTITY, policy, identity, null, result);
+            return change(rateLimiters, Action.RESET_IDENTITY, policy, identity, null, result);
         } catch (IllegalStateException e) {
             return result + "; other instances not told: " + e.getMessage();
         }
@@ -244,23 +291,48 @@ public final class RateLimitControl implements RateLimitControlMBean {
         }
     }
 
+    /** The rate limiters of the policy, for a change only they take; a concurrency policy is refused by name. */
     private List<RateLimiter> named(String policy) {
+        List<RateLimiter> found = matching(policy);
+        if (found.isEmpty() && !gatesNamed(policy).isEmpty()) {
+            throw new IllegalArgumentException("Policy '" + policy + "' has algorithm 'concurrency': its limit and"
+                    + " dry-run are fixed at deployment (change its configuration and redeploy), and identity limits"
+                    + " and blocks are not supported for it; resetIdentity applies");
+        }
+        if (found.isEmpty()) {
+            throw unknown(policy);
+        }
+        return found;
+    }
+
+    private List<RateLimiter> matching(String policy) {
         List<RateLimiter> found = new ArrayList<>();
-        Set<String> known = new LinkedHashSet<>();
         for (RateLimiter limiter : snapshot().keySet()) {
-            Policy p = limiter.configuredPolicy();
-            known.add(p.name());
-            if (p.name().equals(policy)) {
+            if (limiter.policy().name().equals(policy)) {
                 found.add(limiter);
             }
         }
-        if (found.isEmpty()) {
-            if (gates.containsKey(policy)) {
-                throw new IllegalArgumentException("Policy '" + policy + "' has algorithm concurrency: live limits,"
-                        + " dry-run and identity overrides are not supported for it (change its limits in web.xml)");
+        return found;
+    }
+
+    private List<ConcurrencyGate> gatesNamed(String policy) {
+        List<ConcurrencyGate> found = new ArrayList<>();
+        for (ConcurrencyGate gate : gates) {
+            if (gate.policy().name().equals(policy)) {
+                found.add(gate);
             }
-            throw new IllegalArgumentException("No policy named '" + policy + "'; known: " + known);
         }
         return found;
+    }
+
+    private IllegalArgumentException unknown(String policy) {
+        Set<String> known = new LinkedHashSet<>();
+        for (RateLimiter limiter : snapshot().keySet()) {
+            known.add(limiter.policy().name());
+        }
+        for (ConcurrencyGate gate : gates) {
+            known.add(gate.policy().name());
+        }
+        return new IllegalArgumentException("No policy named '" + policy + "'; known: " + known);
     }
 }

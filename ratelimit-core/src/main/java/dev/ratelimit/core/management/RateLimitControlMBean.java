@@ -9,7 +9,8 @@ package dev.ratelimit.core.management;
  * restarts and redeploys until cleared; without Redis they hold for this instance only, until it stops.
  * Precedence: identity override &gt; policy override &gt; policy file &gt; {@code web.xml}. Every change is
  * one line on the {@code dev.ratelimit.audit} logger of every instance that applies it, naming the instance
- * that made it and the JMX principal. Policies with algorithm {@code concurrency} refuse them.
+ * that made it and the JMX principal. Policies with algorithm {@code concurrency} refuse them (their limit is
+ * fixed at deployment); only {@link #resetIdentity} applies to them.
  *
  * <p>{@code identity} is written as in keys: {@code ip=203.0.113.7} (an IPv6 address stands for its network of
  * {@code ipv6-prefix} bits), {@code user=alice}, {@code h.x-api-key=k1}; its label must be one the policy's
@@ -23,9 +24,10 @@ public interface RateLimitControlMBean {
     String[] getPolicies();
 
     /**
-     * One line per active live override: {@code policy=api limits=200/1m}, {@code policy=api dry-run=true},
-     * {@code policy=api identity=user=alice limits=1000/1m}, {@code policy=api identity=ip=203.0.113.7
-     * blocked-until=2026-11-30T12:00:00Z}; {@code (this instance only)} without Redis.
+     * One line per override in force: a policy an operator changed (limits, dry-run) with what was configured,
+     * {@code api: limits=200/1m dry-run=true (configured limits=[100/1m] dry-run=false)}; an identity with limits
+     * of its own, {@code api: identity=user=alice limits=1000/1m}; a block, {@code api: identity=ip=203.0.113.7
+     * blocked-until=2026-11-30T12:00:00Z}; each ends with {@code (this instance only)} without Redis.
      */
     String[] getOverrides();
 
@@ -35,7 +37,10 @@ public interface RateLimitControlMBean {
     /** One line per Redis client: a PING's result and latency. */
     String[] getStoreHealth();
 
-    /** Replaces the policy's limits on every instance, e.g. {@code 200/1m, 5000/1h}, until {@link #clearLimits}. */
+    /**
+     * Replaces the policy's limits on every instance, e.g. {@code 200/1m, 5000/1h}, until {@link #clearLimits};
+     * refused for a concurrency policy, whose limit is fixed at deployment.
+     */
     String setLimits(String policy, String limits);
 
     /** Turns dry-run on or off for the policy on every instance, until {@link #clearLimits}. */
@@ -57,7 +62,9 @@ public interface RateLimitControlMBean {
     String unblockIdentity(String policy, String identity);
 
     /**
-     * Deletes the counters of one identity under the policy, and makes every instance forget its local denials.
+     * Deletes the counters of one identity under the policy, and makes every instance forget its local denials;
+     * under a concurrency policy, drops its permits (on Redis, those every instance holds): its running requests
+     * no longer count.
      *
      * @param identity as in keys: {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
      */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.ratelimit.core.DecisionSource;
+import dev.ratelimit.core.KeyLayout;
 import dev.ratelimit.core.PermitDecision;
 import dev.ratelimit.core.PermitStore;
 
@@ -52,16 +53,20 @@ public final class InMemoryPermitStore implements PermitStore {
         Stripe stripe = stripe(key);
         synchronized (stripe) {
             long now = clock.millis();
-            Map<String, Long> holders = stripe.live(key, now);
+            Map<String, Long> holders = stripe.keys.get(key);
+            int expired = 0;
             if (holders == null) {
                 holders = new HashMap<>();
                 stripe.put(key, holders, now);
+            } else {
+                expired = dropExpired(holders, now);
             }
             if (!holders.containsKey(holder) && holders.size() >= limit) {
-                return PermitDecision.denied(limit, DecisionSource.MEMORY);
+                return PermitDecision.denied(limit, DecisionSource.MEMORY).withExpiredHolders(expired);
             }
             holders.put(holder, now + leaseMillis);
-            return PermitDecision.granted(limit, Math.max(0, limit - holders.size()), DecisionSource.MEMORY);
+            return PermitDecision.granted(limit, Math.max(0, limit - holders.size()), DecisionSource.MEMORY)
+                    .withExpiredHolders(expired);
         }
     }
 
@@ -69,7 +74,7 @@ public final class InMemoryPermitStore implements PermitStore {
     public boolean release(String key, String holder) {
         Stripe stripe = stripe(key);
         synchronized (stripe) {
-            Map<String, Long> holders = stripe.live(key, clock.millis());
+            Map<String, Long> holders = stripe.keys.get(key);
             return holders != null && holders.remove(holder) != null;
         }
     }
@@ -81,12 +86,13 @@ public final class InMemoryPermitStore implements PermitStore {
             Stripe stripe = stripe(entry.getKey());
             synchronized (stripe) {
                 long now = clock.millis();
-                Map<String, Long> holders = stripe.live(entry.getKey(), now);
+                Map<String, Long> holders = stripe.keys.get(entry.getKey());
                 if (holders == null) {
                     continue;
                 }
                 for (String holder : entry.getValue()) {
-                    if (holders.containsKey(holder)) {
+                    Long deadline = holders.get(holder);
+                    if (deadline != null && deadline > now) {
                         holders.put(holder, now + leaseMillis);
                         renewed++;
                     }
@@ -94,6 +100,23 @@ public final class InMemoryPermitStore implements PermitStore {
             }
         }
         return renewed;
+    }
+
+    @Override
+    public long dropIdentity(KeyLayout.IdentityKeys identity) {
+        long dropped = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                Iterator<String> keys = stripe.keys.keySet().iterator();
+                while (keys.hasNext()) {
+                    if (identity.matches(keys.next())) {
+                        keys.remove();
+                        dropped++;
+                    }
+                }
+            }
+        }
+        return dropped;
     }
 
     /** How many identities are held now, those without live holders included until they are dropped. */
@@ -105,6 +128,16 @@ public final class InMemoryPermitStore implements PermitStore {
             }
         }
         return size;
+    }
+
+    /**
+     * Drops the holders past their lease: only acquire does, as {@code permit-acquire.lua}, so each expired
+     * holder is counted once (renew and release leave them).
+     */
+    private static int dropExpired(Map<String, Long> holders, long now) {
+        int before = holders.size();
+        holders.values().removeIf(deadline -> deadline <= now);
+        return before - holders.size();
     }
 
     private Stripe stripe(String key) {
@@ -122,15 +155,6 @@ public final class InMemoryPermitStore implements PermitStore {
             this.capacity = Math.max(1, capacity);
         }
 
-        /** The identity's holders, those past their lease dropped; null when it is not kept. Counts as a use. */
-        Map<String, Long> live(String key, long now) {
-            Map<String, Long> holders = keys.get(key);
-            if (holders != null) {
-                holders.values().removeIf(deadline -> deadline <= now);
-            }
-            return holders;
-        }
-
         void put(String key, Map<String, Long> holders, long now) {
             if (keys.size() >= capacity) {
                 makeRoom(now);
@@ -143,8 +167,7 @@ public final class InMemoryPermitStore implements PermitStore {
             Iterator<Map<String, Long>> oldest = keys.values().iterator();
             for (int looked = 0; looked < IDLE_SCAN && oldest.hasNext(); looked++) {
                 Map<String, Long> holders = oldest.next();
-                holders.values().removeIf(deadline -> deadline <= now);
-                if (holders.isEmpty()) {
+                if (!hasLive(holders, now)) {
                     oldest.remove();
                     dropped = true;
                 }
@@ -154,6 +177,16 @@ public final class InMemoryPermitStore implements PermitStore {
                 first.next();
                 first.remove();
             }
+        }
+
+        /** Whether any holder is within its lease; expired ones are left for acquire to drop and count. */
+        private static boolean hasLive(Map<String, Long> holders, long now) {
+            for (long deadline : holders.values()) {
+                if (deadline > now) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

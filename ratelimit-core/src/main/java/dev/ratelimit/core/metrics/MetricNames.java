@@ -27,6 +27,13 @@ public final class MetricNames {
     /** Meter: webhook requests rejected for their signature. */
     public static final String SIGNATURE_FAILURES = "signature-failures";
 
+    /** Gauge, concurrency policies: permits this instance holds now (its requests in flight under the policy). */
+    public static final String IN_FLIGHT = "in-flight";
+    /** Meter, concurrency policies: permits taken from a store (Redis, or memory); failure mode open takes none. */
+    public static final String PERMITS_ACQUIRED = "permits-acquired";
+    /** Meter, concurrency policies: permits recovered from holders past their lease (an instance that died). */
+    public static final String LEASE_EXPIRATIONS = "lease-expirations";
+
     /** Gauge: the Redis client's circuit breaker, {@code closed}, {@code half-open} or {@code open}. */
     public static final String BREAKER_STATE = "breaker-state";
     /** Gauge: pooled Redis connections in use. */

@@ -13,6 +13,7 @@ import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 
+import dev.ratelimit.core.PermitMetrics;
 import dev.ratelimit.core.PolicyMetrics;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
@@ -34,6 +35,7 @@ public final class RateLimitMetrics implements AutoCloseable {
     private final MetricRegistry registry;
     private final HealthCheckRegistry healthChecks = new HealthCheckRegistry();
     private final Map<String, PolicyMetrics> policies = new ConcurrentHashMap<>();
+    private final Map<String, PermitMetrics> permitPolicies = new ConcurrentHashMap<>();
     private final JmxReporter reporter;
 
     /**
@@ -68,6 +70,11 @@ public final class RateLimitMetrics implements AutoCloseable {
     /** The meters of a policy; limiters with the same policy name share them. */
     public PolicyMetrics policy(String name) {
         return policies.computeIfAbsent(name, n -> new PolicyMeters(registry, n));
+    }
+
+    /** The meters and in-flight gauge of a concurrency policy; gates with the same policy name share them. */
+    public PermitMetrics permits(String name) {
+        return permitPolicies.computeIfAbsent(name, n -> new PermitMeters(registry, n));
     }
 
     /** Publishes a Redis client's breaker state, pool and pipelining gauges and a health check (a PING). */
@@ -110,5 +117,6 @@ public final class RateLimitMetrics implements AutoCloseable {
             healthChecks.unregister(name);
         }
         policies.clear();
+        permitPolicies.clear();
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ratelimit.core.DecisionSource;
+import dev.ratelimit.core.KeyLayout;
 import dev.ratelimit.core.PermitDecision;
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.StoreUnavailableException;
@@ -38,16 +39,31 @@ final class RedisPermitStore implements PermitStore {
     public PermitDecision acquire(String key, long limit, long leaseMillis, String holder) {
         Object reply = store.call(ACQUIRE, Collections.singletonList(key),
                 Arrays.asList(Long.toString(limit), Long.toString(leaseMillis), holder));
-        List<?> values = list(reply, 2);
-        return number(values.get(0)) == 1
+        List<?> values = list(reply, 3);
+        PermitDecision decision = number(values.get(0)) == 1
                 ? PermitDecision.granted(limit, number(values.get(1)), DecisionSource.REDIS)
                 : PermitDecision.denied(limit, DecisionSource.REDIS);
+        return decision.withExpiredHolders(number(values.get(2)));
     }
 
     @Override
     public boolean release(String key, String holder) {
         return number(store.call(RELEASE, Collections.singletonList(key),
                 Collections.singletonList(holder))) == 1;
+    }
+
+    @Override
+    public long dropIdentity(KeyLayout.IdentityKeys identity) {
+        List<String> keys = new ArrayList<>();
+        for (String key : store.keysMatching(identity.scanPattern())) {
+            if (identity.matches(key)) {
+                keys.add(key);
+            }
+        }
+        if (!keys.isEmpty()) {
+            store.reset(keys);
+        }
+        return keys.size();
     }
 
     @Override

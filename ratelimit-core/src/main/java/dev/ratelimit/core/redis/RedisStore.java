@@ -185,14 +185,15 @@ public final class RedisStore implements RateLimitStore {
     private Decision fixedWindowDecision(Object reply, List<Limit> limits) {
         List<?> values = reply(reply, 6);
         boolean allowed = number(values, 0) == 1;
-        Limit binding = limits.get((int) number(values, 1) - 1);
+        int bind = (int) number(values, 1) - 1;
+        Limit binding = limits.get(bind);
         long remaining = number(values, 2);
         long untilReset = number(values, 3);
         long wait = number(values, 4);
         long now = number(values, 5);
         return allowed
-                ? Decision.allowed(binding.permits(), remaining, now + untilReset, DecisionSource.REDIS)
-                : Decision.denied(binding.permits(), remaining, now + untilReset, wait, DecisionSource.REDIS);
+                ? Decision.allowed(binding.permits(), remaining, now + untilReset, DecisionSource.REDIS).boundBy(bind, untilReset)
+                : Decision.denied(binding.permits(), remaining, now + untilReset, wait, DecisionSource.REDIS).boundBy(bind, untilReset);
     }
 
     private Decision slidingWindowDecision(Object reply, List<Limit> limits) {

@@ -113,6 +113,10 @@ public final class RedisUrl {
                 nodes.add(node);
             }
         }
+        if (nodes.isEmpty()) {
+            // "," splits into nothing at all
+            throw new ConfigurationException(parameter, UrlMask.mask(list), NODES_ACCEPTED);
+        }
         return RedisSettings.builder()
                 .topology(topology, parameter)
                 .nodes(nodes)

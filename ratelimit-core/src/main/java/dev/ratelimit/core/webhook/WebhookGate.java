@@ -146,7 +146,7 @@ public final class WebhookGate {
             return reject(request, Rejection.STORE_UNAVAILABLE, RateLimitResponse.answer(closed));
         }
         if (!first) {
-            return reject(request, Rejection.REPLAYED, RateLimitResponse.replayedWebhook());
+            return reject(request, Rejection.REPLAYED, RateLimitResponse.replayedWebhook(policy));
         }
         return WebhookOutcome.accepted(key);
     }
@@ -174,7 +174,7 @@ public final class WebhookGate {
 
     /** The answer to a body over {@code webhook-max-body}, which the adapter saw without reading it all. */
     public WebhookOutcome tooLarge(RequestView request) {
-        return reject(request, Rejection.BODY_TOO_LARGE, RateLimitResponse.payloadTooLarge(settings.maxBodyBytes()));
+        return reject(request, Rejection.BODY_TOO_LARGE, RateLimitResponse.payloadTooLarge(settings.maxBodyBytes(), policy));
     }
 
     /** @return whether the key is new; null when the store is down and the failure mode is closed */
@@ -200,11 +200,11 @@ public final class WebhookGate {
         if (decision.blocks()) {
             return tooManyBadSignatures(request, decision);
         }
-        return reject(request, reason, RateLimitResponse.invalidSignature());
+        return reject(request, reason, RateLimitResponse.invalidSignature(policy));
     }
 
     private WebhookOutcome tooManyBadSignatures(RequestView request, Decision denial) {
-        return reject(request, Rejection.BAD_SIGNATURE_LIMIT, RateLimitResponse.tooManyBadSignatures(denial));
+        return reject(request, Rejection.BAD_SIGNATURE_LIMIT, RateLimitResponse.tooManyBadSignatures(denial, policy));
     }
 
     private WebhookOutcome reject(RequestView request, Rejection reason, Answer answer) {

@@ -98,7 +98,8 @@ class LiveOverridesTest {
         ApplicationRuntime later = instance();
         RateLimiter onLater = later.limiter(policy("100/1h", "ip"), redis());
         assertThat(onLater.policy().limits()).as("read at startup").hasSize(2);
-        assertThat(later.control().getOverrides()).containsExactly("policy=api limits=7/1m,50/1h");
+        assertThat(later.control().getOverrides())
+                .containsExactly("api: limits=7/1m,50/1h (configured limits=[100/1h] dry-run=false)");
 
         a.control().setDryRun("api", true);
         await("dry-run reaches the other instance", () -> onB.policy().dryRun());
@@ -151,7 +152,7 @@ class LiveOverridesTest {
         assertThat(onB.blocks(neighbour)).isTrue();
         assertThat(onB.blocks(other)).isFalse();
         assertThat(b.control().getOverrides()).singleElement().asString()
-                .startsWith("policy=api identity=ip=2001%3Adb8%3A1%3A2%3A%3A/64 blocked-until=");
+                .startsWith("api: identity=ip=2001%3Adb8%3A1%3A2%3A%3A/64 blocked-until=");
 
         await("the block expires on its own", () -> !onB.blocks(blocked) && !onA.blocks(blocked));
         assertThat(b.control().getOverrides()).isEmpty();
@@ -277,9 +278,9 @@ class LiveOverridesTest {
         assertThatThrownBy(() -> control.setLimits("nope", "1/1m")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("No policy named 'nope'").hasMessageContaining("[api]");
         assertThatThrownBy(() -> control.setLimits("uploads", "1/1m")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("algorithm concurrency").hasMessageContaining("not supported");
+                .hasMessageContaining("algorithm 'concurrency'").hasMessageContaining("not supported");
         assertThatThrownBy(() -> control.blockIdentity("uploads", "ip=192.0.2.1", "1m"))
-                .hasMessageContaining("algorithm concurrency");
+                .hasMessageContaining("algorithm 'concurrency'");
         assertThatThrownBy(() -> control.setLimits("api", "lots")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'limits'");
         assertThatThrownBy(() -> control.setIdentityLimits("api", "h.x-api-key=k1", "1/1m"))

@@ -38,6 +38,17 @@ class RedisParamsTest {
     }
 
     @Test
+    void refuses_a_node_list_of_only_commas_naming_the_parameter() {
+        // found by ParameterParsingProperties (seed -5509377701137942655): it failed with an IllegalStateException
+        assertThatThrownBy(() -> read("redis-cluster", ","))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'redis-cluster'").hasMessageContaining("host:port");
+        assertThatThrownBy(() -> read("redis-sentinels", " , ", "redis-sentinel-master", "m"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'redis-sentinels'").hasMessageContaining("host:port");
+    }
+
+    @Test
     void refuses_two_topologies_naming_both() {
         assertThatThrownBy(() -> read("redis-url", "redis://a:6379", "redis-cluster", "b:6379"))
                 .isInstanceOf(ConfigurationException.class)

@@ -85,12 +85,12 @@ class RedisPermitStoreTest extends PermitStoreContract {
     }
 
     @Test
-    void gives_the_key_a_ttl_of_its_last_lease() {
+    void gives_the_key_a_ttl_of_one_lease_past_its_last_lease() {
         String key = key("ttl");
         store.permits().acquire(key, 3, 60_000, "a");
-        assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(1L, 60_000L);
-        store.permits().renew(Map.of(key, List.of("a")), 120_000);
         assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(60_001L, 120_000L);
+        store.permits().renew(Map.of(key, List.of("a")), 120_000);
+        assertThat(Long.parseLong(REDIS.redis().command("PTTL", key))).isBetween(120_001L, 240_000L);
     }
 
     @Test
