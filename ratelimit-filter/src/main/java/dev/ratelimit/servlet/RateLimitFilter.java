@@ -291,7 +291,7 @@ public class RateLimitFilter implements Filter {
         ServletRequestView view = new ServletRequestView((HttpServletRequest) request);
         if (limiter.blocks(view)) {
             // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted.
-            AnswerWriter.write(http, RateLimitResponse.accessDenied());
+            AnswerWriter.write(http, RateLimitResponse.accessDenied(limiter.policy()));
             return;
         }
         // Verification first, by construction: a forged request never reaches the limiter.

@@ -153,6 +153,18 @@ class LiveOverridesFilterTest {
     }
 
     @Test
+    void a_block_answers_in_the_policys_error_format() throws Exception {
+        Context one = first.deploy("/one", EmbeddedTomcat.filterParams(REDIS.url(), "limits", "100/1h", "key-prefix", "fleet",
+                "error-format", "problem"), Map.of());
+        undeploys.add(() -> first.undeploy(one));
+        invoke("one", "blockIdentity", "limit", "ip=127.0.0.1", "1h");
+        HttpResponse<String> blocked = first.get("/one/x");
+        assertThat(blocked.statusCode()).isEqualTo(403);
+        assertThat(blocked.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
+        assertThat(blocked.body()).contains("\"code\":\"ACCESS_DENIED\"", "\"policy\":\"limit\"");
+    }
+
+    @Test
     void reset_identity_clears_the_other_instances_local_denial() throws Exception {
         deploy(first, "/one", "1/1h");
         deploy(second, "/two", "1/1h");

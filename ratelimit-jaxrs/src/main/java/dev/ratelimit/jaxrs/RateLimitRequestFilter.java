@@ -59,7 +59,7 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
         for (RateLimiter limiter : limiters) {
             if (limiter.blocks(view)) {
                 // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted.
-                answer(request, RateLimitResponse.accessDenied());
+                answer(request, RateLimitResponse.accessDenied(limiter.policy()));
                 return;
             }
         }
