@@ -276,7 +276,7 @@ class LiveOverridesTest {
                 .limits(Limit.parseAll("limits", "2/30s")).build(), null);
         RateLimitControl control = a.control();
         assertThatThrownBy(() -> control.setLimits("nope", "1/1m")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("No policy named 'nope'").hasMessageContaining("[api]");
+                .hasMessageContaining("No policy named 'nope'").hasMessageContaining("[api, uploads]");
         assertThatThrownBy(() -> control.setLimits("uploads", "1/1m")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("algorithm 'concurrency'").hasMessageContaining("not supported");
         assertThatThrownBy(() -> control.blockIdentity("uploads", "ip=192.0.2.1", "1m"))
