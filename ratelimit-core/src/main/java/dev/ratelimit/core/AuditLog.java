@@ -54,9 +54,9 @@ public final class AuditLog {
     }
 
     /**
-     * An operator's change (from a status page, say): always written and not counted against the bound,
-     * so a flood of denials can never hide who changed what. Operators are few, and their actions are
-     * guarded (role, token) before they get here.
+     * An operator's change (JMX and live overrides, a status page): always written and not counted against
+     * the bound, so a flood of denials can never hide who changed what. Operators are few, and their actions
+     * are guarded (JMX access; role, token) before they get here; never a client makes these lines.
      */
     public void writeAction(String event, Object... keyValues) {
         if (LOG.isInfoEnabled()) {

@@ -123,20 +123,98 @@ public final class KeyLayout {
      * @throws IllegalArgumentException when the identity has no {@code label=} in front
      */
     public IdentityKeys keysOf(String identity) {
+        String part = canonicalPart(identity, false);
+        Pattern exact = Pattern.compile(Pattern.quote(head) + "[^{]*\\{(?:[^}]*\\+)?" + Pattern.quote(part)
+                + "(?:\\+[^}]*)?\\}.*");
+        return new IdentityKeys(head + '*' + part + '*', exact);
+    }
+
+    /**
+     * The identity as this layout writes it inside a key's braces, for an operator's override of it: an IPv6
+     * address becomes its network of {@code ipv6-prefix} bits, the value is escaped as in keys.
+     *
+     * @param identity {@code ip=203.0.113.7}, {@code user=alice}, {@code h.x-api-key=k1}
+     * @throws IllegalArgumentException when it is not {@code label=value}, when {@code ip=} holds no address,
+     *         or when no request of this layout can have that label (e.g. {@code user=} under {@code key=ip})
+     */
+    public String identityOf(String identity) {
+        String part = canonicalPart(identity, true);
+        String label = part.substring(0, part.indexOf('='));
+        Set<String> labels = identityLabels();
+        if (!labels.contains(label)) {
+            throw new IllegalArgumentException("identity '" + LogValues.escape(identity) + "' never matches this policy:"
+                    + (labels.isEmpty() ? " its key has no identity part (ip, user or header:NAME)"
+                    : " its key counts by " + labels));
+        }
+        return part;
+    }
+
+    /**
+     * The identity parts of the request's key ({@code ip=203.0.113.7}, {@code user=alice}, ... as between the
+     * braces, escaped), in the order of the policy's {@code key}; empty when the key has no identity part.
+     */
+    public List<String> identityOf(RequestView request) {
+        if (addressOnly) {
+            return Collections.singletonList(identityPart("ip", clientAddresses.identity(request)));
+        }
+        List<String> identity = new ArrayList<>(2);
+        for (KeyPart part : parts) {
+            String value;
+            switch (part.kind()) {
+                case IP:
+                    value = identityPart("ip", clientAddresses.identity(request));
+                    break;
+                case USER:
+                    value = identityPartOrAddress("user", request.user(), request);
+                    break;
+                case HEADER:
+                    value = identityPartOrAddress("h." + part.headerName().toLowerCase(Locale.ROOT),
+                            request.header(part.headerName()), request);
+                    break;
+                default:
+                    continue;
+            }
+            if (!identity.contains(value)) {
+                identity.add(value);
+            }
+        }
+        return identity;
+    }
+
+    /** The labels an identity of this layout can have: {@code ip} (also the fallback of user and headers), {@code user}, {@code h.<header>}. */
+    private Set<String> identityLabels() {
+        Set<String> labels = new LinkedHashSet<>();
+        for (KeyPart part : parts) {
+            if (part.kind() == KeyPart.Kind.USER) {
+                labels.add("user");
+            } else if (part.kind() == KeyPart.Kind.HEADER) {
+                labels.add("h." + part.headerName().toLowerCase(Locale.ROOT));
+            }
+            if (part.kind() == KeyPart.Kind.IP || part.kind() == KeyPart.Kind.USER || part.kind() == KeyPart.Kind.HEADER) {
+                labels.add("ip");
+            }
+        }
+        return labels;
+    }
+
+    /** {@code label=escaped value}, an address in the form it is counted; with {@code strict}, {@code ip=} must hold an address. */
+    private String canonicalPart(String identity, boolean strict) {
         int eq = identity == null ? -1 : identity.indexOf('=');
         if (eq <= 0) {
-            throw new IllegalArgumentException("identity must look like ip=203.0.113.7, user=alice or h.x-api-key=k1, was " + identity);
+            throw new IllegalArgumentException("identity must look like ip=203.0.113.7, user=alice or h.x-api-key=k1, was "
+                    + LogValues.escape(identity));
         }
-        String label = identity.substring(0, eq);
+        // Header names are case-insensitive; keys hold them in lower case.
+        String label = strict ? identity.substring(0, eq).toLowerCase(Locale.ROOT) : identity.substring(0, eq);
         String value = identity.substring(eq + 1);
         byte[] address = label.equals("ip") ? IpAddresses.parse(value) : null;
         if (address != null) {
             value = ClientAddress.of(address).identity(ipv6Prefix);
+        } else if (strict && (label.equals("ip") || value.isEmpty())) {
+            throw new IllegalArgumentException("identity '" + LogValues.escape(identity) + "' has "
+                    + (value.isEmpty() ? "no value" : "no IP address after ip="));
         }
-        String part = identityPart(label, value);
-        Pattern exact = Pattern.compile(Pattern.quote(head) + "[^{]*\\{(?:[^}]*\\+)?" + Pattern.quote(part)
-                + "(?:\\+[^}]*)?\\}.*");
-        return new IdentityKeys(head + '*' + part + '*', exact);
+        return identityPart(label, value);
     }
 
     /**

@@ -1,7 +1,10 @@
 package dev.ratelimit.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * with the operator's {@link PolicyOverride} laid over it ({@link #override}); the next request sees a change.
  * A request that began under an earlier policy file (its generation, {@link #acquire(RequestView, long)}) is
  * decided by the policy of that file, so a request passing several limiters sees one file, all old or all new.
+ * An operator's {@link IdentityOverrides} go further: limits of their own for single identities, and blocks.
  */
 public final class RateLimiter {
 
@@ -36,6 +40,9 @@ public final class RateLimiter {
     private volatile Reconfigured reconfigured = new Reconfigured(0, null);
     private Policy configured;
     private PolicyOverride override = PolicyOverride.NONE;
+    private IdentityOverrides identityOverrides = IdentityOverrides.NONE;
+    /** The policy in force for each identity with limits of its own, rebuilt whenever the policy or the overrides change. */
+    private volatile IdentityPolicies identityPolicies = IdentityPolicies.NONE;
     private final RateLimitStore store;
     private final RateLimitStore localFallback;
     private final PolicyMetrics metrics;
@@ -102,7 +109,7 @@ public final class RateLimiter {
 
     /** @param generation the policy file generation the request began under ({@link Long#MAX_VALUE}: the newest) */
     public Decision acquire(RequestView request, long generation) {
-        Policy current = policy(generation).forPlanOf(request);
+        Policy current = policyFor(request, generation);
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
         if (!decision.allowed()) {
@@ -121,7 +128,7 @@ public final class RateLimiter {
      * instance learns of an identity over its limit the first time it asks the store itself.
      */
     public Decision cachedDenial(RequestView request) {
-        Policy current = policy.forPlanOf(request);
+        Policy current = policyFor(request, Long.MAX_VALUE);
         Decision cached = denyCache.get(current.keyLayout().keysFor(request).get(0), System.nanoTime(), current);
         if (cached == null) {
             return null;
@@ -129,6 +136,47 @@ public final class RateLimiter {
         Decision reported = reported(current, cached);
         metrics.record(reported, false, -1);
         return reported;
+    }
+
+    /**
+     * Whether an operator blocked the request's identity ({@code blockIdentity}): then the adapter answers
+     * 403 {@code ACCESS_DENIED} without counting it (also in dry-run: a block is an explicit order). Audited.
+     */
+    public boolean blocks(RequestView request) {
+        IdentityPolicies own = identityPolicies;
+        if (!own.overrides.hasBlocks()) {
+            return false;
+        }
+        Policy current = policy;
+        long now = System.nanoTime();
+        for (String identity : current.keyLayout().identityOf(request)) {
+            if (own.overrides.blocked(identity, now)) {
+                audit.write("blocked", "policy", current.name(), "scope", current.scope(), "identity", identity,
+                        "route", request.route(), "method", request.method(), "address", current.clientAddress(request));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The policy in force for this request: its identity's own limits when an operator gave it some, else
+     * its plan's, else the policy's (identity override > plan > policy override > file > web.xml).
+     */
+    private Policy policyFor(RequestView request, long generation) {
+        Policy current = policy;
+        Policy base = policy(generation);
+        IdentityPolicies own = identityPolicies;
+        // Identity policies are built on the current policy: a request of an older file generation keeps its file.
+        if (!own.policies.isEmpty() && base == current) {
+            for (String identity : current.keyLayout().identityOf(request)) {
+                Policy overridden = own.policies.get(identity);
+                if (overridden != null) {
+                    return overridden;
+                }
+            }
+        }
+        return base.forPlanOf(request);
     }
 
     /** The decision as adapters see it: made under {@code current}, and marked when that is a dry run. */
@@ -244,6 +292,7 @@ public final class RateLimiter {
         configured = newConfigured;
         reconfigured = new Reconfigured(generation, policy);
         policy = applied;
+        identityPolicies = IdentityPolicies.of(applied, identityOverrides);
         denyCache.clear();
     }
 
@@ -252,6 +301,28 @@ public final class RateLimiter {
         Policy applied = newOverride.applyTo(configured);
         override = newOverride;
         policy = applied;
+        identityPolicies = IdentityPolicies.of(applied, identityOverrides);
+        denyCache.clear();
+    }
+
+    /**
+     * Replaces the operator's overrides of single identities; an identity's limits replace the policy's
+     * (over any {@link PolicyOverride}) for its requests from the next one on.
+     *
+     * Identity limits that do not fit the policy (e.g. its cost) are skipped with a WARN.
+     */
+    public synchronized void identityOverrides(IdentityOverrides overrides) {
+        identityPolicies = IdentityPolicies.of(policy, overrides);
+        identityOverrides = overrides;
+        denyCache.clear();
+    }
+
+    public synchronized IdentityOverrides currentIdentityOverrides() {
+        return identityOverrides;
+    }
+
+    /** Forgets this instance's local denials (another instance reset an identity's counters). */
+    public void forgetDenials() {
         denyCache.clear();
     }
 
@@ -286,6 +357,43 @@ public final class RateLimiter {
         Reconfigured(long generation, Policy before) {
             this.generation = generation;
             this.before = before;
+        }
+    }
+
+    /** The policy per identity with limits of its own; one policy per distinct set of limits, however many identities share it. */
+    private static final class IdentityPolicies {
+        static final IdentityPolicies NONE = new IdentityPolicies(IdentityOverrides.NONE, Collections.<String, Policy>emptyMap());
+
+        final IdentityOverrides overrides;
+        final Map<String, Policy> policies;
+
+        private IdentityPolicies(IdentityOverrides overrides, Map<String, Policy> policies) {
+            this.overrides = overrides;
+            this.policies = policies;
+        }
+
+        static IdentityPolicies of(Policy applied, IdentityOverrides overrides) {
+            if (overrides.isEmpty()) {
+                return NONE;
+            }
+            Map<List<Limit>, Policy> byLimits = new HashMap<>();
+            Map<String, Policy> policies = new HashMap<>();
+            for (Map.Entry<String, List<Limit>> e : overrides.limits().entrySet()) {
+                Policy own = byLimits.get(e.getValue());
+                if (own == null) {
+                    try {
+                        own = applied.withLimits(e.getValue());
+                    } catch (ConfigurationException notFitting) {
+                        // E.g. a reloaded policy whose cost exceeds them: the policy's own limits apply instead.
+                        LOG.warn("Policy {}: limits {} of identity {} do not fit it and are not applied: {}", applied.name(),
+                                e.getValue(), LogValues.escape(e.getKey()), notFitting.getMessage());
+                        continue;
+                    }
+                    byLimits.put(e.getValue(), own);
+                }
+                policies.put(e.getKey(), own);
+            }
+            return new IdentityPolicies(overrides, policies);
         }
     }
 }

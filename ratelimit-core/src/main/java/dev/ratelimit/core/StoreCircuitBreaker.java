@@ -1,6 +1,9 @@
 package dev.ratelimit.core;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 
 import org.slf4j.Logger;
@@ -16,6 +19,10 @@ import dev.failsafe.CircuitBreaker;
  * executor, no thread hop). Logs every state change: WARN on open, INFO otherwise.
  */
 public final class StoreCircuitBreaker {
+
+    /** Every value {@link #state()} can take (a Prometheus state set shows one series per value). */
+    public static final List<String> STATES =
+            Collections.unmodifiableList(Arrays.asList("closed", "half-open", "open", "forced-open"));
 
     /** Default {@code breaker-failures}. */
     public static final int DEFAULT_FAILURES = 5;
@@ -54,7 +61,7 @@ public final class StoreCircuitBreaker {
         breaker.recordFailure();
     }
 
-    /** {@code closed}, {@code open} or {@code half-open}. */
+    /** {@code closed}, {@code open}, {@code half-open} or {@code forced-open}: one of {@link #STATES}. */
     public String state() {
         return forcedOpen ? "forced-open" : breaker.getState().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

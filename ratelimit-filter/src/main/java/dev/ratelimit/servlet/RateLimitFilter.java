@@ -53,7 +53,8 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * or with {@code error-format=problem} RFC 9457 problem details ({@code application/problem+json}).
  * When Redis cannot answer within {@code timeout}, {@code failure-mode} decides: {@code open} lets the
  * request through, {@code closed} answers 503 with code {@code RATE_LIMITER_UNAVAILABLE}, {@code local}
- * counts in this instance's memory. When several of these filters apply to one request, the headers
+ * counts in this instance's memory. A client an operator blocked over JMX ({@code blockIdentity}) gets 403
+ * with code {@code ACCESS_DENIED} and no limit headers until the block expires. When several of these filters apply to one request, the headers
  * show the binding decision: the one that denied, else the one with the fewest permits left.
  *
  * <p>Parameters (init-params; each may also be given once for all filters as a context-param named
@@ -368,6 +369,12 @@ public class RateLimitFilter implements Filter {
             } else {
                 PermitRelease.around(gate, (HttpServletRequest) request, http, chain);
             }
+            return;
+        }
+        if (limiter.blocks(view)) {
+            // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted,
+            // even from an allowed address or on an excluded path (a block is an explicit order).
+            AnswerWriter.write(http, RateLimitResponse.accessDenied(limiter.policy(generation)));
             return;
         }
         // Verification first, by construction: a forged request never reaches the limiter. An allowed

@@ -165,11 +165,12 @@ public class RateLimitStatusServlet extends HttpServlet {
             } else {
                 throw new IllegalArgumentException("unknown action '" + action + "'; accepted: reset, dry-run");
             }
-        } catch (IllegalArgumentException | StoreUnavailableException e) {
+        } catch (IllegalArgumentException | IllegalStateException | StoreUnavailableException e) {
+            // IllegalStateException: the control could not store a live override (dry-run) in Redis; nothing changed.
             runtime.audit().writeAction("status-page-action-failed", "action", action, "policy", policy,
                     "user", request.getRemoteUser(), "address", request.getRemoteAddr(), "reason", e.getMessage());
-            response.setStatus(e instanceof StoreUnavailableException
-                    ? HttpServletResponse.SC_SERVICE_UNAVAILABLE : HttpServletResponse.SC_BAD_REQUEST);
+            response.setStatus(e instanceof IllegalArgumentException
+                    ? HttpServletResponse.SC_BAD_REQUEST : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             page(request, response, viewer, e.getMessage(), true, 0);
             return;
         }

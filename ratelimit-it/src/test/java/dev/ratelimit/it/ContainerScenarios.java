@@ -194,6 +194,16 @@ abstract class ContainerScenarios {
     }
 
     @Test
+    void the_example_serves_its_metrics_for_prometheus_at_metrics() {
+        Http.get(example, "api/orders", "X-Forwarded-For", newClient());
+        HttpResponse<String> page = Http.get(example, "metrics");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        assertThat(page.body()).contains("# TYPE ratelimit_policy_allowed_total counter",
+                "ratelimit_policy_allowed_total{app=\"webapp-example\",policy=\"api-limit\"} ");
+    }
+
+    @Test
     void a_sliding_window_filter_from_web_xml_admits_exactly_its_limit() throws Exception {
         deployer.deploy(SLIDING);
         try {

@@ -51,6 +51,32 @@ final class ServerJmx implements AutoCloseable {
         }
     }
 
+    /** Invokes an operation of the application's control MBean with string arguments (booleans as such), as jconsole would. */
+    Object invokeControl(String application, String operation, Object... args) {
+        String[] signature = new String[args.length];
+        for (int i = 0; i < args.length; i++) {
+            signature[i] = args[i] instanceof Boolean ? "boolean" : String.class.getName();
+        }
+        try {
+            return connection.invoke(control(application), operation, args, signature);
+        } catch (IOException | javax.management.JMException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An attribute of the application's control MBean. */
+    Object controlAttribute(String application, String attribute) {
+        try {
+            return connection.getAttribute(control(application), attribute);
+        } catch (IOException | javax.management.JMException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ObjectName control(String application) throws javax.management.MalformedObjectNameException {
+        return new ObjectName("dev.ratelimit:app=" + application + ",type=Control,name=control");
+    }
+
     /** The names of the server's live threads. */
     List<String> threadNames() {
         try {

@@ -62,6 +62,13 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     public void filter(ContainerRequestContext request) throws IOException {
         RequestView view = new JaxrsRequestView(request, route, servletRequest);
         long began = generation.getAsLong();
+        for (RateLimiter limiter : limiters) {
+            if (limiter.blocks(view)) {
+                // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted.
+                answer(request, RateLimitResponse.accessDenied(limiter.policy(began)));
+                return;
+            }
+        }
         if (webhook != null) {
             WebhookOutcome outcome = webhook.admit(request, view);
             if (!outcome.isAccepted()) {

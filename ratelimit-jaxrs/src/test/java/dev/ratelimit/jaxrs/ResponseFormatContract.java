@@ -3,6 +3,7 @@ package dev.ratelimit.jaxrs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.management.ObjectName;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.ratelimit.core.metrics.JmxNames;
 import dev.ratelimit.testing.StructuredFields;
 import dev.ratelimit.testing.StructuredFields.Item;
 import dev.ratelimit.testing.TestRedisExtension;
@@ -217,6 +221,17 @@ abstract class ResponseFormatContract {
         github("forged", GITHUB_SIGNATURE);
         JsonObject tooMany = problem(github("forged", GITHUB_SIGNATURE), 429, "RATE_LIMIT_EXCEEDED");
         assertThat(tooMany.get("policy").getAsString()).isEqualTo("Hook#text-bad-signature");
+    }
+
+    @Test
+    void an_operators_block_answers_in_the_blocking_policys_error_format() throws Exception {
+        String[] args = {"tight", "ip=127.0.0.1", "1h"};
+        ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("dev.ratelimit:app="
+                + JmxNames.applicationName(app) + ",type=Control,name=control"), "blockIdentity", args,
+                new String[] {String.class.getName(), String.class.getName(), String.class.getName()});
+        HttpResponse<String> blocked = get("/formats/twice");
+        assertThat(problem(blocked, 403, "ACCESS_DENIED").get("policy").getAsString()).isEqualTo("tight");
+        assertThat(blocked.headers().map()).doesNotContainKeys("RateLimit", "RateLimit-Policy", "Retry-After");
     }
 
     @Test

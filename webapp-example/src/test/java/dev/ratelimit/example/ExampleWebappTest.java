@@ -110,7 +110,7 @@ class ExampleWebappTest {
             assertThat(index.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
             assertThat(index.body()).contains("/api/*", "/api/search/*", "/api/reports/*", "/api/export", "/admin/*", "/webhooks/github", "/webhooks/stripe",
                     "/rest/orders", "/rest/orders/{id}", "/rest/search", "/rest/health", "/ratelimit/status",
-                    "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example");
+                    "curl -i \"$BASE/api/orders\"", "BASE=http://localhost:8080/webapp-example", "curl -s \"$BASE/metrics\"");
         }
     }
 
@@ -267,5 +267,20 @@ class ExampleWebappTest {
         assertThat(status.body()).contains("<code>api-limit</code>", "<code>search-limit</code>", "<code>admin-limit</code>",
                 "<code>github-webhook</code>", "loopback: read-only", "breaker=closed");
         assertThat(status.body()).as("no role configured: no action forms").doesNotContain("name=\"token\"");
+    }
+
+    @Test
+    void prometheus_metrics_are_served_at_metrics_outside_every_limit() throws Exception {
+        send("GET", "/api/prometheus-probe");
+        for (int i = 0; i < 7; i++) {
+            HttpResponse<String> page = send("GET", "/metrics");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("X-RateLimit-Limit")).as("not behind a limiter").isEmpty();
+            assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+            assertThat(page.body())
+                    .contains("ratelimit_policy_allowed_total{app=\"webapp-example\",policy=\"api-limit\"} ")
+                    .contains("ratelimit_redis_breaker_state{app=\"webapp-example\",redis=\"127.0.0.1:" + REDIS.redis().port()
+                            + "/0\",state=\"closed\"} 1.0");
+        }
     }
 }

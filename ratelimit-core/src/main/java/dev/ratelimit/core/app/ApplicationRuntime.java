@@ -2,8 +2,11 @@ package dev.ratelimit.core.app;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,6 +29,9 @@ import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreCircuitBreaker;
+import dev.ratelimit.core.live.LiveOverrides;
+import dev.ratelimit.core.live.LocalOverrideStore;
+import dev.ratelimit.core.live.OverrideStore;
 import dev.ratelimit.core.management.RateLimitControl;
 import dev.ratelimit.core.memory.InMemoryPermitStore;
 import dev.ratelimit.core.memory.InMemoryStore;
@@ -69,6 +75,10 @@ public final class ApplicationRuntime {
     /** The Redis store and lease renewer each concurrency gate holds, closed when it is forgotten. */
     private final Map<ConcurrencyGate, RedisStore> gateStores = new HashMap<>();
     private final Map<ConcurrencyGate, LeaseRenewer> gateRenewers = new HashMap<>();
+    /** The live overrides per Redis (null: memory) and key prefix, and which of them each limiter follows. */
+    private final Map<List<Object>, LiveOverrides> liveOverrides = new HashMap<>();
+    private final Map<RateLimiter, LiveOverrides> limiterOverrides = new HashMap<>();
+    private final String origin;
     private final AuditLog audit;
     private final LivePolicies policies;
     private final RateLimitControl control;
@@ -105,6 +115,7 @@ public final class ApplicationRuntime {
             }
         });
         audit = new AuditLog(settings.auditMaxPerSecond);
+        origin = ManagementFactory.getRuntimeMXBean().getName() + "/" + settings.application;
         control = new RateLimitControl(redis);
         control.policyFile(policies);
         controlName = settings.jmx ? register(control, new JmxNames(settings.application).name(settings.domain, "Control", "control")) : null;
@@ -202,6 +213,11 @@ public final class ApplicationRuntime {
             }
         }
         policies.close();
+        for (LiveOverrides live : liveOverrides.values()) {
+            live.close();
+        }
+        liveOverrides.clear();
+        limiterOverrides.clear();
         closeAll(redisStores.values());
         redisStores.clear();
         for (LeaseRenewer renewer : gateRenewers.values()) {
@@ -243,12 +259,16 @@ public final class ApplicationRuntime {
             store = redis.open(redisSettings);
         }
         RateLimiter limiter = new RateLimiter(policy, store, memory(policy.name()), metrics.policy(policy.name()), audit);
+        LiveOverrides live;
         synchronized (this) {
             if (redisSettings != null) {
                 redisStores.put(limiter, store);
             }
+            live = liveOverrides(redisSettings, policy.keyPrefix());
+            limiterOverrides.put(limiter, live);
         }
-        control.register(limiter);
+        live.register(limiter);
+        control.register(limiter, live);
         return limiter;
     }
 
@@ -348,8 +368,13 @@ public final class ApplicationRuntime {
         policies.unregister(limiter);
         control.unregister(limiter);
         RateLimitStore store;
+        LiveOverrides live;
         synchronized (this) {
             store = redisStores.remove(limiter);
+            live = limiterOverrides.remove(limiter);
+        }
+        if (live != null) {
+            live.unregister(limiter);
         }
         if (store != null) {
             store.close();
@@ -362,6 +387,26 @@ public final class ApplicationRuntime {
      */
     public LivePolicies policies() {
         return policies;
+    }
+
+    /**
+     * The live overrides kept in this Redis under this key prefix (or, without Redis, in this instance's memory),
+     * created on first use and closed with the last lease: each has its own subscription and version check.
+     */
+    private synchronized LiveOverrides liveOverrides(RedisSettings redisSettings, String keyPrefix) {
+        List<Object> key = Arrays.<Object>asList(redisSettings, keyPrefix);
+        LiveOverrides live = liveOverrides.get(key);
+        if (live == null) {
+            OverrideStore store = redisSettings == null ? new LocalOverrideStore() : redis.overrides(redisSettings, keyPrefix);
+            live = new LiveOverrides(store, audit, origin);
+            liveOverrides.put(key, live);
+        }
+        return live;
+    }
+
+    /** Every live-override set of the application (tests). */
+    synchronized List<LiveOverrides> liveOverrides() {
+        return new ArrayList<>(liveOverrides.values());
     }
 
     public RedisClients redis() {

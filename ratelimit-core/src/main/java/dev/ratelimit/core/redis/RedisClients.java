@@ -64,6 +64,15 @@ public final class RedisClients implements AutoCloseable {
         });
     }
 
+    /**
+     * The live overrides under {@code keyPrefix} on the shared client for these settings (a lease on it, like
+     * {@link #open}); closing the store gives the lease back.
+     */
+    public synchronized RedisOverrideStore overrides(RedisSettings settings, String keyPrefix) {
+        RedisStore lease = open(settings);
+        return new RedisOverrideStore(clients.get(settings).client, keyPrefix, lease::close);
+    }
+
     /** How many distinct clients (pools) are open. */
     public synchronized int openClients() {
         return clients.size();

@@ -27,6 +27,8 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreContract;
 import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.core.live.LiveOverrides;
+import dev.ratelimit.core.live.OverrideChange;
 import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedisExtension;
 
@@ -42,6 +44,8 @@ class AclStoreTest extends StoreContract {
     static final String MINIMAL_COMMANDS = README_ACL.substring(README_ACL.indexOf("-@all ") + "-@all ".length()).trim();
     /** What administrative resets add (JMX reset / keysMatching). */
     static final String ADMIN_COMMANDS = "+scan +del";
+    /** What making live changes adds (JMX setLimits, blockIdentity, ...), as the Redis guide lists it. */
+    static final String CHANGE_COMMANDS = "+hset +hdel +hlen +incr +lpush +ltrim +publish";
 
     @RegisterExtension
     static final TestRedisExtension REDIS = new TestRedisExtension();
@@ -59,8 +63,10 @@ class AclStoreTest extends StoreContract {
         }
     }
 
+    /** A user with these commands on the keys of {@code keyPattern} and the channels of the same pattern. */
     static void createUser(String name, String password, String keyPattern, String commands) {
-        List<String> args = new ArrayList<>(List.of("ACL", "SETUSER", name, "reset", "on", ">" + password, keyPattern));
+        List<String> args = new ArrayList<>(List.of("ACL", "SETUSER", name, "reset", "on", ">" + password, keyPattern,
+                "&" + keyPattern.substring(1)));
         args.addAll(Arrays.asList(commands.split(" ")));
         assertThat(REDIS.redis().command(args.toArray(new String[0]))).isEqualTo("OK");
     }
@@ -107,6 +113,50 @@ class AclStoreTest extends StoreContract {
                 assertThat(limiter.acquire(FakeRequest.from("10.4.0.1")).allowed()).isFalse();
             }
             assertThat(readme.health().up()).isTrue();
+        }
+    }
+
+    @Test
+    void the_guide_lists_the_commands_live_changes_add() throws IOException {
+        String guide = Files.readString(Path.of("..", "src", "docs", "redis.md"));
+        assertThat(guide).contains("add `" + CHANGE_COMMANDS + "`").contains("`" + ADMIN_COMMANDS + "`")
+                .contains("&ratelimit:*");
+    }
+
+    @Test
+    void needs_every_command_the_guide_adds_for_live_changes() {
+        List<String> commands = Arrays.asList(CHANGE_COMMANDS.split(" "));
+        List<String> needless = new ArrayList<>();
+        for (String left : commands) {
+            List<String> rest = new ArrayList<>(commands);
+            rest.remove(left);
+            String user = "changes-without-" + left.substring(1);
+            createUser(user, "pw", "~test:*", MINIMAL_COMMANDS + " " + String.join(" ", rest));
+            if (changes(user)) {
+                needless.add(left);
+            }
+        }
+        assertThat(needless).as("commands live changes work without").isEmpty();
+        createUser("changes-all", "pw", "~test:*", MINIMAL_COMMANDS + " " + CHANGE_COMMANDS);
+        assertThat(changes("changes-all")).as("with every command the guide lists").isTrue();
+    }
+
+    /** Gives an identity limits of its own, then clears them; true when both took effect and were read back. */
+    private static boolean changes(String user) {
+        try (RedisClients own = new RedisClients();
+             RedisOverrideStore live = own.overrides(Topologies.settings(userParams(user, "pw"), Map.of()), "test")) {
+            long before = live.version();
+            String identity = "user=" + user;
+            long set = live.apply(new OverrideChange(OverrideChange.Action.SET_IDENTITY_LIMITS, "api", identity, "5/1m",
+                    "test", null), LiveOverrides.MAX_IDENTITY_OVERRIDES);
+            if (set != before + 1 || live.read(0).identities().get(identity + " api") == null) {
+                return false;
+            }
+            long cleared = live.apply(new OverrideChange(OverrideChange.Action.CLEAR_IDENTITY_LIMITS, "api", identity,
+                    null, "test", null), LiveOverrides.MAX_IDENTITY_OVERRIDES);
+            return cleared == set + 1 && !live.read(0).identities().containsKey(identity + " api");
+        } catch (ConfigurationException | StoreUnavailableException e) {
+            return false;
         }
     }
 
@@ -173,9 +223,25 @@ class AclStoreTest extends StoreContract {
                     return false;
                 }
             }
-            return true;
+            return followsLiveOverrides(own, user);
         } catch (ConfigurationException | StoreUnavailableException e) {
             return false;
+        }
+    }
+
+    /** Reads the live overrides (one script) and subscribes to their announcements, as every instance does at startup. */
+    private static boolean followsLiveOverrides(RedisClients own, String user) throws InterruptedException {
+        try (RedisOverrideStore live = own.overrides(Topologies.settings(userParams(user, "pw"), Map.of()), "test")) {
+            live.read(0);
+            live.watch(() -> { });
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!live.subscribed()) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(20);
+            }
+            return true;
         }
     }
 

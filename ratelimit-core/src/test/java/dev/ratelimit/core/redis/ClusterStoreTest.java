@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.ratelimit.core.Algorithm;
+import dev.ratelimit.core.AuditLog;
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.FailureMode;
@@ -18,6 +19,8 @@ import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreContract;
 import dev.ratelimit.core.StoreUnavailableException;
+import dev.ratelimit.core.live.LiveOverrides;
+import dev.ratelimit.core.live.OverrideChange;
 import dev.ratelimit.core.testing.FakeRequest;
 import dev.ratelimit.testing.TestRedis;
 import dev.ratelimit.testing.TestRedisCluster;
@@ -55,6 +58,30 @@ class ClusterStoreTest extends StoreContract {
         Policy policy = Policy.builder(scope).scope(scope).failureMode(FailureMode.CLOSED)
                 .limits(Limit.parseAll("limits", limits)).build();
         return new RateLimiter(policy, store, null);
+    }
+
+    @Test
+    void live_overrides_reach_another_instance_by_the_version_check_alone() throws InterruptedException {
+        RedisSettings settings = Topologies.settings(Topologies.params(RedisParams.REDIS_CLUSTER, cluster.seeds()), java.util.Map.of());
+        Policy policy = Policy.builder("live").keyPrefix("clu").limits(Limit.parseAll("limits", "100/1h")).build();
+        try (RedisClients other = new RedisClients();
+             LiveOverrides a = new LiveOverrides(clients.overrides(settings, "clu"), new AuditLog(10), "a");
+             LiveOverrides b = new LiveOverrides(other.overrides(settings, "clu"), new AuditLog(10), "b")) {
+            RateLimiter onA = new RateLimiter(policy, store, null);
+            RateLimiter onB = new RateLimiter(policy, store, null);
+            a.register(onA);
+            b.register(onB);
+            a.change(new OverrideChange(OverrideChange.Action.SET_LIMITS, "live", null, "7/1h", "a", null));
+            assertThat(onA.policy().limits().get(0).permits()).isEqualTo(7);
+            long start = System.nanoTime();
+            while (onB.policy().limits().get(0).permits() != 7) {
+                assertThat(System.nanoTime() - start).as("applied on b").isLessThan(15_000_000_000L);
+                Thread.sleep(20);
+            }
+            System.out.println("[cluster] live override applied on the other instance after "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms (version check only)");
+            assertThat(((RedisOverrideStore) b.store()).subscribed()).as("no subscription on a cluster").isFalse();
+        }
     }
 
     @Test
