@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import dev.ratelimit.core.ConfigurationException;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
@@ -21,6 +23,7 @@ import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.providers.PooledConnectionProvider;
 import redis.clients.jedis.util.Pool;
 
 /**
@@ -176,10 +179,14 @@ public final class LazyRedisClient implements AutoCloseable {
                         .poolConfig(pool)
                         .build();
             default:
+                // Sockets that end each call's reads at its deadline (ScriptCalls), not only each read.
+                HostAndPort node = new HostAndPort(settings.host(), settings.port());
+                ConnectionFactory connections = new ConnectionFactory(
+                        DeadlineSocket.factory(new DefaultJedisSocketFactory(node, nodeConfig)), nodeConfig);
                 return RedisClient.builder()
-                        .hostAndPort(settings.host(), settings.port())
+                        .hostAndPort(node)
                         .clientConfig(nodeConfig)
-                        .poolConfig(pool)
+                        .connectionProvider(new PooledConnectionProvider(connections, pool))
                         .build();
         }
     }

@@ -37,9 +37,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * had); once written, a broken connection fails its calls instead, since Redis may have counted them.
  * A lone call whose connection breaks at once (not a timeout) is tried once more, on a fresh connection:
  * that is what a pooled connection left over from before a Redis restart does, and the price of the
- * rare case where Redis had run it is one request counted twice (stricter, never looser). Neither a
- * leader nor a lone call has a deadline over a whole reply: Jedis' {@code timeout} bounds each read, so a
- * reply dripped byte by byte can hold them longer; only the callers waiting on a leader are bounded.
+ * rare case where Redis had run it is one request counted twice (stricter, never looser). Jedis'
+ * {@code timeout} bounds each read, not a whole reply; so that a reply dripped byte by byte cannot hold a
+ * leader or a lone call past the same budget, the caller's reads also end at its {@link ReadDeadline}
+ * (one node: {@link DeadlineSocket}; Sentinel and Cluster connections are not wrapped yet).
  * Redis Cluster clients are never pipelined here (a pipeline does not follow MOVED redirections during
  * resharding).
  */
@@ -89,6 +90,12 @@ public final class ScriptCalls {
      * @throws JedisException when Redis did not answer (or answered with an error) for this call
      */
     Object run(LuaScript script, List<String> keys, List<String> args) {
+        // The documented budget of one call bounds its reads too (a reply dripped byte by byte), not only its waits.
+        return ReadDeadline.within(TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos + replyBudgetNanos),
+                () -> runWithinDeadline(script, keys, args));
+    }
+
+    private Object runWithinDeadline(LuaScript script, List<String> keys, List<String> args) {
         if (!pipelining || redis.get() instanceof RedisClusterClient) {
             return runAlone(script, keys, args);
         }
