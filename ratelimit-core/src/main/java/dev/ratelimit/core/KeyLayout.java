@@ -149,6 +149,11 @@ public final class KeyLayout {
         return part;
     }
 
+    /** The request's client address as an identity ({@code ip=203.0.113.7}), whatever the policy's key. */
+    public String addressIdentityOf(RequestView request) {
+        return identityPart("ip", clientAddresses.identity(request));
+    }
+
     /**
      * The identity parts of the request's key ({@code ip=203.0.113.7}, {@code user=alice}, ... as between the
      * braces, escaped), in the order of the policy's {@code key}; empty when the key has no identity part.

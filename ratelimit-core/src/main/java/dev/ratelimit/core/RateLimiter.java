@@ -149,7 +149,13 @@ public final class RateLimiter {
         }
         Policy current = policy;
         long now = System.nanoTime();
-        for (String identity : current.keyLayout().identityOf(request)) {
+        List<String> identities = new ArrayList<>(current.keyLayout().identityOf(request));
+        // A blocked address stays blocked when its requests are counted by user or header (signed in, say).
+        String address = current.keyLayout().addressIdentityOf(request);
+        if (!identities.contains(address)) {
+            identities.add(address);
+        }
+        for (String identity : identities) {
             if (own.overrides.blocked(identity, now)) {
                 audit.write("blocked", "policy", current.name(), "scope", current.scope(), "identity", identity,
                         "route", request.route(), "method", request.method(), "address", current.clientAddress(request));
@@ -288,7 +294,15 @@ public final class RateLimiter {
         if (!newConfigured.name().equals(configured.name())) {
             throw new IllegalArgumentException("policy " + configured.name() + " cannot become " + newConfigured.name());
         }
-        Policy applied = override.applyTo(newConfigured);
+        Policy applied;
+        try {
+            applied = override.applyTo(newConfigured);
+        } catch (ConfigurationException notFitting) {
+            // Thrown here, it would leave the file applied to the policies before this one only.
+            LOG.warn("Policy {}: the operator's override ({}) does not fit the reloaded policy and is not applied"
+                    + " until it is changed or cleared: {}", newConfigured.name(), override, notFitting.getMessage());
+            applied = newConfigured;
+        }
         configured = newConfigured;
         reconfigured = new Reconfigured(generation, policy);
         policy = applied;

@@ -88,8 +88,12 @@ public final class RequestRules {
             }
         }
         if (!methods.isEmpty()) {
-            String method = request.method();
-            if (method == null || !methods.contains(method.toUpperCase(Locale.ROOT))) {
+            String method = request.method() == null ? null : request.method().toUpperCase(Locale.ROOT);
+            // HttpServlet answers HEAD by running doGet: limiting GET limits HEAD too.
+            if ("HEAD".equals(method) && methods.contains("GET")) {
+                method = "GET";
+            }
+            if (method == null || !methods.contains(method)) {
                 return Verdict.SKIP;
             }
         }

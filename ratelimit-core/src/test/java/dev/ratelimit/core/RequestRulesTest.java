@@ -82,6 +82,15 @@ class RequestRulesTest {
     }
 
     @Test
+    void head_is_limited_wherever_get_is_since_the_servlet_answers_it_by_running_get() {
+        // Found by review: with methods=GET a client sent HEAD and ran doGet uncounted.
+        Policy p = policy("methods", "GET");
+        assertThat(p.verdict(new FakeRequest().method("HEAD"), AUDIT)).isEqualTo(Verdict.LIMIT);
+        assertThat(p.verdict(new FakeRequest().method("head"), AUDIT)).isEqualTo(Verdict.LIMIT);
+        assertThat(policy("methods", "POST").verdict(new FakeRequest().method("HEAD"), AUDIT)).isEqualTo(Verdict.SKIP);
+    }
+
+    @Test
     void bad_values_name_the_parameter_and_what_is_accepted() {
         assertThatThrownBy(() -> policy("methods", "GET,P OST")).hasMessageContaining("'methods'")
                 .hasMessageContaining("comma-separated HTTP methods");

@@ -62,6 +62,16 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
     public void filter(ContainerRequestContext request) throws IOException {
         RequestView view = new JaxrsRequestView(request, route, servletRequest);
         long began = generation.getAsLong();
+        // In the Servlet filter's order: deny-addresses, then blocks, before anything is read or counted.
+        RequestRules.Verdict[] verdicts = new RequestRules.Verdict[limiters.size()];
+        for (int i = 0; i < verdicts.length; i++) {
+            RateLimiter limiter = limiters.get(i);
+            verdicts[i] = limiter.verdict(view, began);
+            if (verdicts[i] == RequestRules.Verdict.DENY) {
+                answer(request, RateLimitResponse.accessDenied(limiter.policy(began)));
+                return;
+            }
+        }
         for (RateLimiter limiter : limiters) {
             if (limiter.blocks(view)) {
                 // An operator blocked this identity (JMX blockIdentity): 403 before anything is read or counted.
@@ -78,24 +88,14 @@ final class RateLimitRequestFilter implements ContainerRequestFilter {
             request.setProperty(DELIVERY_PROPERTY, new Delivery(webhook, outcome));
         }
         Decision binding = null;
-        for (RateLimiter limiter : limiters) {
-            RequestRules.Verdict verdict = limiter.verdict(view, began);
-            if (verdict == RequestRules.Verdict.DENY) {
-                forgetDelivery(request);
-                answer(request, RateLimitResponse.accessDenied(limiter.policy(began)));
-                return;
-            }
-            if (verdict == RequestRules.Verdict.SKIP) {
+        for (int i = 0; i < verdicts.length; i++) {
+            RateLimiter limiter = limiters.get(i);
+            if (verdicts[i] == RequestRules.Verdict.SKIP) {
                 continue;
             }
             binding = Decision.binding(binding, limiter.acquire(view, began));
             if (binding.blocks()) {
-                Object delivery = request.getProperty(DELIVERY_PROPERTY);
-                if (delivery != null) {
-                    // Refused before the resource saw it: the sender's retry of it is no replay either.
-                    ((Delivery) delivery).forget();
-                    request.removeProperty(DELIVERY_PROPERTY);
-                }
+                forgetDelivery(request);
                 break;
             }
         }

@@ -166,6 +166,17 @@ class LiveOverridesTest {
     }
 
     @Test
+    void a_blocked_address_stays_blocked_when_its_requests_are_counted_by_user() throws Exception {
+        // Found by review: with key=user a signed-in request was keyed user=..., and an ip= block missed it.
+        ApplicationRuntime a = instance();
+        RateLimiter limiter = a.limiter(policy("100/1h", "user"), redis());
+        a.control().blockIdentity("api", "ip=198.51.100.1", "1h");
+        assertThat(limiter.blocks(FakeRequest.from("198.51.100.1").user("alice"))).isTrue();
+        assertThat(limiter.blocks(FakeRequest.from("198.51.100.1"))).isTrue();
+        assertThat(limiter.blocks(FakeRequest.from("198.51.100.2").user("alice"))).isFalse();
+    }
+
+    @Test
     void reset_identity_makes_every_instance_forget_its_local_denial() throws Exception {
         ApplicationRuntime a = instance();
         ApplicationRuntime b = instance();
