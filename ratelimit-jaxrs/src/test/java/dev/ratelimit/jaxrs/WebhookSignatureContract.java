@@ -107,6 +107,7 @@ abstract class WebhookSignatureContract {
         params.put("ratelimit.policy.stripe.scope", "webhook");
         params.put("ratelimit.policy.stripe.webhook-scheme", "stripe");
         params.put("ratelimit.policy.stripe.webhook-secret-property", STRIPE_PROPERTY);
+        params.put("ratelimit.policy.stripe.deny-addresses", "192.0.2.200");
         return params;
     }
 
@@ -287,6 +288,23 @@ abstract class WebhookSignatureContract {
         assertInvalidSignature(stripe(body, "t=" + stale + ",v1=" + hmacHex(STRIPE_SECRET, stale + "." + body)));
         assertInvalidSignature(stripe("{\"id\":\"evt_2\"}", fresh));
         assertThat(stripe(body, fresh).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void a_denied_address_is_answered_403_before_its_signature_is_verified_or_its_delivery_remembered() {
+        // Found by review: JAX-RS verified (and remembered) the delivery first, answering 401 or taking a replay entry.
+        String body = "{\"id\":\"evt_denied\"}";
+        long now = System.currentTimeMillis() / 1000;
+        String fresh = "t=" + now + ",v1=" + hmacHex(STRIPE_SECRET, now + "." + body);
+        String url = app + JaxrsTomcat.REST + "/stripe";
+        HttpResponse<String> forged = tomcat.post(url, body.getBytes(StandardCharsets.UTF_8),
+                "Stripe-Signature", "t=" + now + ",v1=00", "X-Forwarded-For", "192.0.2.200");
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("ACCESS_DENIED");
+        HttpResponse<String> signed = tomcat.post(url, body.getBytes(StandardCharsets.UTF_8),
+                "Stripe-Signature", fresh, "X-Forwarded-For", "192.0.2.200");
+        assertThat(signed.statusCode()).isEqualTo(403);
+        assertThat(stripe(body, fresh).statusCode()).as("the denied copy was never remembered as received").isEqualTo(200);
     }
 
     @ParameterizedTest

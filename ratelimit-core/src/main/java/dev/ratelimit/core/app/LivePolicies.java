@@ -215,6 +215,16 @@ public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
                             + ": algorithm 'concurrency' cannot be switched to or from while the application runs"
                             + " (it counts permits in another store); redeploy to change it");
                 }
+                if (wasConcurrency && policy.algorithm() == Algorithm.CONCURRENCY
+                        && policy.limits().get(0).windowMillis() != target.configured.limits().get(0).windowMillis()) {
+                    // The lease is part of the permit key: a new one would start an empty permit set beside the
+                    // old, letting up to 2N run until the old requests end.
+                    PolicyFile.Entry entry = next.entries(target.name).get(PolicyParams.LIMITS);
+                    throw ConfigurationException.withMessage(PolicyParams.LIMITS, (entry != null
+                            ? entry.where(fileName) : "Policy file " + fileName + " policy " + target.name)
+                            + ": a concurrency policy's lease cannot change while the application runs (its permits"
+                            + " are kept per lease); change N only, or redeploy");
+                }
                 rebuilt.put(target, policy);
             }
         } catch (ConfigurationException e) {
