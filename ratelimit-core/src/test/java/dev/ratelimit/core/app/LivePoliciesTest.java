@@ -180,14 +180,10 @@ class LivePoliciesTest {
         assertThat(warns().get(2)).contains("'pay.algorithm=token-bucket'").contains("concurrency");
         assertThat(pay.policy().limits()).isEqualTo(Limit.parseAll("limits", "5/30s"));
         // Found by review: a new lease started an empty permit set beside the old one (up to 2N in flight).
-        write("api.limits=100/1m
-pay.limits=5/1m
-");
+        write("api.limits=100/1m\npay.limits=5/1m\n");
         await("refused", () -> failures() == 4);
         assertThat(warns().get(3)).contains("'pay.limits=5/1m'").contains("lease cannot change");
-        write("api.limits=100/1m
-pay.limits=7/30s
-");
+        write("api.limits=100/1m\npay.limits=7/30s\n");
         await("N alone may change", () -> pay.policy().limits().equals(Limit.parseAll("limits", "7/30s")));
     }
 
