@@ -114,6 +114,42 @@ public final class TestRedisCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves one slot from {@code source} to {@code target} as {@code redis-cli --cluster reshard} does
+     * (SETSLOT IMPORTING/MIGRATING, MIGRATE of its keys, SETSLOT NODE on every master), one key per MIGRATE
+     * with {@code pauseMillis} between them, so clients meet the slot half moved ({@code ASK}) for a while.
+     *
+     * @return the number of keys moved
+     */
+    public int migrateSlot(int slot, RedisProcess source, RedisProcess target, long pauseMillis) {
+        String sourceId = source.command("CLUSTER", "MYID");
+        String targetId = target.command("CLUSTER", "MYID");
+        String s = String.valueOf(slot);
+        expectOk(target.command("CLUSTER", "SETSLOT", s, "IMPORTING", sourceId));
+        expectOk(source.command("CLUSTER", "SETSLOT", s, "MIGRATING", targetId));
+        int moved = 0;
+        while (true) {
+            String keys = source.command("CLUSTER", "GETKEYSINSLOT", s, "1");
+            if (keys.isEmpty()) {
+                break;
+            }
+            String reply = source.command("MIGRATE", "127.0.0.1", String.valueOf(target.port()), keys.trim(), "0", "5000");
+            if (!reply.equals("OK") && !reply.equals("NOKEY")) {
+                throw new IllegalStateException("MIGRATE of slot " + slot + " failed: " + reply);
+            }
+            moved++;
+            RedisProcess.sleep(pauseMillis);
+        }
+        expectOk(target.command("CLUSTER", "SETSLOT", s, "NODE", targetId));
+        expectOk(source.command("CLUSTER", "SETSLOT", s, "NODE", targetId));
+        for (RedisProcess master : masters) {
+            if (master != source && master != target) {
+                expectOk(master.command("CLUSTER", "SETSLOT", s, "NODE", targetId));
+            }
+        }
+        return moved;
+    }
+
     /** Masters and replicas, as started (a replica may be a master after a failover). */
     public List<RedisProcess> all() {
         List<RedisProcess> nodes = new ArrayList<>(masters);

@@ -168,7 +168,39 @@ public final class RedisStore implements RateLimitStore {
     }
 
     Object call(LuaScript script, List<String> keys, List<String> args) {
-        return throughBreaker(keys.get(0), () -> scripts.run(script, keys, args));
+        return throughBreaker(keys.get(0), () -> retryingTryAgain(() -> scripts.run(script, keys, args)));
+    }
+
+    /** Attempts of a script call answered {@code TRYAGAIN}, and the pause between them. */
+    static final int TRY_AGAIN_ATTEMPTS = 5;
+    static final long TRY_AGAIN_PAUSE_MILLIS = 10;
+
+    /**
+     * Runs a call again, up to {@link #TRY_AGAIN_ATTEMPTS} times, while a Redis Cluster node answers
+     * {@code TRYAGAIN}: the keys of a multi-limit script are half moved by a resharding (some on the old
+     * node, some on the new). Safe: Redis refused the script before running it. Jedis follows MOVED and
+     * ASK by itself, but not this. The pauses (50 ms at most) stay well inside a call's budget.
+     */
+    private static Object retryingTryAgain(Supplier<Object> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (JedisDataException e) {
+                if (attempt >= TRY_AGAIN_ATTEMPTS || !isTryAgain(e)) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(TRY_AGAIN_PAUSE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JedisDataException("TRYAGAIN (interrupted while waiting to try again)");
+            }
+        }
+    }
+
+    private static boolean isTryAgain(JedisException e) {
+        return e instanceof JedisDataException && e.getMessage() != null && e.getMessage().startsWith("TRYAGAIN");
     }
 
     /**
@@ -204,9 +236,7 @@ public final class RedisStore implements RateLimitStore {
      * {@code breaker-open} long after the cluster is whole again.
      */
     private static boolean clusterStateAnswer(JedisException e) {
-        String message = e.getMessage();
-        return e instanceof JedisClusterException
-                || (e instanceof JedisDataException && message != null && message.startsWith("TRYAGAIN"));
+        return e instanceof JedisClusterException || isTryAgain(e);
     }
 
     private Decision fixedWindowDecision(Object reply, List<Limit> limits) {
