@@ -2,9 +2,14 @@ package dev.ratelimit.core;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +40,24 @@ public final class StoreCircuitBreaker {
 
     private final CircuitBreaker<Object> breaker;
     private volatile boolean forcedOpen;
+    private final StoreCircuitBreaker parent;
+    private final String storeName;
+    private final int failures;
+    private final long openMillis;
+    private final int probes;
+    /** One breaker per Redis Cluster master, by {@code host:port}: bounded by the topology, not by requests. */
+    private final ConcurrentMap<String, StoreCircuitBreaker> nodes = new ConcurrentHashMap<>();
 
     public StoreCircuitBreaker(String storeName, int failures, long openMillis, int probes) {
+        this(null, storeName, failures, openMillis, probes);
+    }
+
+    private StoreCircuitBreaker(StoreCircuitBreaker parent, String storeName, int failures, long openMillis, int probes) {
+        this.parent = parent;
+        this.storeName = storeName;
+        this.failures = failures;
+        this.openMillis = openMillis;
+        this.probes = probes;
         this.breaker = CircuitBreaker.builder()
                 .withFailureThreshold(failures)
                 .withDelay(Duration.ofMillis(openMillis))
@@ -50,7 +71,29 @@ public final class StoreCircuitBreaker {
 
     /** Whether a call may go to the store now; when true, exactly one of the record methods must follow. */
     public boolean tryAcquire() {
-        return !forcedOpen && breaker.tryAcquirePermit();
+        return !forcedOpen && (parent == null || !parent.forcedOpen) && breaker.tryAcquirePermit();
+    }
+
+    /**
+     * The breaker of one node of a Redis Cluster (same settings, created on first use), so a failing
+     * master opens the breaker for its own slots only. Forcing this breaker open or closed forces its
+     * node breakers too.
+     */
+    public StoreCircuitBreaker forNode(String node) {
+        return nodes.computeIfAbsent(node,
+                n -> new StoreCircuitBreaker(this, storeName + " node " + n, failures, openMillis, probes));
+    }
+
+    /** Forgets the breakers of nodes that no longer serve slots (a failed master after its replica took over). */
+    public void keepNodes(Collection<String> live) {
+        nodes.keySet().retainAll(live);
+    }
+
+    /** State per Cluster node ({@code host:port}), sorted; empty when no node breaker was made. */
+    public Map<String, String> nodeStates() {
+        Map<String, String> states = new TreeMap<>();
+        nodes.forEach((node, b) -> states.put(node, b.state()));
+        return states;
     }
 
     public void recordSuccess() {
@@ -61,9 +104,22 @@ public final class StoreCircuitBreaker {
         breaker.recordFailure();
     }
 
-    /** {@code closed}, {@code open}, {@code half-open} or {@code forced-open}: one of {@link #STATES}. */
+    /**
+     * {@code closed}, {@code open}, {@code half-open} or {@code forced-open}: one of {@link #STATES}. With
+     * node breakers (Redis Cluster), the worst of this breaker's and theirs (see {@link #nodeStates()}).
+     */
     public String state() {
-        return forcedOpen ? "forced-open" : breaker.getState().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (forcedOpen || (parent != null && parent.forcedOpen)) {
+            return "forced-open";
+        }
+        String worst = breaker.getState().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (StoreCircuitBreaker node : nodes.values()) {
+            String state = node.state();
+            if (STATES.indexOf(state) > STATES.indexOf(worst)) {
+                worst = state;
+            }
+        }
+        return worst;
     }
 
     /** For maintenance: skip the store until {@link #forceClose()}, however long that is. */
@@ -74,5 +130,6 @@ public final class StoreCircuitBreaker {
     public void forceClose() {
         forcedOpen = false;
         breaker.close();
+        nodes.values().forEach(StoreCircuitBreaker::forceClose);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ratelimit.core.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -23,7 +24,9 @@ import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.providers.PooledConnectionProvider;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.util.Pool;
 
 /**
@@ -45,6 +48,10 @@ public final class LazyRedisClient implements AutoCloseable {
     private final ReentrantLock building = new ReentrantLock();
     private volatile UnifiedJedis client;
     private volatile boolean closed;
+    private volatile ClusterConnectionProvider slots;
+
+    /** How often a Cluster client re-reads the slot map, besides after MOVED and connection failures. */
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(1);
 
     private LazyRedisClient(RedisSettings settings) {
         this.settings = settings;
@@ -95,6 +102,25 @@ public final class LazyRedisClient implements AutoCloseable {
         } finally {
             building.unlock();
         }
+    }
+
+    /**
+     * The master serving the key's slot ({@code host:port}) as this Cluster client last saw it; null for
+     * other topologies, before the client is built, or while the slot has no known master.
+     */
+    public String nodeOf(String key) {
+        ClusterConnectionProvider current = slots;
+        if (current == null) {
+            return null;
+        }
+        HostAndPort node = current.getNode(JedisClusterCRC16.getSlot(key));
+        return node == null ? null : node.toString();
+    }
+
+    /** The masters of a Cluster client ({@code host:port}); empty for other topologies. */
+    public Set<String> clusterMasters() {
+        ClusterConnectionProvider current = slots;
+        return current == null ? Collections.emptySet() : current.getPrimaryNodes().keySet();
     }
 
     public RedisSettings settings() {
@@ -173,10 +199,17 @@ public final class LazyRedisClient implements AutoCloseable {
                         .poolConfig(pool)
                         .build();
             case CLUSTER:
+                // Our own provider, to ask it which node serves a slot (ClusterBreakers); it re-reads the
+                // slot map every TOPOLOGY_REFRESH, so keys of a failed master reach the promoted replica
+                // even while that master's breaker keeps every call away from it.
+                ClusterConnectionProvider provider =
+                        new ClusterConnectionProvider(hostsAndPorts(), nodeConfig, pool, TOPOLOGY_REFRESH);
+                slots = provider;
                 return RedisClusterClient.builder()
                         .nodes(hostsAndPorts())
                         .clientConfig(nodeConfig)
                         .poolConfig(pool)
+                        .connectionProvider(provider)
                         .build();
             default:
                 // Sockets that end each call's reads at its deadline (ScriptCalls), not only each read.

@@ -57,7 +57,8 @@ public final class RedisClients implements AutoCloseable {
         shared.leases++;
         AtomicBoolean released = new AtomicBoolean();
         LazyRedisClient connection = shared.client;
-        return new RedisStore(connection::client, shared.scripts, settings.toString(), shared.breaker, () -> {
+        ClusterBreakers breakers = shared.clusterBreakers;
+        return new RedisStore(connection::client, shared.scripts, settings.toString(), shared.breaker, breakers::forKey, () -> {
             if (released.compareAndSet(false, true)) {
                 release(settings);
             }
@@ -86,11 +87,13 @@ public final class RedisClients implements AutoCloseable {
         }
     }
 
-    /** One line per client: URL and breaker state. */
+    /** One line per client: URL and breaker state (on a Cluster the worst node's, then each node's). */
     public synchronized List<String> describeBreakers() {
         List<String> lines = new ArrayList<>();
         for (Map.Entry<RedisSettings, Shared> e : clients.entrySet()) {
-            lines.add(e.getKey() + " " + e.getValue().breaker.state());
+            StoreCircuitBreaker breaker = e.getValue().breaker;
+            Map<String, String> nodes = breaker.nodeStates();
+            lines.add(e.getKey() + " " + breaker.state() + (nodes.isEmpty() ? "" : " " + nodes));
         }
         return lines;
     }
@@ -144,11 +147,13 @@ public final class RedisClients implements AutoCloseable {
         final LazyRedisClient client;
         final StoreCircuitBreaker breaker;
         final ScriptCalls scripts;
+        final ClusterBreakers clusterBreakers;
         int leases;
 
         Shared(RedisSettings settings, LazyRedisClient client, StoreCircuitBreaker breaker) {
             this.client = client;
             this.breaker = breaker;
+            this.clusterBreakers = new ClusterBreakers(client, breaker);
             // Waiting for the batch on the wire replaces waiting for a pooled connection: same bound. With
             // pool-max-wait 0 (never wait) calls are not pipelined.
             this.scripts = new ScriptCalls(client::client, client::discardIdleConnections,

@@ -28,7 +28,9 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.exceptions.JedisClusterException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -47,6 +49,7 @@ public final class RedisStore implements RateLimitStore {
     private final Supplier<UnifiedJedis> redis;
     private final String description;
     private final StoreCircuitBreaker breaker;
+    private final Function<String, StoreCircuitBreaker> breakerForKey;
     private final ScriptCalls scripts;
     private volatile ScriptArgs lastArgs;
     private final Runnable onClose;
@@ -59,6 +62,16 @@ public final class RedisStore implements RateLimitStore {
      */
     RedisStore(Supplier<UnifiedJedis> redis, ScriptCalls scripts, String description, StoreCircuitBreaker breaker,
                Runnable onClose) {
+        this(redis, scripts, description, breaker, key -> breaker, onClose);
+    }
+
+    /**
+     * @param breakerForKey the breaker a call on this key passes: {@code breaker} itself, or on a Redis
+     *                      Cluster that of the key's node ({@link ClusterBreakers})
+     */
+    RedisStore(Supplier<UnifiedJedis> redis, ScriptCalls scripts, String description, StoreCircuitBreaker breaker,
+               Function<String, StoreCircuitBreaker> breakerForKey, Runnable onClose) {
+        this.breakerForKey = breakerForKey;
         this.redis = redis;
         this.scripts = scripts;
         this.description = description;
@@ -155,14 +168,47 @@ public final class RedisStore implements RateLimitStore {
     }
 
     Object call(LuaScript script, List<String> keys, List<String> args) {
-        return throughBreaker(() -> scripts.run(script, keys, args));
+        return throughBreaker(keys.get(0), () -> retryingTryAgain(() -> scripts.run(script, keys, args)));
+    }
+
+    /** Attempts of a script call answered {@code TRYAGAIN}, and the pause between them. */
+    static final int TRY_AGAIN_ATTEMPTS = 5;
+    static final long TRY_AGAIN_PAUSE_MILLIS = 10;
+
+    /**
+     * Runs a call again, up to {@link #TRY_AGAIN_ATTEMPTS} times, while a Redis Cluster node answers
+     * {@code TRYAGAIN}: the keys of a multi-limit script are half moved by a resharding (some on the old
+     * node, some on the new). Safe: Redis refused the script before running it. Jedis follows MOVED and
+     * ASK by itself, but not this. The pauses (50 ms at most) stay well inside a call's budget.
+     */
+    private static Object retryingTryAgain(Supplier<Object> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (JedisDataException e) {
+                if (attempt >= TRY_AGAIN_ATTEMPTS || !isTryAgain(e)) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(TRY_AGAIN_PAUSE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JedisDataException("TRYAGAIN (interrupted while waiting to try again)");
+            }
+        }
+    }
+
+    private static boolean isTryAgain(JedisException e) {
+        return e instanceof JedisDataException && e.getMessage() != null && e.getMessage().startsWith("TRYAGAIN");
     }
 
     /**
      * Runs one Redis call if the breaker lets it, and tells the breaker how it went, whatever it throws:
      * a permit taken and never given back would keep a half-open breaker from ever closing.
      */
-    private <T> T throughBreaker(Supplier<T> redisCall) {
+    private <T> T throughBreaker(String key, Supplier<T> redisCall) {
+        StoreCircuitBreaker breaker = breakerForKey.apply(key);
         if (!breaker.tryAcquire()) {
             throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
         }
@@ -172,6 +218,7 @@ public final class RedisStore implements RateLimitStore {
             answered = true;
             return reply;
         } catch (JedisException e) {
+            answered = clusterStateAnswer(e);
             throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
         } finally {
             if (answered) {
@@ -180,6 +227,16 @@ public final class RedisStore implements RateLimitStore {
                 breaker.recordFailure();
             }
         }
+    }
+
+    /**
+     * A Redis Cluster node that refuses a call for a while by the cluster's state ({@code CLUSTERDOWN} while a
+     * failed master's slots have no owner, {@code TRYAGAIN} while a slot migrates) answered at once: the call
+     * gets its failure mode, but the node's breaker must not open, or the node would be skipped for
+     * {@code breaker-open} long after the cluster is whole again.
+     */
+    private static boolean clusterStateAnswer(JedisException e) {
+        return e instanceof JedisClusterException || isTryAgain(e);
     }
 
     private Decision fixedWindowDecision(Object reply, List<Limit> limits) {
@@ -238,13 +295,13 @@ public final class RedisStore implements RateLimitStore {
      */
     @Override
     public boolean remember(String key, long ttlMillis) {
-        return throughBreaker(() -> redis.get().set(key, "1", SetParams.setParams().nx().px(ttlMillis)) != null);
+        return throughBreaker(key, () -> redis.get().set(key, "1", SetParams.setParams().nx().px(ttlMillis)) != null);
     }
 
     @Override
     public void reset(List<String> keys) {
         // Through the breaker too: a webhook delivery forgotten while Redis is away must not wait out a timeout.
-        throughBreaker(() -> redis.get().del(keys.toArray(new String[0])));
+        throughBreaker(keys.isEmpty() ? "" : keys.get(0), () -> redis.get().del(keys.toArray(new String[0])));
     }
 
     @Override
