@@ -65,8 +65,9 @@ class RedeployUnderLoadTest {
                     t -> "client-" + clients.incrementAndGet() % 1000);
             long started = System.nanoTime();
             List<Answer> whileDeployed = new ArrayList<>();
+            Set<String> oursSeen = new TreeSet<>();
             for (int i = 0; i < redeploys; i++) {
-                loaders.add(deployServeAndUndeploy(tomcat, policyFile, load, whileDeployed));
+                loaders.add(deployServeAndUndeploy(tomcat, policyFile, load, whileDeployed, oursSeen));
             }
             List<String> stuck = load.stop(Duration.ofSeconds(20));
             long loopMillis = (System.nanoTime() - started) / 1_000_000;
@@ -84,6 +85,7 @@ class RedeployUnderLoadTest {
                     + HttpLoad.worstLatency(answers) + " ms");
             System.out.println("[redeploy] while deployed: " + whileDeployed.size() + " requests, per status "
                     + HttpLoad.perStatus(whileDeployed));
+            System.out.println("[redeploy] our threads seen while deployed: " + oursSeen);
             System.out.println("[redeploy] left behind: threads " + leftThreads + ", Redis connections "
                     + (connectionsAfter - connectionsBefore) + ", MBeans " + leftMBeans + ", class loaders "
                     + liveLoaders + " of " + loaders.size());
@@ -94,6 +96,9 @@ class RedeployUnderLoadTest {
                     .allMatch(a -> a.status() == 200 || (a.status() == 404 || a.status() == 503) && !a.counted());
             assertThat(whileDeployed).as("requests while the application was deployed").isNotEmpty()
                     .allMatch(a -> a.status() == 200 && a.counted());
+            assertThat(oursSeen).as("the features that own threads were running")
+                    .anyMatch(name -> name.startsWith("ratelimit-policy-file-"))
+                    .contains("ratelimit-lease-renewer", "ratelimit-overrides-subscriber");
             assertThat(leftThreads.stream().filter(name -> name.startsWith("ratelimit")))
                     .as("our threads left after %d redeploys", redeploys).isEmpty();
             assertThat(connectionsAfter).as("Redis connections left").isLessThanOrEqualTo(connectionsBefore);
@@ -107,7 +112,8 @@ class RedeployUnderLoadTest {
      * reference to the round's class loader; no strong reference to the context survives this method.
      */
     private static WeakReference<ClassLoader> deployServeAndUndeploy(EmbeddedTomcat tomcat, Path policyFile, HttpLoad load,
-                                                                     List<Answer> whileDeployed) throws InterruptedException {
+                                                                     List<Answer> whileDeployed, Set<String> oursSeen)
+            throws InterruptedException {
         Map<String, String> counting = EmbeddedTomcat.filterParams(REDIS.url(), "limits", "100/1h", "key", "header:X-Client");
         Map<String, String> concurrency = EmbeddedTomcat.filterParams(REDIS.url(), "algorithm", "concurrency",
                 "limits", "1000/30s", "key", "header:X-Client");
@@ -115,12 +121,14 @@ class RedeployUnderLoadTest {
                 Map.of("ratelimit.config-file", policyFile.toString()), new OkServlet());
         assertThat(context.getState().isAvailable()).as("deployed").isTrue();
         WeakReference<ClassLoader> loader = new WeakReference<>(context.getLoader().getClassLoader());
-        long deployedAt = load.now();
+        // +1: times are whole milliseconds, so a request sent just before the deployment ended may show the same one.
+        long deployedAt = load.now() + 1;
         long deadline = deployedAt + 15_000;
         while (load.sentBetween(deployedAt, load.now()).stream().filter(Answer::counted).count() < 20
                 && load.now() < deadline) {
             Thread.sleep(10);
         }
+        threadNames().stream().filter(name -> name.startsWith("ratelimit")).forEach(oursSeen::add);
         long undeployAt = load.now();
         // Only requests answered before the undeploy began: the ones overlapping it may meet a stopping context.
         whileDeployed.addAll(load.sentBetween(deployedAt, undeployAt).stream()
