@@ -175,12 +175,13 @@ public final class Soak {
     /** Prints the table and the checks; true when all hold. */
     private boolean report(String store, List<Sample> samples) {
         System.out.println();
-        System.out.printf("| %-6s | %8s | %10s | %10s | %7s | %11s | %12s | %8s | %12s |%n", "second", "requests",
-                "req/s", "heap MB", "threads", "redis conns", "redis mem MB", "keys", "keys bound");
+        System.out.printf("| %-6s | %8s | %10s | %10s | %7s | %11s | %12s | %8s | %12s | %6s |%n", "second", "requests",
+                "req/s", "heap MB", "threads", "redis conns", "redis mem MB", "keys", "keys bound", "B/key");
         List<String> failures = new ArrayList<>();
         long steadyHeap = -1;
         long steadyConnections = -1;
-        long steadyMemory = -1;
+        Sample steady = null;
+        Sample first = samples.get(0);
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             Sample previous = i == 0 ? s : samples.get(i - 1);
@@ -188,10 +189,11 @@ public final class Soak {
             // Identities sent within the last window plus one sample interval: keys still alive at most.
             Sample windowStart = samples.get(Math.max(0, i - (WINDOW_SECONDS / SAMPLE_SECONDS + 1)));
             long bound = s.requests() - windowStart.requests() + 10;
-            System.out.printf("| %6d | %8d | %10d | %10.1f | %7d | %11s | %12s | %8s | %12s |%n", s.second(), s.requests(),
+            System.out.printf("| %6d | %8d | %10d | %10.1f | %7d | %11s | %12s | %8s | %12s | %6s |%n", s.second(), s.requests(),
                     rate, s.heapAfterGc() / 1048576.0, s.ourThreads(), na(s.redisConnections()),
                     s.redisUsedMemory() < 0 ? "n/a" : String.format("%.1f", s.redisUsedMemory() / 1048576.0),
-                    na(s.redisKeys()), redis == null ? "n/a" : Long.toString(bound));
+                    na(s.redisKeys()), redis == null ? "n/a" : Long.toString(bound),
+                    redis == null || s.redisKeys() == 0 ? "n/a" : Long.toString(perKey(s, samples.get(0))));
             if (redis != null && s.redisKeys() > bound) {
                 failures.add("second " + s.second() + ": " + s.redisKeys() + " keys, more than the " + bound
                         + " identities sent within the window");
@@ -200,7 +202,7 @@ public final class Soak {
             if (s.second() >= WINDOW_SECONDS + SAMPLE_SECONDS && steadyHeap < 0) {
                 steadyHeap = s.heapAfterGc();
                 steadyConnections = s.redisConnections();
-                steadyMemory = s.redisUsedMemory();
+                steady = s;
             }
         }
         Sample last = samples.get(samples.size() - 1);
@@ -211,8 +213,10 @@ public final class Soak {
             if (last.redisConnections() > steadyConnections) {
                 failures.add("Redis connections grew from " + steadyConnections + " to " + last.redisConnections());
             }
-            if (redis != null && last.redisUsedMemory() > steadyMemory * 3 / 2) {
-                failures.add("Redis used_memory grew from " + steadyMemory + " to " + last.redisUsedMemory());
+            // Memory follows the live keys, which follow the load's rate: what must stay flat is memory per key.
+            if (redis != null && perKey(last, first) > perKey(steady, first) * 3 / 2) {
+                failures.add("Redis used_memory per key grew from " + perKey(steady, first) + " to " + perKey(last, first)
+                        + " bytes");
             }
         } else {
             System.out.println("[soak] shorter than " + (WINDOW_SECONDS + SAMPLE_SECONDS) + " s: no steady state to compare");
@@ -231,6 +235,11 @@ public final class Soak {
         System.out.println("[soak] " + store + ": " + (failures.isEmpty() ? "FLAT, no errors" : "FAILED " + failures));
         System.out.println();
         return failures.isEmpty();
+    }
+
+    /** Redis' used_memory above its level before the load, per live key. */
+    private static long perKey(Sample s, Sample first) {
+        return (s.redisUsedMemory() - first.redisUsedMemory()) / Math.max(1, s.redisKeys());
     }
 
     private static String na(long value) {
