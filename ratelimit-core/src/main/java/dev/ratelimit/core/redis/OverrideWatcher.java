@@ -105,9 +105,7 @@ final class OverrideWatcher implements AutoCloseable {
             } finally {
                 subscribed = false;
                 connection = null;
-                if (current != null) {
-                    current.close();
-                }
+                closeQuietly(current);
             }
             if (subscribedOnce) {
                 subscribedOnce = false;
@@ -144,13 +142,26 @@ final class OverrideWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        Connection current = connection;
-        if (current != null) {
-            // Ends the blocking read of SUBSCRIBE.
-            current.close();
-        }
+        // Ends the blocking read of SUBSCRIBE.
+        closeQuietly(connection);
         stop(subscriber);
         stop(checker);
+    }
+
+    /**
+     * Closes the subscription's connection, which {@link #close()} and the subscriber thread may do at the same
+     * time: Jedis then throws "Socket closed" from the second close. Thrown out of {@code close()} it skipped
+     * stopping the threads and the rest of the undeploy (a redeploy left threads, a pool and MBeans behind).
+     */
+    static void closeQuietly(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (RuntimeException e) {
+            LOG.debug("Live overrides: closing the subscription's connection: {}", e.toString());
+        }
     }
 
     private static void stop(Thread thread) {
