@@ -145,7 +145,7 @@ public class RateLimitStatusServlet extends HttpServlet {
                     + (role == null ? "(none configured)" : "'" + role + "'") + " may act.");
             return;
         }
-        if (!tokens.isValid(request.getRemoteUser(), request.getParameter("token"))) {
+        if (!tokens.isValid(request.getRemoteUser(), tokenFromBody(request))) {
             forbidden(runtime, request, action, policy, "no valid token");
             refuse(response, HttpServletResponse.SC_FORBIDDEN, "The form's token is missing or stale: reload the page and try again.");
             return;
@@ -289,5 +289,18 @@ public class RateLimitStatusServlet extends HttpServlet {
             return false;
         }
         throw new IllegalArgumentException("enabled must be true or false, was '" + text + "'");
+    }
+
+    /** The form's token, from the POST body only: one in the address would reach access logs and Referer headers. */
+    private static String tokenFromBody(HttpServletRequest request) {
+        String query = request.getQueryString();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.equals("token") || pair.startsWith("token=")) {
+                    return null;
+                }
+            }
+        }
+        return request.getParameter("token");
     }
 }

@@ -171,13 +171,17 @@ class StatusPageAccessTest {
         assertThat(apps.send("127.0.0.1", "POST", "/app" + STATUS,
                 form("token", token.substring(1) + "A", "action", "reset", "policy", "api-limit", "identity", "ip=198.51.100.8"),
                 basic(ADMIN, ADMIN_PASSWORD)).statusCode()).as("a forged token").isEqualTo(403);
+        // Found by review: the token was also taken from the query string (access logs, Referer).
+        assertThat(apps.send("127.0.0.1", "POST", "/app" + STATUS + "?token=" + token,
+                form("action", "reset", "policy", "api-limit", "identity", "ip=198.51.100.8"), basic(ADMIN, ADMIN_PASSWORD))
+                .statusCode()).as("a token in the address").isEqualTo(403);
         assertThat(apps.send("127.0.0.1", "GET", "/app" + STATUS + "?" + reset, null, basic(ADMIN, ADMIN_PASSWORD))
                 .body()).as("a GET never acts").doesNotContain("deleted");
 
         assertThat(apps.get("127.0.0.1", "/app/api/x", "X-Forwarded-For", "198.51.100.8").statusCode())
                 .as("still limited").isEqualTo(429);
         assertThat(AUDIT.list).extracting(ILoggingEvent::getFormattedMessage)
-                .filteredOn(line -> line.startsWith("status-page-action-forbidden")).hasSize(4);
+                .filteredOn(line -> line.startsWith("status-page-action-forbidden")).hasSize(5);
     }
 
     @Test
