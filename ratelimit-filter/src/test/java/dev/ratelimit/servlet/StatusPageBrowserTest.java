@@ -34,6 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -175,7 +176,7 @@ class StatusPageBrowserTest {
 
         resetButtonOf(browser, "ip=198.51.100.24").click();
 
-        assertThat(browser.findElement(By.id("notice")).getText()).startsWith("api-limit: deleted 1 key(s) of ip=198.51.100.24 (version ")
+        assertThat(awaitElement(browser, By.id("notice")).getText()).startsWith("api-limit: deleted 1 key(s) of ip=198.51.100.24 (version ")
                 .as("the other instances forget their local denials too").endsWith(" on every instance)");
         assertThat(apps.get("127.0.0.1", "/app/api/x", "X-Forwarded-For", "198.51.100.24").statusCode())
                 .as("the client is admitted again").isEqualTo(200);
@@ -193,7 +194,7 @@ class StatusPageBrowserTest {
                 "arguments[0].form.querySelector('input[name=token]').remove()", button);
         button.click();
 
-        assertThat(browser.findElement(By.tagName("body")).getText()).contains("The form's token is missing or stale");
+        assertThat(awaitBodyText(browser, "The form's token is missing or stale")).contains("The form's token is missing or stale");
         assertThat(apps.get("127.0.0.1", "/app/api/x", "X-Forwarded-For", "198.51.100.25").statusCode())
                 .as("still limited").isEqualTo(429);
     }
@@ -263,6 +264,45 @@ class StatusPageBrowserTest {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** After a click the answer may still be loading (seen once on a fresh-clone run): wait up to 10 s for it. */
+    private static WebElement awaitElement(WebDriver browser, By by) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<WebElement> found = browser.findElements(by);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            pause();
+            found = browser.findElements(by);
+        }
+        return found.isEmpty() ? browser.findElement(by) : found.get(0);
+    }
+
+    /** The page's text once it contains {@code expected}, or as it is after 10 s. */
+    private static String awaitBodyText(WebDriver browser, String expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String text = bodyText(browser);
+        while (!text.contains(expected) && System.nanoTime() < deadline) {
+            pause();
+            text = bodyText(browser);
+        }
+        return text;
+    }
+
+    private static String bodyText(WebDriver browser) {
+        try {
+            return browser.findElement(By.tagName("body")).getText();
+        } catch (StaleElementReferenceException replacedWhileRead) {
+            return "";
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
