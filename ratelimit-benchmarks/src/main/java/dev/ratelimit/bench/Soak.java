@@ -30,7 +30,12 @@ import dev.ratelimit.testing.TestTomcat;
  * heap after GC, our threads ({@code ratelimit*}), and for Redis its connections, {@code used_memory} and key
  * count; at the end it checks that they stayed flat and that no request got an answer other than 200. Keys live
  * one window ({@value #WINDOW_SECONDS} s), so the key count is bounded by the identities sent within the last
- * window and a sample interval. Prints a table; exits 1 when a check fails.
+ * window and a sample interval, plus the keys past their TTL that Redis has not reclaimed yet (its active expiry
+ * works through expired keys a slice at a time, and {@code DBSIZE} counts them until then). That expiry lag is
+ * measured at every sample ({@code INFO stats} {@code expired_keys} against the requests sent up to a window
+ * ago) and must stay within {@value #MAX_EXPIRY_LAG_SECONDS} s; a key without a TTL, or with a TTL beyond its
+ * window, is a leak ({@code INFO keyspace}, and {@value #TTL_SAMPLE} keys per sample by {@code RANDOMKEY} and
+ * {@code PTTL}). Prints a table; exits 1 when a check fails.
  *
  * <pre>java -cp benchmarks.jar dev.ratelimit.bench.Soak [minutes (10)] [redis|memory|both (both)]</pre>
  */
@@ -42,16 +47,49 @@ public final class Soak {
     static final int LOAD_THREADS = 4;
     /** Heap after GC may grow by this much over its value after the first window before it counts as a leak. */
     static final long HEAP_SLACK_BYTES = 32L << 20;
+    /** Keys whose TTL is checked per sample (RANDOMKEY, PTTL). */
+    static final int TTL_SAMPLE = 200;
+    /** How long after its TTL a key may still be counted by DBSIZE before Redis' expiry counts as falling behind. */
+    static final int MAX_EXPIRY_LAG_SECONDS = WINDOW_SECONDS;
+    /** RANDOMKEY and PTTL, TTL_SAMPLE times, in one round trip: the PTTL of each key found. */
+    private static final String PTTL_SAMPLE_SCRIPT = "local r = {} for i = 1, tonumber(ARGV[1]) do"
+            + " local k = redis.call('RANDOMKEY') if k then r[#r + 1] = redis.call('PTTL', k) end end return r";
 
-    /** One sample of the leak counters; the Redis ones are -1 with the in-memory store. */
+    /** One sample of the leak counters; the Redis ones are -1 (ttl: null) with the in-memory store. */
     record Sample(long second, long requests, long heapAfterGc, long ourThreads, long redisConnections,
-                  long redisUsedMemory, long redisKeys) {
+                  long redisUsedMemory, long redisKeys, long expiredKeys, long keysWithoutTtl, TtlSample ttl) {
+    }
+
+    /** The PTTL of {@link #TTL_SAMPLE} random keys: how many had none (-1), how many one beyond the window. */
+    record TtlSample(int keys, int withoutTtl, int beyondWindow, long maxMillis) {
+        static TtlSample of(String reply) {
+            int keys = 0;
+            int without = 0;
+            int beyond = 0;
+            long max = -1;
+            for (String line : reply.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                long pttl = Long.parseLong(line.trim());
+                keys++;
+                if (pttl == -1) {
+                    without++;
+                } else if (pttl > WINDOW_SECONDS * 1000L) {
+                    beyond++;
+                }
+                max = Math.max(max, pttl);
+            }
+            return new TtlSample(keys, without, beyond, max);
+        }
     }
 
     private final TestRedis redis;
     private final AtomicLong requests = new AtomicLong();
     private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Requests sent by each second of the run (index: seconds since the load started). */
+    private final List<Long> requestsBySecond = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Soak(TestRedis redis) {
         this.redis = redis;
@@ -85,6 +123,7 @@ public final class Soak {
             String url = "http://127.0.0.1:" + tomcat.port() + "/soak/x";
             List<Thread> load = startLoad(url);
             long start = System.nanoTime();
+            startTimeline(start);
             long end = start + (long) (minutes * 60e9);
             samples.add(sample(0));
             while (System.nanoTime() < end) {
@@ -133,6 +172,52 @@ public final class Soak {
         return threads;
     }
 
+    /** Records the request count once a second, to tell which keys' TTL has passed at each sample. */
+    private void startTimeline(long start) {
+        Thread thread = new Thread(() -> {
+            while (running.get()) {
+                requestsBySecond.add(requests.get());
+                long next = start + requestsBySecond.size() * 1_000_000_000L;
+                try {
+                    Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "soak-timeline");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Requests sent by that second of the run (0 before it began). */
+    private long requestsBy(long second) {
+        if (second < 0 || requestsBySecond.isEmpty()) {
+            return 0;
+        }
+        return requestsBySecond.get((int) Math.min(second, requestsBySecond.size() - 1));
+    }
+
+    /**
+     * Keys whose TTL has passed by this sample but that Redis has not reclaimed yet: every request is a new
+     * key (an identity comes round again only after more than a window at these rates), so the keys created
+     * up to a window ago are due, and {@code expired_keys} counts those Redis has reclaimed.
+     */
+    private long unreclaimed(Sample s) {
+        return Math.max(0, requestsBy(s.second() - WINDOW_SECONDS) - s.expiredKeys());
+    }
+
+    /** Seconds by which Redis' expiry trails the keys' TTLs: the oldest key not reclaimed expired that long ago. */
+    private long expiryLagSeconds(Sample s) {
+        if (unreclaimed(s) == 0) {
+            return 0;
+        }
+        long reclaimedUpTo = 0;
+        while (reclaimedUpTo < requestsBySecond.size() && requestsBy(reclaimedUpTo) < s.expiredKeys()) {
+            reclaimedUpTo++;
+        }
+        return Math.max(0, s.second() - WINDOW_SECONDS - reclaimedUpTo);
+    }
+
     /** The status, or -1 for no answer within 10 s. */
     private static int send(HttpClient client, String url, String identity) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
@@ -155,13 +240,20 @@ public final class Soak {
         long connections = -1;
         long usedMemory = -1;
         long keys = -1;
+        long expired = -1;
+        long withoutTtl = -1;
+        TtlSample ttl = null;
         if (redis != null) {
             connections = Arrays.stream(redis.command("CLIENT", "LIST").split("\n"))
                     .filter(line -> line.startsWith("id=") && !line.contains("cmd=client|list")).count();
             usedMemory = infoField(redis.command("INFO", "memory"), "used_memory");
             keys = Long.parseLong(redis.command("DBSIZE").trim());
+            expired = infoField(redis.command("INFO", "stats"), "expired_keys");
+            withoutTtl = keysWithoutTtl(redis.command("INFO", "keyspace"));
+            ttl = TtlSample.of(redis.command("EVAL", PTTL_SAMPLE_SCRIPT, "0", String.valueOf(TTL_SAMPLE)));
         }
-        Sample sample = new Sample(second, requests.get(), heap, threads, connections, usedMemory, keys);
+        Sample sample = new Sample(second, requests.get(), heap, threads, connections, usedMemory, keys, expired,
+                withoutTtl, ttl);
         System.out.println("[soak] " + sample);
         return sample;
     }
@@ -172,14 +264,33 @@ public final class Soak {
                 .orElseThrow(() -> new IllegalStateException("no " + field + " in INFO"));
     }
 
+    /** {@code keys} minus {@code expires} of db0 in {@code INFO keyspace} (0 when empty). */
+    private static long keysWithoutTtl(String info) {
+        return info.lines().filter(line -> line.startsWith("db0:")).findFirst().map(line -> {
+            long keys = 0;
+            long expires = 0;
+            for (String field : line.substring(4).trim().split(",")) {
+                String[] kv = field.split("=");
+                if (kv[0].equals("keys")) {
+                    keys = Long.parseLong(kv[1]);
+                } else if (kv[0].equals("expires")) {
+                    expires = Long.parseLong(kv[1]);
+                }
+            }
+            return keys - expires;
+        }).orElse(0L);
+    }
+
     /** Prints the table and the checks; true when all hold. */
     private boolean report(String store, List<Sample> samples) {
         System.out.println();
-        System.out.printf("| %-6s | %8s | %10s | %10s | %7s | %11s | %12s | %8s | %12s | %6s |%n", "second", "requests",
-                "req/s", "heap MB", "threads", "redis conns", "redis mem MB", "keys", "keys bound", "B/key");
+        System.out.printf("| %-6s | %8s | %7s | %7s | %7s | %5s | %8s | %8s | %8s | %9s | %8s | %5s | %9s | %6s | %-14s |%n",
+                "second", "requests", "req/s", "heap MB", "threads", "conns", "mem MB", "keys", "bound", "expired",
+                "past TTL", "lag s", "bound+pst", "B/key", "TTL sample");
         List<String> failures = new ArrayList<>();
         long steadyHeap = -1;
         long steadyConnections = -1;
+        long worstLag = 0;
         Sample steady = null;
         Sample first = samples.get(0);
         for (int i = 0; i < samples.size(); i++) {
@@ -189,14 +300,34 @@ public final class Soak {
             // Identities sent within the last window plus one sample interval: keys still alive at most.
             Sample windowStart = samples.get(Math.max(0, i - (WINDOW_SECONDS / SAMPLE_SECONDS + 1)));
             long bound = s.requests() - windowStart.requests() + 10;
-            System.out.printf("| %6d | %8d | %10d | %10.1f | %7d | %11s | %12s | %8s | %12s | %6s |%n", s.second(), s.requests(),
-                    rate, s.heapAfterGc() / 1048576.0, s.ourThreads(), na(s.redisConnections()),
-                    s.redisUsedMemory() < 0 ? "n/a" : String.format("%.1f", s.redisUsedMemory() / 1048576.0),
-                    na(s.redisKeys()), redis == null ? "n/a" : Long.toString(bound),
-                    redis == null || s.redisKeys() == 0 ? "n/a" : Long.toString(perKey(s, samples.get(0))));
-            if (redis != null && s.redisKeys() > bound) {
-                failures.add("second " + s.second() + ": " + s.redisKeys() + " keys, more than the " + bound
-                        + " identities sent within the window");
+            if (redis == null) {
+                System.out.printf("| %6d | %8d | %7d | %7.1f | %7d | %5s | %8s | %8s | %8s | %9s | %8s | %5s | %9s | %6s | %-14s |%n",
+                        s.second(), s.requests(), rate, s.heapAfterGc() / 1048576.0, s.ourThreads(), "n/a", "n/a", "n/a",
+                        "n/a", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a");
+            } else {
+                long pastTtl = unreclaimed(s);
+                long lag = expiryLagSeconds(s);
+                worstLag = Math.max(worstLag, lag);
+                TtlSample ttl = s.ttl();
+                System.out.printf("| %6d | %8d | %7d | %7.1f | %7d | %5d | %8.1f | %8d | %8d | %9d | %8d | %5d | %9d | %6s | %-14s |%n",
+                        s.second(), s.requests(), rate, s.heapAfterGc() / 1048576.0, s.ourThreads(), s.redisConnections(),
+                        s.redisUsedMemory() / 1048576.0, s.redisKeys(), bound, s.expiredKeys(), pastTtl, lag, bound + pastTtl,
+                        s.redisKeys() == 0 ? "n/a" : Long.toString(perKey(s, first)),
+                        ttl.keys() + "/" + ttl.withoutTtl() + "/" + ttl.beyondWindow() + "/" + (ttl.maxMillis() < 0 ? "-" : ttl.maxMillis() / 1000 + "s"));
+                // Past their TTL but not reclaimed yet: counted by DBSIZE, not alive. The lag itself is bounded below.
+                if (s.redisKeys() > bound + pastTtl) {
+                    failures.add("second " + s.second() + ": " + s.redisKeys() + " keys, more than the " + bound
+                            + " identities sent within the window and the " + pastTtl + " keys past their TTL");
+                }
+                if (lag > MAX_EXPIRY_LAG_SECONDS) {
+                    failures.add("second " + s.second() + ": Redis reclaims keys " + lag + " s after their TTL (at most "
+                            + MAX_EXPIRY_LAG_SECONDS + " s)");
+                }
+                if (s.keysWithoutTtl() > 0 || ttl.withoutTtl() > 0 || ttl.beyondWindow() > 0) {
+                    failures.add("second " + s.second() + ": keys without a TTL or with one beyond the window (INFO keyspace: "
+                            + s.keysWithoutTtl() + " without; sample of " + ttl.keys() + ": " + ttl.withoutTtl() + " without, "
+                            + ttl.beyondWindow() + " beyond " + WINDOW_SECONDS + " s)");
+                }
             }
             // The state after the first window (every key of the window alive) is the level that must hold.
             if (s.second() >= WINDOW_SECONDS + SAMPLE_SECONDS && steadyHeap < 0) {
@@ -232,6 +363,12 @@ public final class Soak {
         }
         System.out.println("[soak] " + store + ": answers per status " + perStatus + " (-1: no answer), our threads at most "
                 + maxThreads + ", distinct identities sent " + Math.min(last.requests(), IDENTITIES));
+        if (redis != null) {
+            System.out.println("[soak] " + store + ": columns: bound = identities sent within the window and a sample interval;"
+                    + " expired = INFO stats expired_keys; past TTL = keys created a window ago or earlier minus expired"
+                    + " (counted by DBSIZE, not alive); lag s = how long ago the oldest of them expired (worst " + worstLag
+                    + " s); TTL sample = keys / without TTL / TTL beyond " + WINDOW_SECONDS + " s / longest TTL (RANDOMKEY, PTTL)");
+        }
         System.out.println("[soak] " + store + ": " + (failures.isEmpty() ? "FLAT, no errors" : "FAILED " + failures));
         System.out.println();
         return failures.isEmpty();
