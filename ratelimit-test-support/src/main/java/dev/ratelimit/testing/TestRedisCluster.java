@@ -41,6 +41,22 @@ public final class TestRedisCluster implements AutoCloseable {
     }
 
     /**
+     * One master holding every slot: a whole cluster on one node, e.g. behind a {@link FaultProxy} whose port the
+     * node announces ({@code CONFIG SET cluster-announce-port}), so that clients reach it through the proxy only.
+     */
+    public static TestRedisCluster startSingleNode() {
+        TestRedisCluster cluster = new TestRedisCluster();
+        try {
+            cluster.build(1);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        System.out.println("[test-redis] cluster of 1 master on " + cluster.seeds() + " (" + RedisBinaries.server() + ")");
+        return cluster;
+    }
+
+    /**
      * Three masters and one replica each, every node with {@code cluster-node-timeout} {@code nodeTimeoutMillis}
      * (how long a master may be silent before its replica takes over). {@link #masters()} and {@link #replicas()}
      * are in the same order: {@code replicas().get(i)} replicates {@code masters().get(i)}. With

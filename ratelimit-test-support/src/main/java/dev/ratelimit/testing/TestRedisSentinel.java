@@ -89,6 +89,31 @@ public final class TestRedisSentinel implements AutoCloseable {
         }), "sentinels see the replica and each other");
     }
 
+    /**
+     * One sentinel (quorum 1) monitoring {@code host:port} as {@link #MASTER_NAME}: clients asking it for the master
+     * get that address, e.g. a {@link FaultProxy}'s in front of a server. Close it after use.
+     */
+    public static RedisProcess sentinelFor(String host, int port) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("test-redis-sentinel");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        int sentinelPort = TestRedis.freePort();
+        Path file = dir.resolve("sentinel-" + sentinelPort + ".conf");
+        write(file, "sentinel monitor " + MASTER_NAME + " " + host + " " + port + " 1\n");
+        RedisProcess sentinel = RedisProcess.spawn("sentinel-" + sentinelPort, sentinelPort, dir, file, List.of("--sentinel"));
+        try {
+            sentinel.awaitPong();
+        } catch (RuntimeException e) {
+            sentinel.close();
+            throw e;
+        }
+        System.out.println("[test-redis] sentinel " + sentinelPort + " monitoring " + host + ":" + port + " as " + MASTER_NAME);
+        return sentinel;
+    }
+
     private static void write(Path file, String text) {
         try {
             Files.write(file, text.getBytes(StandardCharsets.UTF_8));

@@ -10,7 +10,9 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 
-import redis.clients.jedis.JedisSocketFactory;
+import redis.clients.jedis.DefaultJedisSocketFactory;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
@@ -28,14 +30,20 @@ final class DeadlineSocket extends Socket {
         this.socket = socket;
     }
 
-    /** Makes sockets with {@code factory}, each wrapped. */
-    static JedisSocketFactory factory(JedisSocketFactory factory) {
-        return () -> {
-            Socket socket = factory.createSocket();
-            if (socket == null) {
-                throw new JedisConnectionException("no socket");
+    /**
+     * Makes Jedis' sockets to {@code node}, plain or TLS as {@code config} says, each wrapped. A subclass of Jedis'
+     * own factory, because a connection asks it for its address ({@code Connection.getHostAndPort} casts to it).
+     */
+    static DefaultJedisSocketFactory factory(HostAndPort node, JedisClientConfig config) {
+        return new DefaultJedisSocketFactory(node, config) {
+            @Override
+            public Socket createSocket() {
+                Socket socket = super.createSocket();
+                if (socket == null) {
+                    throw new JedisConnectionException("no socket");
+                }
+                return new DeadlineSocket(socket);
             }
-            return new DeadlineSocket(socket);
         };
     }
 

@@ -15,7 +15,6 @@ import dev.ratelimit.core.ConfigurationException;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
@@ -190,6 +189,8 @@ public final class LazyRedisClient implements AutoCloseable {
         JedisClientConfig nodeConfig = RedisClientConfigs.dataNode(settings);
         ConnectionPoolConfig pool = RedisClientConfigs.pool(settings);
         switch (settings.topology()) {
+            // Every topology's data connections end each call's reads at its deadline (ScriptCalls), not only
+            // each read: DeadlineSocket, through our own providers for Sentinel and Cluster.
             case SENTINEL:
                 return RedisSentinelClient.builder()
                         .masterName(settings.master())
@@ -197,13 +198,15 @@ public final class LazyRedisClient implements AutoCloseable {
                         .sentinelClientConfig(RedisClientConfigs.sentinel(settings))
                         .clientConfig(nodeConfig)
                         .poolConfig(pool)
+                        .connectionProvider(new DeadlineSentinelConnectionProvider(settings.master(), nodeConfig, pool,
+                                hostsAndPorts(), RedisClientConfigs.sentinel(settings)))
                         .build();
             case CLUSTER:
                 // Our own provider, to ask it which node serves a slot (ClusterBreakers); it re-reads the
                 // slot map every TOPOLOGY_REFRESH, so keys of a failed master reach the promoted replica
                 // even while that master's breaker keeps every call away from it.
                 ClusterConnectionProvider provider =
-                        new ClusterConnectionProvider(hostsAndPorts(), nodeConfig, pool, TOPOLOGY_REFRESH);
+                        new DeadlineClusterConnectionProvider(hostsAndPorts(), nodeConfig, pool, TOPOLOGY_REFRESH);
                 slots = provider;
                 return RedisClusterClient.builder()
                         .nodes(hostsAndPorts())
@@ -212,10 +215,9 @@ public final class LazyRedisClient implements AutoCloseable {
                         .connectionProvider(provider)
                         .build();
             default:
-                // Sockets that end each call's reads at its deadline (ScriptCalls), not only each read.
                 HostAndPort node = new HostAndPort(settings.host(), settings.port());
                 ConnectionFactory connections = new ConnectionFactory(
-                        DeadlineSocket.factory(new DefaultJedisSocketFactory(node, nodeConfig)), nodeConfig);
+                        DeadlineSocket.factory(node, nodeConfig), nodeConfig);
                 return RedisClient.builder()
                         .hostAndPort(node)
                         .clientConfig(nodeConfig)

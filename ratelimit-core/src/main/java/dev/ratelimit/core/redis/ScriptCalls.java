@@ -40,7 +40,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * rare case where Redis had run it is one request counted twice (stricter, never looser). Jedis'
  * {@code timeout} bounds each read, not a whole reply; so that a reply dripped byte by byte cannot hold a
  * leader or a lone call past the same budget, the caller's reads also end at its {@link ReadDeadline}
- * (one node: {@link DeadlineSocket}; Sentinel and Cluster connections are not wrapped yet).
+ * ({@link DeadlineSocket} on every data connection: one node's, and a Sentinel master's or Cluster node's
+ * through {@link DeadlinePools}).
  * Redis Cluster clients are never pipelined here (a pipeline does not follow MOVED redirections during
  * resharding).
  */
