@@ -4,6 +4,8 @@
 #
 #   ratelimit-benchmarks/chaos.sh soak [minutes] [redis|memory|both]   # scenario 4: default 10 min per store, both
 #   ratelimit-benchmarks/chaos.sh redeploy [count]                     # scenario 5: default 50 redeploys under load
+#   ratelimit-benchmarks/chaos.sh cluster [seconds]                    # scenario 1 under full load: default 60 s,
+#                                                                      #   a master killed a third of the way in
 #
 # Needs: JDK 17+, Maven, redis-server (else embedded-redis' binary is used).
 set -euo pipefail
@@ -22,6 +24,14 @@ case "$section" in
     timeout --signal=TERM --kill-after=10 "$limit" \
       java -Xmx512m -cp ratelimit-benchmarks/target/benchmarks.jar dev.ratelimit.bench.Soak "$minutes" "$store"
     ;;
+  cluster)
+    seconds=${2:-60}
+    echo "[chaos.sh] building ratelimit-benchmarks and what it needs (no tests)"
+    mvn -B -q -pl ratelimit-benchmarks -am -P bench -DskipTests package
+    # Bounded: the run, plus 2 minutes for the cluster's start, the warm-up, the report and the stop.
+    timeout --signal=TERM --kill-after=10 $(( seconds + 120 )) \
+      java -Xmx512m -cp ratelimit-benchmarks/target/benchmarks.jar dev.ratelimit.bench.ClusterFailover "$seconds"
+    ;;
   redeploy)
     count=${2:-50}
     report=ratelimit-filter/target/surefire-reports/dev.ratelimit.servlet.RedeployUnderLoadTest-output.txt
@@ -32,7 +42,7 @@ case "$section" in
     grep -h '\[redeploy\]' "$report"
     ;;
   *)
-    echo "usage: $0 soak [minutes] [redis|memory|both] | redeploy [count]" >&2
+    echo "usage: $0 soak [minutes] [redis|memory|both] | redeploy [count] | cluster [seconds]" >&2
     exit 2
     ;;
 esac
