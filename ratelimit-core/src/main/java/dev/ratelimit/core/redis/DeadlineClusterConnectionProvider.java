@@ -93,12 +93,10 @@ final class DeadlineClusterConnectionProvider extends ClusterConnectionProvider 
         }
     }
 
-    /** The pools of the nodes in the slot map; those of nodes gone from it are closed. */
+    /** The pools of the nodes in the slot map now. */
     @Override
     public Map<String, ConnectionPool> getNodes() {
-        Set<String> nodes = super.getNodes().keySet();
-        pools.keepOnly(nodes);
-        return pools.of(nodes);
+        return pools.of(super.getNodes().keySet());
     }
 
     @Override

@@ -21,6 +21,10 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * call's reads at its {@link ReadDeadline} ({@link DeadlineSocket}). Jedis' Sentinel and Cluster providers
  * build their node pools themselves, with plain sockets; {@link DeadlineSentinelConnectionProvider} and
  * {@link DeadlineClusterConnectionProvider} hand out connections from these instead.
+ *
+ * <p>A node's pool stays until the client closes, even once the node has left the topology (a failed master,
+ * a demoted one): closing it while calls still borrow from it would fail them, and a node may come back. The
+ * nodes of one client are few; the pool of a dead node keeps no connection (they break and are dropped).
  */
 final class DeadlinePools implements AutoCloseable {
 
@@ -50,15 +54,6 @@ final class DeadlinePools implements AutoCloseable {
             map.put(node, of(HostAndPort.from(node)));
         }
         return Collections.unmodifiableMap(map);
-    }
-
-    /** Closes the pools of every node but these (gone from the topology); a connection still out is dropped on return. */
-    void keepOnly(Collection<String> nodes) {
-        for (Map.Entry<String, ConnectionPool> e : pools.entrySet()) {
-            if (!nodes.contains(e.getKey()) && pools.remove(e.getKey(), e.getValue())) {
-                e.getValue().close();
-            }
-        }
     }
 
     @Override

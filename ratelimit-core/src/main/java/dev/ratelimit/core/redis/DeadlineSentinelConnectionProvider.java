@@ -16,13 +16,12 @@ import redis.clients.jedis.util.Pool;
 /**
  * Jedis' Sentinel provider (it asks the sentinels for the master and follows their failovers), whose
  * connections to the master end each call's reads at its {@link ReadDeadline}: they come from
- * {@link DeadlinePools}, one pool for the current master; a former master's pool is closed once the
- * sentinels name another. Connections to the sentinels themselves are Jedis' own (they never carry a call).
+ * {@link DeadlinePools}, the pool of whichever node the sentinels name master now. Connections to the
+ * sentinels themselves are Jedis' own (they never carry a call).
  */
 final class DeadlineSentinelConnectionProvider extends SentineledConnectionProvider {
 
     private final DeadlinePools pools;
-    private volatile HostAndPort lastMaster;
 
     DeadlineSentinelConnectionProvider(String masterName, JedisClientConfig masterConfig,
                                        GenericObjectPoolConfig<Connection> poolConfig, Set<HostAndPort> sentinels,
@@ -53,12 +52,7 @@ final class DeadlineSentinelConnectionProvider extends SentineledConnectionProvi
     }
 
     private Pool<Connection> masterPool() {
-        HostAndPort master = getCurrentMaster();
-        if (!master.equals(lastMaster)) {
-            lastMaster = master;
-            pools.keepOnly(Collections.singleton(master.toString()));
-        }
-        return pools.of(master);
+        return pools.of(getCurrentMaster());
     }
 
     @Override
