@@ -19,13 +19,13 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
 
 /**
  * Jedis' Cluster provider (slot map, refreshed every {@code topologyRefresh} and after failures), whose
- * connections to the nodes end each call's reads at its {@link ReadDeadline}: every connection it hands out
- * comes from {@link DeadlinePools}, by the node Jedis' slot map names. Jedis' own node pools then serve only
- * its reads of the slot map.
+ * connections to the nodes end each call's reads at its {@link ReadDeadline}: every connection to a master it
+ * hands out comes from {@link DeadlinePools}, by the node Jedis' slot map names (reads from replicas, which the
+ * limiter never makes, stay Jedis'). Jedis' own node pools then serve only its reads of the slot map.
  *
- * <p>Jedis re-reads the slot map on the calling thread after connection failures, and falls back to fresh
- * connections of its own (plain reads) when the first node fails; a dripped or silent node would then hold
- * the call past its budget. So a call with a deadline leaves the slot map to the periodic refresh, which
+ * <p>Jedis re-reads the slot map on the calling thread after connection failures and after {@code MOVED}, and
+ * falls back to fresh connections of its own (plain reads) when the first node fails; a dripped or silent node
+ * would then hold the call past its budget. So a call with a deadline leaves the slot map to the periodic refresh, which
  * runs every {@code topologyRefresh} anyway; callers without one (startup, probes) re-read it as Jedis does.
  */
 final class DeadlineClusterConnectionProvider extends ClusterConnectionProvider {
