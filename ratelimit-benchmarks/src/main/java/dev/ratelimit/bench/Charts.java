@@ -18,18 +18,19 @@ import java.util.concurrent.TimeUnit;
 final class Charts {
 
     /** A chart: its data file's name, title and y-axis label. */
-    private record Chart(String name, String title, String yLabel) {
+    private record Chart(String name, String title, String xLabel, String yLabel) {
     }
 
     private static final List<Chart> CHARTS = List.of(
-            new Chart("jmh-10k", "JMH token bucket, 10,000 identities: decisions per second by thread count",
+            new Chart("jmh-10k", "JMH token bucket, 10,000 identities: decisions per second", "JMH threads",
                     "decisions/s"),
-            new Chart("jmh-hot", "JMH token bucket, one hot identity: decisions per second by thread count",
+            new Chart("jmh-hot", "JMH token bucket, one hot identity: decisions per second", "JMH threads",
                     "decisions/s"),
-            new Chart("e2e-rps", "End to end (Tomcat, 16 connections): requests per second", "requests/s"),
-            new Chart("e2e-p99", "End to end (Tomcat, 16 connections): p99 latency", "ms"),
-            new Chart("e2e-cpu", "End to end: Tomcat process CPU per request", "µs CPU / request"),
-            new Chart("fleet-rps", "Fleet, hot identity: one Tomcat vs two sharing Redis", "requests/s"));
+            new Chart("e2e-rps", "End to end (Tomcat, 16 connections): requests per second", "", "requests/s"),
+            new Chart("e2e-p99", "End to end (Tomcat, 16 connections): p99 latency", "", "ms"),
+            new Chart("e2e-cpu", "End to end (16 connections): Tomcat process CPU per request", "",
+                    "µs CPU / request"),
+            new Chart("fleet-rps", "Fleet, hot identity: one Tomcat vs two sharing Redis", "", "requests/s"));
 
     private Charts() {
     }
@@ -65,6 +66,7 @@ final class Charts {
                     "set terminal pngcairo size 900,480 font ',10'",
                     "set output '" + chart.name() + ".png'",
                     "set title '" + chart.title() + "'",
+                    "set xlabel '" + chart.xLabel() + "'",
                     "set ylabel '" + chart.yLabel() + "'",
                     "set style data histograms",
                     "set style histogram cluster gap 1",
