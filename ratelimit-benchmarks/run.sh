@@ -12,7 +12,7 @@
 # sections (Debian: apt-get install -y wrk; without it they are skipped), gnuplot for the charts (Debian:
 # apt-get install -y gnuplot-nox; without it the charts' data files stay in target/bench-work/charts).
 # Knobs (system properties via BENCH_JAVA_OPTS): -Dbench.wi=4 -Dbench.i=3 -Dbench.w=2 -Dbench.r=2 (JMH
-# warm-up/measurement iterations and their seconds); -Dbench.e2e.rounds=3 -Dbench.e2e.s=5 -Dbench.e2e.w=3
+# warm-up/measurement iterations and their seconds); -Dbench.e2e.rounds=3 -Dbench.e2e.s=5 -Dbench.e2e.w=8
 # (end-to-end and fleet: rounds, seconds per wrk run, warm-up seconds).
 set -euo pipefail
 

@@ -73,7 +73,7 @@ final class Charts {
                     "set style fill solid 0.85 border -1",
                     "set boxwidth 0.9",
                     "set datafile missing '?'",
-                    "set key top left",
+                    "set key outside below center horizontal",
                     "set yrange [0:*]",
                     "set grid ytics",
                     "plot for [i=2:" + columns + "] '" + chart.name() + ".dat' using i:xtic(1) title columnheader(i)",

@@ -42,7 +42,7 @@ final class EndToEnd {
 
     private static final int ROUNDS = Integer.getInteger("bench.e2e.rounds", 3);
     private static final int SECONDS = Integer.getInteger("bench.e2e.s", 5);
-    private static final int WARMUP_SECONDS = Integer.getInteger("bench.e2e.w", 3);
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.e2e.w", 8);
 
     /** The servers of the section. */
     enum Server {

@@ -28,7 +28,7 @@ final class Fleet {
     static final int EXACT_SECONDS = 5;
 
     private static final int SECONDS = Integer.getInteger("bench.e2e.s", 5);
-    private static final int WARMUP_SECONDS = Integer.getInteger("bench.e2e.w", 3);
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.e2e.w", 8);
 
     private Fleet() {
     }
