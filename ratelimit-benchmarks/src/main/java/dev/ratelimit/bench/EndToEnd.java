@@ -104,7 +104,7 @@ final class EndToEnd {
         }
         server.close();
         if (!Prefetch.supported() || server.logMentions(Prefetch.PARAM)) {
-            System.out.println("[bench] Tomcat '" + name + "': " + Prefetch.SKIPPED + " (" + server.failure() + ")");
+            System.out.println("[bench] Tomcat '" + name + "': " + Prefetch.unavailable() + " (" + server.failure() + ")");
             return null;
         }
         throw new IllegalStateException("Tomcat '" + name + "' " + server.failure());
@@ -201,7 +201,7 @@ final class EndToEnd {
                     continue;
                 }
                 if (prefetchSkipped) {
-                    report.add(who + "requests/s " + server.label + " vs off", Prefetch.SKIPPED, Report.perSecond(rpsOff),
+                    report.add(who + "requests/s " + server.label + " vs off", Prefetch.unavailable(), Report.perSecond(rpsOff),
                             "-", ">= 0.80", "-");
                     continue;
                 }

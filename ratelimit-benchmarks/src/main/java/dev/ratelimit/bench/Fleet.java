@@ -50,7 +50,7 @@ final class Fleet {
                 TomcatProcess[] pair = start(work, "fleet-" + (prefetch ? "prefetch" : "exact"), prefetch,
                         EndToEnd.filterParams(redisUrl, "fleet-" + (prefetch ? "prefetch" : "exact"), EndToEnd.LIMITS, extra));
                 if (pair == null) {
-                    report.add("fleet, hot identity, " + mode + ": requests/s of 2 Tomcats vs 1", Prefetch.SKIPPED,
+                    report.add("fleet, hot identity, " + mode + ": requests/s of 2 Tomcats vs 1", Prefetch.unavailable(),
                             "-", "-", "-", "-");
                     chart.add("\"" + mode + "\" ? ?");
                 } else {
@@ -86,7 +86,7 @@ final class Fleet {
                                 concat(extra, PolicyParams.ALGORITHM, "fixed-window")));
                 if (pair == null) {
                     report.add("fleet exactness, " + mode + ": admitted of the requests to 2 Tomcats (limit " + LIMIT + ")",
-                            Prefetch.SKIPPED, "-", "-", "950–1000", "-");
+                            Prefetch.unavailable(), "-", "-", "950–1000", "-");
                     continue;
                 }
                 try {

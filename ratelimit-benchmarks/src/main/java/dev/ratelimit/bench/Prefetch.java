@@ -16,6 +16,15 @@ final class Prefetch {
     private Prefetch() {
     }
 
+    /**
+     * What a row says when its prefetching server did not start: skipped on a build without the parameter; on a
+     * build with it, a failure to look into, not a skip.
+     */
+    static String unavailable() {
+        return supported() ? "failed: the application did not start with prefetch (see tomcat-*.log in bench-work)"
+                : SKIPPED;
+    }
+
     /** Whether this build's parameter vocabulary has {@code prefetch}. */
     static boolean supported() {
         return PolicyParams.NAMES.contains(PARAM);
