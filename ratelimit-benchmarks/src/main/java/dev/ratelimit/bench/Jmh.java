@@ -29,7 +29,7 @@ final class Jmh {
 
     private final String redisUrl;
     private final Path work;
-    private final int warmupIterations = Integer.getInteger("bench.wi", 5);
+    private final int warmupIterations = Integer.getInteger("bench.wi", 4);
     private final int iterations = Integer.getInteger("bench.i", 3);
     private final int warmupSeconds = Integer.getInteger("bench.w", 2);
     private final int iterationSeconds = Integer.getInteger("bench.r", 2);

@@ -33,13 +33,17 @@ final class Policies {
     private Policies() {
     }
 
-    static Policy of(String algorithm, String limits) {
+    /** @param extra further parameter name, value pairs (as init-params would give them) */
+    static Policy of(String algorithm, String limits, String... extra) {
         Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < extra.length; i += 2) {
+            params.put(extra[i], extra[i + 1]);
+        }
         params.put(PolicyParams.LIMITS, limits);
         params.put(PolicyParams.ALGORITHM, algorithm);
         params.put(PolicyParams.KEY, "ip");
         params.put(PolicyParams.SCOPE, "api");
         params.put(PolicyParams.FAILURE_MODE, "open");
-        return PolicyParams.read(new ConfigParams(params::get), "bench");
+        return PolicyParams.read(new ConfigParams(params::get, params::keySet), "bench");
     }
 }

@@ -35,6 +35,10 @@ public class RawEvalshaBench {
     @Param({Policies.HUGE})
     public String limits;
 
+    /** {@value Identities#COUNT} distinct clients, or 1: a hot identity. */
+    @Param({"10000"})
+    public String identities;
+
     private RedisClient client;
     private String sha;
     private List<List<String>> keys;
@@ -45,7 +49,7 @@ public class RawEvalshaBench {
         Policy policy = Policies.of(algorithm, limits);
         client = BenchRedis.rawClient();
         sha = client.scriptLoad(CoreScripts.source(algorithm));
-        BenchRequest[] requests = Identities.requests(Identities.COUNT);
+        BenchRequest[] requests = Identities.requests(Identities.parse(identities));
         keys = new ArrayList<>(requests.length);
         for (BenchRequest request : requests) {
             keys.add(policy.keyLayout().keysFor(request));

@@ -23,6 +23,17 @@ final class RedisStats {
         return 0;
     }
 
+    /** used_cpu_sys + used_cpu_user of the Redis process (INFO cpu), in microseconds. */
+    static long cpuMicros(UnifiedJedis redis) {
+        double seconds = 0;
+        for (String line : redis.info("cpu").split("\r?\n")) {
+            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+                seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return Math.round(seconds * 1e6);
+    }
+
     static long usedMemory(UnifiedJedis redis) {
         for (String line : redis.info("memory").split("\r?\n")) {
             if (line.startsWith("used_memory:")) {

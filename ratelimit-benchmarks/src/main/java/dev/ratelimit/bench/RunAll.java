@@ -10,24 +10,30 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import dev.ratelimit.bench.EndToEnd.Load;
 import dev.ratelimit.bench.Jmh.Figure;
 import dev.ratelimit.bench.RedisMemory.Footprint;
 import dev.ratelimit.testing.TestRedis;
-import redis.clients.jedis.RedisClient;
 
 /**
- * Everything in one run against one Redis it starts itself (never the machine's 6379): JMH engine
- * benchmarks with their baselines (raw EVALSHA, Bucket4j), blocked-key throughput, the end-to-end load,
- * Redis memory per identity; then one table of ratios. Arguments pick sections: {@code jmh e2e memory}
- * (default: these three), {@code algorithms} (sliding window and concurrency: engine vs raw EVALSHA, sliding-window
- * memory; apart so that the default run stays within run.sh's 600 s) and {@code evidence} (key building, breaker and
- * deny-path prototypes, kept as the evidence behind earlier changes to core). Results also go to
- * {@code <bench.work>/results.md}.
+ * The benchmarks against one Redis it starts itself (never the machine's 6379), then one table of ratios against
+ * baselines from the same run. Arguments pick sections (default {@link #DEFAULT_SECTIONS}, what fits in run.sh's
+ * 600 s with the build): {@code jmh} (issue 19: token bucket, engine against raw EVALSHA, Bucket4j-Jedis and
+ * Bucket4j with batching, 10,000 identities and a hot identity, engine with prefetch), {@code engine} (in-memory
+ * store, fixed window, pipelining on/off, two limits, blocked identities), {@code algorithms} (sliding window and
+ * concurrency), {@code evidence} (prototypes behind earlier changes to core), {@code e2e} (Tomcat with and without
+ * the filter: throughput, latency, CPU per request), {@code fleet} (two Tomcats sharing Redis: throughput and
+ * exactness), {@code memory} (Redis memory per identity). Results go to {@code <bench.work>/results.md} (and
+ * {@code results-<sections>.md}), charts to {@code <bench.work>/charts} ({@link Charts}).
  */
 public final class RunAll {
 
     private static final int[] THREADS = {1, 8, 32};
+
+    /** Every section, in the order they run. */
+    static final List<String> SECTIONS = List.of("jmh", "engine", "algorithms", "evidence", "e2e", "fleet", "memory");
+
+    /** What fits in run.sh's 600 s with the build. */
+    static final List<String> DEFAULT_SECTIONS = List.of("jmh", "memory");
 
     private RunAll() {
     }
@@ -38,7 +44,10 @@ public final class RunAll {
         if (loadAtStart.startsWith("busy")) {
             System.out.println("[bench] WARNING: the machine is " + loadAtStart + " before we start: figures will be noisy");
         }
-        Set<String> sections = new HashSet<>(args.length == 0 ? List.of("jmh", "e2e", "memory") : Arrays.asList(args));
+        Set<String> sections = new HashSet<>(args.length == 0 ? DEFAULT_SECTIONS : Arrays.asList(args));
+        if (!SECTIONS.containsAll(sections)) {
+            throw new IllegalArgumentException("Sections: " + SECTIONS + " (default: " + DEFAULT_SECTIONS + "), got " + sections);
+        }
         Path work = Path.of(System.getProperty("bench.work", "ratelimit-benchmarks/target/bench-work")).toAbsolutePath();
         Files.createDirectories(work);
         Report report = new Report();
@@ -54,6 +63,9 @@ public final class RunAll {
             if (sections.contains("jmh")) {
                 jmh(new Jmh(redis.url(), work), report, work);
             }
+            if (sections.contains("engine")) {
+                engine(new Jmh(redis.url(), work), report, work);
+            }
             if (sections.contains("algorithms")) {
                 algorithms(new Jmh(redis.url(), work), redis, report);
             }
@@ -61,7 +73,10 @@ public final class RunAll {
                 evidence(new Jmh(redis.url(), work), report);
             }
             if (sections.contains("e2e")) {
-                endToEnd(redis, work, report);
+                EndToEnd.run(redis.url(), work, report);
+            }
+            if (sections.contains("fleet")) {
+                Fleet.run(redis.url(), work, report);
             }
             if (sections.contains("memory")) {
                 memory(redis, report);
@@ -75,7 +90,11 @@ public final class RunAll {
                 java.time.LocalDateTime.now().withNano(0), (System.nanoTime() - started) / 1_000_000_000L,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), redis.describe(),
                 loadAtStart, machineLoad());
+        String sectionNames = String.join("-", SECTIONS.stream().filter(sections::contains).toList());
+        header = header + "; sections: " + sectionNames.replace('-', ' ');
         Files.writeString(work.resolve("results.md"), header + "\n\n" + report.markdown());
+        Files.writeString(work.resolve("results-" + sectionNames + ".md"), header + "\n\n" + report.markdown());
+        Charts.render(work);
         System.out.println();
         System.out.println(header);
         System.out.println(report.text());
@@ -146,53 +165,143 @@ public final class RunAll {
                 + " each of " + Identities.COUNT + " clients (RedisMemory.java)");
     }
 
+    /**
+     * The rows of issue 19: token bucket, engine against raw EVALSHA, Bucket4j-Jedis and Bucket4j with its batching
+     * optimization, interleaved per thread count so drift hits all alike; {@value Identities#COUNT} identities at 1, 8
+     * and 32 threads, one hot identity at 8 and 32 (at 1 thread there is nothing to batch), and the engine with
+     * {@code prefetch} on the hot identity.
+     */
     private static void jmh(Jmh jmh, Report report, Path work) throws Exception {
-        // In-memory store.
+        Map<String, Figure> byLabel = new HashMap<>();
+        Map<String, String> skipped = new HashMap<>();
+        for (int threads : THREADS) {
+            for (int identities : identitiesAt(threads)) {
+                String id = identities == Identities.HOT ? "hot" : "10k";
+                String n = String.valueOf(identities);
+                String at = " " + id + " t" + threads;
+                byLabel.put("engine" + at, jmh.run("engine token-bucket" + at, RedisEngineBench.class, "acquire", threads,
+                        "algorithm", "token-bucket", "limits", Policies.HUGE, "identities", n));
+                byLabel.put("raw" + at, jmh.run("raw EVALSHA token-bucket" + at, RawEvalshaBench.class, "evalsha", threads,
+                        "algorithm", "token-bucket", "limits", Policies.HUGE, "identities", n));
+                byLabel.put("b4j" + at, jmh.run("Bucket4j" + at, Bucket4jBench.class, "tryConsume", threads,
+                        "optimization", "none", "identities", n));
+                byLabel.put("b4j-batching" + at, jmh.run("Bucket4j batching" + at, Bucket4jBench.class, "tryConsume",
+                        threads, "optimization", "batching", "identities", n));
+            }
+            if (threads > 1) {
+                String at = " hot t" + threads;
+                if (!Prefetch.supported()) {
+                    skipped.put("prefetch" + at, Prefetch.SKIPPED);
+                    continue;
+                }
+                try {
+                    byLabel.put("prefetch" + at, jmh.run("engine token-bucket prefetch=" + EndToEnd.PREFETCH + at,
+                            RedisEngineBench.class, "acquire", threads, "algorithm", "token-bucket", "limits",
+                            Policies.HUGE, "identities", String.valueOf(Identities.HOT), "prefetch",
+                            String.valueOf(EndToEnd.PREFETCH)));
+                } catch (org.openjdk.jmh.runner.RunnerException e) {
+                    System.out.println("[bench] engine prefetch" + at + " failed: " + e.getMessage());
+                    skipped.put("prefetch" + at, "failed: see its JMH log in " + work);
+                }
+            }
+        }
+        List<String> chart10k = new java.util.ArrayList<>();
+        List<String> chartHot = new java.util.ArrayList<>();
+        for (int threads : THREADS) {
+            for (int identities : identitiesAt(threads)) {
+                boolean hot = identities == Identities.HOT;
+                String at = " " + (hot ? "hot" : "10k") + " t" + threads;
+                String who = "token-bucket, " + (hot ? "hot identity" : "10,000 identities") + ", " + threads + " thr: ";
+                Figure ours = byLabel.get("engine" + at);
+                Figure raw = byLabel.get("raw" + at);
+                Figure b4j = byLabel.get("b4j" + at);
+                Figure batching = byLabel.get("b4j-batching" + at);
+                double r = ours.opsPerSecond() / raw.opsPerSecond();
+                report.add(who + "engine vs raw EVALSHA", perSecondAndBytes(ours), perSecondAndBytes(raw),
+                        Report.ratio(r), ">= 0.90", Report.yesNo(r >= 0.9));
+                double b = ours.opsPerSecond() / b4j.opsPerSecond();
+                boolean targeted = threads > 1;
+                report.add(who + "engine vs Bucket4j-Jedis", perSecondAndBytes(ours), perSecondAndBytes(b4j),
+                        Report.ratio(b), targeted ? ">= 2" : "-", targeted ? Report.yesNo(b >= 2) : "-");
+                report.add(who + "engine vs Bucket4j-Jedis with its batching optimization (second peer)",
+                        perSecondAndBytes(ours), perSecondAndBytes(batching),
+                        Report.ratio(ours.opsPerSecond() / batching.opsPerSecond()), "-", "-");
+                double extra = ours.bytesPerOp() - raw.bytesPerOp();
+                report.add(who + "allocation per decision, engine vs raw EVALSHA (" + String.format(Locale.ROOT, "%+,.0f", extra)
+                                + " B/op)", String.format(Locale.ROOT, "%,.0f B/op", ours.bytesPerOp()),
+                        String.format(Locale.ROOT, "%,.0f B/op", raw.bytesPerOp()), "-", "<= raw + 300 B/op",
+                        Report.yesNo(extra <= 300));
+                String prefetchCell = "?";
+                if (hot) {
+                    Figure prefetch = byLabel.get("prefetch" + at);
+                    String pwho = who + "engine prefetch=" + EndToEnd.PREFETCH + " vs ";
+                    if (prefetch == null) {
+                        report.add(pwho + "engine exact", skipped.get("prefetch" + at), perSecondAndBytes(ours), "-", "-", "-");
+                    } else {
+                        report.add(pwho + "engine exact", perSecondAndBytes(prefetch), perSecondAndBytes(ours),
+                                Report.ratio(prefetch.opsPerSecond() / ours.opsPerSecond()), "-", "-");
+                        report.add(pwho + "Bucket4j-Jedis with batching", perSecondAndBytes(prefetch),
+                                perSecondAndBytes(batching), Report.ratio(prefetch.opsPerSecond() / batching.opsPerSecond()),
+                                "-", "-");
+                        report.command(prefetch.label(), prefetch.command());
+                        prefetchCell = String.format(Locale.ROOT, "%.0f", prefetch.opsPerSecond());
+                    }
+                }
+                for (Figure f : List.of(ours, raw, b4j, batching)) {
+                    report.command(f.label(), f.command());
+                }
+                String row = String.format(Locale.ROOT, "%d %.0f %.0f %.0f %.0f", threads, ours.opsPerSecond(),
+                        raw.opsPerSecond(), b4j.opsPerSecond(), batching.opsPerSecond());
+                if (hot) {
+                    chartHot.add(row + " " + prefetchCell);
+                } else {
+                    chart10k.add(row);
+                }
+            }
+        }
+        Charts.data(work, "jmh-10k", "threads engine raw-EVALSHA Bucket4j Bucket4j-batching", chart10k);
+        Charts.data(work, "jmh-hot", "threads engine raw-EVALSHA Bucket4j Bucket4j-batching engine-prefetch=" + EndToEnd.PREFETCH,
+                chartHot);
+    }
+
+    /** 10,000 identities at every thread count; a hot identity where threads can contend for it. */
+    private static int[] identitiesAt(int threads) {
+        return threads == 1 ? new int[] {Identities.COUNT} : new int[] {Identities.COUNT, Identities.HOT};
+    }
+
+    /**
+     * The engine rows before issue 19: the in-memory store, fixed window against raw EVALSHA, pipelining on against
+     * off, two limits, blocked identities (10,000 identities throughout).
+     */
+    private static void engine(Jmh jmh, Report report, Path work) throws Exception {
         for (String algorithm : List.of("fixed-window", "token-bucket")) {
             Figure f = jmh.run("in-memory " + algorithm + " t1", InMemoryBench.class, "acquire", 1, "algorithm", algorithm);
             report.add("in-memory store, " + algorithm + ", 1 thr", perSecondAndBytes(f), "-", "-", "-", "-");
             report.command(f.label(), f.command());
         }
-        // Redis: ours, the same script raw, and Bucket4j, interleaved per thread count so drift hits all alike.
         Map<String, Figure> byLabel = new HashMap<>();
         for (int threads : THREADS) {
-            for (String algorithm : List.of("fixed-window", "token-bucket")) {
-                byLabel.put("engine " + algorithm + " t" + threads, jmh.run("engine " + algorithm + " t" + threads,
-                        RedisEngineBench.class, "acquire", threads, "algorithm", algorithm, "limits", Policies.huge(algorithm)));
-                byLabel.put("raw " + algorithm + " t" + threads, jmh.run("raw EVALSHA " + algorithm + " t" + threads,
-                        RawEvalshaBench.class, "evalsha", threads, "algorithm", algorithm, "limits", Policies.huge(algorithm)));
-            }
-            byLabel.put("bucket4j t" + threads, jmh.run("Bucket4j t" + threads, Bucket4jBench.class, "tryConsume", threads));
-        }
-        for (int threads : THREADS) {
-            for (String algorithm : List.of("fixed-window", "token-bucket")) {
-                Figure ours = byLabel.get("engine " + algorithm + " t" + threads);
-                Figure raw = byLabel.get("raw " + algorithm + " t" + threads);
-                double r = ours.opsPerSecond() / raw.opsPerSecond();
-                report.add(algorithm + ", " + threads + " thr: engine vs raw EVALSHA", perSecondAndBytes(ours),
-                        perSecondAndBytes(raw), Report.ratio(r), ">= 0.90", Report.yesNo(r >= 0.9));
-                report.command(ours.label(), ours.command());
-                report.command(raw.label(), raw.command());
-            }
-            Figure ours = byLabel.get("engine token-bucket t" + threads);
-            Figure b4j = byLabel.get("bucket4j t" + threads);
-            double r = ours.opsPerSecond() / b4j.opsPerSecond();
-            report.add("token-bucket, " + threads + " thr: engine vs Bucket4j-Jedis", perSecondAndBytes(ours),
-                    perSecondAndBytes(b4j), Report.ratio(r), ">= 2", Report.yesNo(r >= 2));
-            report.command(b4j.label(), b4j.command());
-            // What one EVALSHA per decision can reach against Bucket4j's two round trips, without any engine.
-            Figure raw = byLabel.get("raw token-bucket t" + threads);
-            report.add("token-bucket, " + threads + " thr: raw EVALSHA vs Bucket4j-Jedis (the ceiling of the row above"
-                            + " without pipelining)", perSecondAndBytes(raw), perSecondAndBytes(b4j),
-                    Report.ratio(raw.opsPerSecond() / b4j.opsPerSecond()), "(evidence)", "-");
+            Figure ours = jmh.run("engine fixed-window t" + threads, RedisEngineBench.class, "acquire", threads,
+                    "algorithm", "fixed-window", "limits", Policies.HUGE);
+            Figure raw = jmh.run("raw EVALSHA fixed-window t" + threads, RawEvalshaBench.class, "evalsha", threads,
+                    "algorithm", "fixed-window", "limits", Policies.HUGE);
+            byLabel.put("engine fixed-window t" + threads, ours);
+            double r = ours.opsPerSecond() / raw.opsPerSecond();
+            report.add("fixed-window, " + threads + " thr: engine vs raw EVALSHA", perSecondAndBytes(ours),
+                    perSecondAndBytes(raw), Report.ratio(r), ">= 0.90", Report.yesNo(r >= 0.9));
+            report.command(ours.label(), ours.command());
+            report.command(raw.label(), raw.command());
         }
         // Pipelining of concurrent calls, on against off, where it matters (many threads, Redis saturated).
         for (int threads : new int[] {8, 32}) {
-            Figure on = byLabel.get("engine token-bucket t" + threads);
+            Figure on = jmh.run("engine token-bucket t" + threads, RedisEngineBench.class, "acquire", threads,
+                    "algorithm", "token-bucket", "limits", Policies.HUGE);
             Figure off = jmh.run("engine token-bucket t" + threads + " pipelining off", RedisEngineBench.class, "acquire",
-                    threads, "algorithm", "token-bucket", "pipelining", "false");
+                    threads, "algorithm", "token-bucket", "limits", Policies.HUGE, "pipelining", "false");
+            byLabel.put("engine token-bucket t" + threads, on);
             report.add("token-bucket, " + threads + " thr: engine pipelining on vs off", perSecondAndBytes(on),
                     perSecondAndBytes(off), Report.ratio(on.opsPerSecond() / off.opsPerSecond()), "(evidence for core)", "-");
+            report.command(on.label(), on.command());
             report.command(off.label(), off.command());
         }
         // Multi-limit policy (two limits, two keys, one script call).
@@ -218,68 +327,6 @@ public final class RunAll {
                     String.format(Locale.ROOT, "%.0fx", blocked.opsPerSecond() / allowed.opsPerSecond()),
                     ">= 1,000,000/s, 0 calls", Report.yesNo(met));
             report.command(blocked.label(), blocked.command());
-        }
-    }
-
-    private static void endToEnd(TestRedis redis, Path work, Report report) throws Exception {
-        if (!EndToEnd.wrkAvailable()) {
-            System.out.println("[bench] wrk not on PATH (Debian: apt-get install -y wrk): end-to-end load skipped");
-            report.add("end-to-end load", "skipped: no wrk", "-", "-", "-", "-");
-            return;
-        }
-        try (EndToEnd e2e = new EndToEnd(redis.url(), work); RedisClient stats = BenchRedis.rawClient()) {
-            e2e.load("/off/x", 2, 16, 5);
-            e2e.load("/on/x", 2, 16, 5);
-            Load[] off = new Load[2];
-            Load[] on = new Load[2];
-            long onRequests = 0;
-            long onCalls = 0;
-            for (int round = 0; round < 2; round++) {
-                off[round] = e2e.load("/off/x", 2, 16, 8);
-                long before = RedisStats.evalshaCalls(stats);
-                on[round] = e2e.load("/on/x", 2, 16, 8);
-                onCalls += RedisStats.evalshaCalls(stats) - before;
-                onRequests += on[round].requests();
-                print(off[round]);
-                print(on[round]);
-            }
-            Load lightOff = e2e.load("/off/x", 1, 1, 6);
-            long before = RedisStats.evalshaCalls(stats);
-            Load lightOn = e2e.load("/on/x", 1, 1, 6);
-            long lightCalls = RedisStats.evalshaCalls(stats) - before;
-            print(lightOff);
-            print(lightOn);
-            double rpsOff = (off[0].requestsPerSecond() + off[1].requestsPerSecond()) / 2;
-            double rpsOn = (on[0].requestsPerSecond() + on[1].requestsPerSecond()) / 2;
-            long errors = off[0].socketErrors() + off[1].socketErrors() + on[0].socketErrors() + on[1].socketErrors()
-                    + off[0].non2xx() + off[1].non2xx() + on[0].non2xx() + on[1].non2xx();
-            report.add("e2e 16 conn: requests/s filter on vs off (Redis calls/request "
-                            + Report.ratio(onCalls / (double) onRequests) + ", errors+non-2xx " + errors + ")",
-                    Report.perSecond(rpsOn), Report.perSecond(rpsOff), Report.ratio(rpsOn / rpsOff), "-", "-");
-            for (String p : List.of("p50", "p95", "p99")) {
-                long lOn = (pick(on[0], p) + pick(on[1], p)) / 2;
-                long lOff = (pick(off[0], p) + pick(off[1], p)) / 2;
-                boolean isP99 = p.equals("p99");
-                report.add("e2e 16 conn: " + p + " latency on vs off (added " + Report.millis(lOn - lOff) + ")",
-                        Report.millis(lOn), Report.millis(lOff), Report.ratio(lOn / (double) lOff),
-                        isP99 ? "added < 1 ms" : "-", isP99 ? Report.yesNo(lOn - lOff < 1000) : "-");
-            }
-            for (String p : List.of("p50", "p99")) {
-                long lOn = pick(lightOn, p);
-                long lOff = pick(lightOff, p);
-                boolean isP99 = p.equals("p99");
-                report.add("e2e 1 conn: " + p + " latency on vs off (added " + Report.millis(lOn - lOff) + ")",
-                        Report.millis(lOn), Report.millis(lOff), Report.ratio(lOn / (double) lOff),
-                        isP99 ? "added < 1 ms" : "-", isP99 ? Report.yesNo(lOn - lOff < 1000) : "-");
-            }
-            report.add("e2e 1 conn: requests/s filter on vs off (Redis calls/request "
-                            + Report.ratio(lightCalls / (double) lightOn.requests()) + ")", Report.perSecond(lightOn.requestsPerSecond()),
-                    Report.perSecond(lightOff.requestsPerSecond()),
-                    Report.ratio(lightOn.requestsPerSecond() / lightOff.requestsPerSecond()), "-", "-");
-            report.command("e2e 16 conn (2 rounds of off then on, after a 5 s warm-up of each; filter timeout and pool-max-wait "
-                    + EndToEnd.TIMEOUT + ")",
-                    off[0].command() + "   and the same with /on/x");
-            report.command("e2e 1 conn", lightOff.command() + "   and the same with /on/x");
         }
     }
 
@@ -310,23 +357,6 @@ public final class RunAll {
             total += Long.parseLong(f[i]);
         }
         return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
-    }
-
-    private static long pick(Load load, String percentile) {
-        switch (percentile) {
-            case "p50":
-                return load.p50();
-            case "p95":
-                return load.p95();
-            default:
-                return load.p99();
-        }
-    }
-
-    private static void print(Load l) {
-        System.out.printf("[bench] wrk %-6s c%-3d %,10.0f req/s  p50 %s  p95 %s  p99 %s  errors %d non-2xx %d%n",
-                l.path(), l.connections(), l.requestsPerSecond(), Report.millis(l.p50()), Report.millis(l.p95()),
-                Report.millis(l.p99()), l.socketErrors(), l.non2xx());
     }
 
     private static void memory(TestRedis redis, Report report) {
