@@ -107,6 +107,12 @@ public final class PrefetchLeases {
             }
             long now = System.nanoTime();
             identity.lastUsedNanos = now;
+            Decision denial = identity.denial;
+            if (denial != null && denial.policy() == policy && identity.deniedAtNanos - sentAt >= 0) {
+                // Denied by a reservation sent after this request arrived: the answer it would get now (its
+                // Retry-After counted from that reservation, at most the lock wait too long).
+                return denial;
+            }
             Lease lease = identity.lease;
             if (lease != null) {
                 Decision spent = lease.spend(policy, now);
@@ -131,8 +137,11 @@ public final class PrefetchLeases {
                     Math.min(reservation.holdMillis(), HOLD_MILLIS) - SAFETY_MILLIS);
             identity.lastValidUntilNanos = sentAt + TimeUnit.MILLISECONDS.toNanos(HOLD_MILLIS);
             if (reservation.units() == 0) {
+                identity.denial = reservation.decision().decidedBy(policy);
+                identity.deniedAtNanos = sentAt;
                 return reservation.decision();
             }
+            identity.denial = null;
             metrics.prefetchReserved(reservation.units() * policy.cost());
             // The first request is this one, admitted now whatever the lease's end.
             Lease taken = new Lease(policy, keys, reservation, sentAt, validUntil);
@@ -308,6 +317,9 @@ public final class PrefetchLeases {
         int size = 1;
         long lastValidUntilNanos;
         boolean forgotten;
+        /** The last reservation's denial (made under its policy) and when it was sent; null after a grant. */
+        Decision denial;
+        long deniedAtNanos;
     }
 
     /** Requests reserved in one store call (the first spent by the request that reserved them), spent one by one until none is left or the lease ends. */
