@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.catalina.Context;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,6 +57,35 @@ class PrefetchTwoInstancesTest {
             assertThat(admitted).isLessThanOrEqualTo(1000).isGreaterThanOrEqualTo(950);
             assertThat((double) calls / admitted).isLessThanOrEqualTo(0.1);
         }
+    }
+
+    @Test
+    void undeploying_gives_the_unspent_permits_back_and_leaves_no_sweeper_thread() throws Exception {
+        try (EmbeddedTomcat tomcat = new EmbeddedTomcat()) {
+            Context app = tomcat.deploy("/app", params(), Map.of());
+            String client = "undeploy-" + UUID.randomUUID();
+            for (int i = 0; i < 20; i++) {
+                assertThat(tomcat.get("/app/x", "X-Client", client).statusCode()).isEqualTo(200);
+            }
+            assertThat(sweeperThreads()).isEqualTo(1);
+            String key = counterOf(client);
+            assertThat(Long.parseLong(REDIS.redis().command("GET", key))).as("slow start 1+2+4+8+16 reserved").isEqualTo(31);
+            tomcat.undeploy(app);
+            assertThat(Long.parseLong(REDIS.redis().command("GET", key))).as("only what was spent").isEqualTo(20);
+            assertThat(sweeperThreads()).isZero();
+        }
+    }
+
+    private static String counterOf(String client) {
+        String keys = REDIS.redis().command("KEYS", "*" + client + "*");
+        Matcher m = Pattern.compile("\\S*" + Pattern.quote(client) + "\\S*").matcher(keys);
+        assertThat(m.find()).as("a counter of %s in %s", client, keys).isTrue();
+        return m.group();
+    }
+
+    private static long sweeperThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("ratelimit-prefetch-sweeper") && t.isAlive()).count();
     }
 
     /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
