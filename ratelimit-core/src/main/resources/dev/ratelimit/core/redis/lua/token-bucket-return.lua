@@ -12,8 +12,9 @@ for i = 1, #KEYS do
   if f > now then
     local back = tonumber(ARGV[i])
     if f - back <= now then
+      -- Full again: a bucket full now, gone in a millisecond like a missing key (SET, not DEL: no more ACL).
       given[i] = f - now
-      redis.call('DEL', KEYS[i])
+      redis.call('SET', KEYS[i], string.format('%.0f', now), 'PX', 1)
     else
       given[i] = back
       f = f - back
