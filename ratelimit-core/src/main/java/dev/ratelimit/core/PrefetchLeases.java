@@ -2,8 +2,11 @@ package dev.ratelimit.core;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -22,9 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A lease is spent only within {@link #HOLD_MILLIS} of its reservation (and, for a fixed window, before
  * the window it was counted in ends), measured on this JVM's monotonic clock from before the store call
- * was sent, less {@link #SAFETY_MILLIS}. What is left is given back ({@link RateLimitStore#giveBack}) when
- * the identity's next request finds the lease expired, when the identity has been quiet for
- * {@link #QUIET_MILLIS} ({@link #sweep}, run by a {@link PrefetchSweeper}), and at shutdown
+ * was sent, less {@link #SAFETY_MILLIS}. What is left is given back ({@link RateLimitStore#giveBack}) by
+ * {@link #sweep} (run by a {@link PrefetchSweeper}, never on a request's thread) once the identity's next
+ * request found the lease ended or the identity has been quiet for {@link #QUIET_MILLIS}, and at shutdown
  * ({@link #returnAll}). A give-back that fails loses those permits (stricter: they stay counted).
  *
  * <p>Spending is lock-free (one compare-and-set); a reservation holds the identity's lock, so the other
@@ -55,6 +58,9 @@ public final class PrefetchLeases {
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
     private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS);
     private final AtomicLong lostSinceLog = new AtomicLong();
+    /** Unspent requests of ended leases, given back by the next {@link #sweep} (or {@link #returnAll}). */
+    private final Queue<Returned> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
 
     public PrefetchLeases(RateLimitStore store, PolicyMetrics metrics) {
         this.store = store;
@@ -123,7 +129,7 @@ public final class PrefetchLeases {
                 long left = lease.close();
                 if (left > 0) {
                     identity.size = Math.max(1, identity.size / 2);
-                    giveBack(lease, keys, left);
+                    giveBackLater(lease, left);
                 } else if (now < lease.validUntilNanos) {
                     identity.size = grown(identity.size, policy);
                 }
@@ -150,8 +156,8 @@ public final class PrefetchLeases {
                 if (now < validUntil) {
                     identity.lease = taken;
                 } else {
-                    // The window ends before the permits could be spent: give them back at once, while it lasts.
-                    giveBack(taken, keys, taken.close());
+                    // The window ends before the permits could be spent: give them back now, while it lasts.
+                    giveBackLater(taken, taken.close());
                 }
             }
             return first;
@@ -175,6 +181,10 @@ public final class PrefetchLeases {
      * forgets identities quiet for long; an identity busy reserving is left for the next sweep.
      */
     public void sweep() {
+        for (Returned r; (r = pending.poll()) != null; ) {
+            pendingCount.decrementAndGet();
+            giveBack(r.lease, r.lease.keys, r.units);
+        }
         long now = System.nanoTime();
         for (Map.Entry<String, Identity> entry : identities.entrySet()) {
             Identity identity = entry.getValue();
@@ -187,14 +197,14 @@ public final class PrefetchLeases {
             if (!identity.lock.tryLock()) {
                 continue;
             }
+            Lease held = identity.lease;
+            long left = 0;
             try {
-                Lease held = identity.lease;
                 if (held != null) {
                     identity.lease = null;
-                    long left = held.close();
+                    left = held.close();
                     if (left > 0) {
                         identity.size = Math.max(1, identity.size / 2);
-                        giveBack(held, held.keys, left);
                     }
                 } else if (forget) {
                     identity.forgotten = true;
@@ -202,6 +212,10 @@ public final class PrefetchLeases {
                 }
             } finally {
                 identity.lock.unlock();
+            }
+            // Outside the lock: the identity's requests do not wait for this store call.
+            if (left > 0) {
+                giveBack(held, held.keys, left);
             }
         }
     }
@@ -213,6 +227,14 @@ public final class PrefetchLeases {
     public void returnAll(long budgetMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         long unreturned = 0;
+        for (Returned r; (r = pending.poll()) != null; ) {
+            pendingCount.decrementAndGet();
+            if (deadline - System.nanoTime() > 0) {
+                giveBack(r.lease, r.lease.keys, r.units);
+            } else {
+                unreturned += r.units * r.lease.policy.cost();
+            }
+        }
         for (Identity identity : identities.values()) {
             Lease lease = identity.lease;
             if (lease == null) {
@@ -231,14 +253,18 @@ public final class PrefetchLeases {
                 unreturned += lease.left() * lease.policy.cost();
                 continue;
             }
+            Lease held = identity.lease;
+            long left = 0;
             try {
-                Lease held = identity.lease;
                 if (held != null) {
                     identity.lease = null;
-                    giveBack(held, held.keys, held.close());
+                    left = held.close();
                 }
             } finally {
                 identity.lock.unlock();
+            }
+            if (left > 0) {
+                giveBack(held, held.keys, left);
             }
         }
         identities.clear();
@@ -286,6 +312,28 @@ public final class PrefetchLeases {
         return identities.size();
     }
 
+    /**
+     * Leaves the return to the sweeper: a request never waits for a give-back besides its own store call,
+     * so a Redis that fails holds it no longer than without prefetch. At most {@link #MAX_IDENTITIES} wait;
+     * beyond that (no sweeper runs), the permits are lost (stricter) and counted.
+     */
+    private void giveBackLater(Lease lease, long units) {
+        if (units <= 0) {
+            return;
+        }
+        if (pendingCount.incrementAndGet() > MAX_IDENTITIES) {
+            pendingCount.decrementAndGet();
+            metrics.prefetchLost(units * lease.policy.cost());
+            return;
+        }
+        pending.add(new Returned(lease, units));
+    }
+
+    /** Requests waiting to be given back (tests). */
+    int pendingReturns() {
+        return pendingCount.get();
+    }
+
     private void giveBack(Lease lease, List<String> keys, long units) {
         if (units <= 0) {
             return;
@@ -305,6 +353,17 @@ public final class PrefetchLeases {
                 LOG.warn("Could not give {} reserved permit(s) back to {} (policy {}); they stay counted until their"
                         + " windows end: {}", lost, store.describe(), lease.policy.name(), e.getMessage());
             }
+        }
+    }
+
+    /** Unspent requests of a lease, to be given back. */
+    private static final class Returned {
+        final Lease lease;
+        final long units;
+
+        Returned(Lease lease, long units) {
+            this.lease = lease;
+            this.units = units;
         }
     }
 
