@@ -130,10 +130,10 @@ public final class PrefetchLeases {
                 if (left > 0) {
                     identity.size = Math.max(1, identity.size / 2);
                     giveBackLater(lease, left);
-                } else if (now < lease.validUntilNanos) {
+                } else if (now - lease.validUntilNanos < 0) {
                     identity.size = grown(identity.size, policy);
                 }
-            } else if (now < identity.lastValidUntilNanos) {
+            } else if (now - identity.lastValidUntilNanos < 0) {
                 identity.size = grown(identity.size, policy);
             }
             long units = Math.min(identity.size, policy.prefetchUnits());
@@ -153,7 +153,7 @@ public final class PrefetchLeases {
             Lease taken = new Lease(policy, keys, reservation, sentAt, validUntil);
             Decision first = taken.decision(taken.left(), sentAt);
             if (taken.left() > 0) {
-                if (now < validUntil) {
+                if (now - validUntil < 0) {
                     identity.lease = taken;
                 } else {
                     // The window ends before the permits could be spent: give them back now, while it lasts.
@@ -191,7 +191,7 @@ public final class PrefetchLeases {
             Lease lease = identity.lease;
             boolean quiet = now - identity.lastUsedNanos > TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS);
             boolean forget = lease == null && now - identity.lastUsedNanos > TimeUnit.MILLISECONDS.toNanos(FORGET_MILLIS);
-            if (!forget && (lease == null || !(quiet || now >= lease.validUntilNanos))) {
+            if (!forget && (lease == null || !(quiet || now - lease.validUntilNanos >= 0))) {
                 continue;
             }
             if (!identity.lock.tryLock()) {
