@@ -131,4 +131,21 @@ class PrefetchLeasesTest {
             assertThat(d.remaining()).isEqualTo(i);
         }
     }
+
+    @Test
+    void a_reset_drops_the_leases_held_under_the_old_counters() {
+        RateLimiter limiter = new RateLimiter(policy("100/1h", 50), new RecordingStore(), null);
+        FakeRequest request = FakeRequest.from("192.0.2.1");
+        for (int i = 0; i < 20; i++) {
+            limiter.acquire(request);
+        }
+        assertThat(limiter.prefetchLeases().held()).isPositive();
+        limiter.reset(request);
+        assertThat(limiter.prefetchLeases().held()).as("counted under the keys just deleted").isZero();
+        int admitted = 0;
+        while (admitted < 200 && limiter.acquire(request).allowed()) {
+            admitted++;
+        }
+        assertThat(admitted).as("the whole limit again, no more").isEqualTo(100);
+    }
 }
