@@ -35,11 +35,19 @@ public final class Policy {
     public static final HeaderFormat DEFAULT_HEADER_FORMAT = HeaderFormat.LEGACY;
     /** Default {@code error-format}: the JSON body {@code {"error":{...}}}. */
     public static final ErrorFormat DEFAULT_ERROR_FORMAT = ErrorFormat.JSON;
+    /** Default {@code prefetch}: every request asks the store. */
+    public static final int DEFAULT_PREFETCH = 1;
+    /** The largest accepted {@code prefetch}. */
+    public static final int MAX_PREFETCH = 10_000;
     /** The request attribute an application sets to name the tenant. */
     public static final String TENANT_ATTRIBUTE = "dev.ratelimit.tenant";
 
     /** The scope whose requests are webhook deliveries, verified before they are counted. */
     static final String WEBHOOK_SCOPE = "webhook";
+
+    /** What {@code prefetch} accepts. */
+    public static final String PREFETCH_ACCEPTED = "a whole number from 1 (every request asks the store) to "
+            + MAX_PREFETCH + ", at most the smallest limit's permits divided by cost";
 
     static final String WORD = "[A-Za-z0-9][A-Za-z0-9._-]{0,31}";
     static final String COUNTER_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -67,6 +75,8 @@ public final class Policy {
     private final RequestRules rules;
     private final Map<String, PlanSpec> planSpecs;
     private final Plans plans;
+    private final int prefetch;
+    private final long prefetchUnits;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -91,6 +101,9 @@ public final class Policy {
         this.keyLayout = new KeyLayout(keyPrefix, scope, name, counter != null ? counter : name, algorithm, limits,
                 keyParts, clientAddresses, routePatterns, tenantHeader, ipv6Prefix);
         this.rules = b.rules;
+        this.prefetch = b.prefetch;
+        // A plan or an operator's limits may be smaller than the configured ones: a reservation never exceeds them.
+        this.prefetchUnits = Math.max(1, Math.min(prefetch, smallestPermits(limits) / cost));
         this.planSpecs = b.planSpecs;
         this.plans = planSpecs.isEmpty() ? Plans.none() : Plans.of(name, derivePlans());
     }
@@ -254,6 +267,27 @@ public final class Policy {
         return errorFormat;
     }
 
+    /**
+     * {@code prefetch}: how many requests' permits of one identity an instance may reserve in one store call
+     * and spend locally; 1 (default) asks the store on every request.
+     */
+    public int prefetch() {
+        return prefetch;
+    }
+
+    /** The most requests one reservation takes for these limits: {@link #prefetch()}, at most what the smallest limit holds. */
+    public long prefetchUnits() {
+        return prefetchUnits;
+    }
+
+    private static long smallestPermits(List<Limit> limits) {
+        long smallest = Long.MAX_VALUE;
+        for (Limit limit : limits) {
+            smallest = Math.min(smallest, limit.permits());
+        }
+        return smallest;
+    }
+
     /** Where this policy's counters live in the store: every key of it comes from here. */
     public KeyLayout keyLayout() {
         return keyLayout;
@@ -289,6 +323,7 @@ public final class Policy {
         b.errorFormat = errorFormat;
         b.rules = rules;
         b.planSpecs = planSpecs;
+        b.prefetch = prefetch;
         return b;
     }
 
@@ -301,7 +336,7 @@ public final class Policy {
         return "policy=" + name + (counter == null ? "" : " counter=" + counter) + " scope=" + scope + " limits=" + limits + " algorithm=" + algorithm
                 + " key=" + key + " failure-mode=" + failureMode
                 + (failureMode == FailureMode.CLOSED ? " closed-status=" + closedStatus : "")
-                + " cost=" + cost + " dry-run=" + dryRun
+                + " cost=" + cost + (prefetch == DEFAULT_PREFETCH ? "" : " prefetch=" + prefetch) + " dry-run=" + dryRun
                 + " trusted-proxies=" + trustedProxies + " client-address-header=" + clientAddressHeader
                 + " ipv6-prefix=" + ipv6Prefix
                 + (routePatterns.isEmpty() ? "" : " route-patterns=" + routePatterns)
@@ -332,6 +367,7 @@ public final class Policy {
         private ErrorFormat errorFormat = DEFAULT_ERROR_FORMAT;
         private RequestRules rules = RequestRules.none();
         private Map<String, PlanSpec> planSpecs = Collections.emptyMap();
+        private int prefetch = DEFAULT_PREFETCH;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -387,6 +423,15 @@ public final class Policy {
 
         public Builder cost(long cost) {
             this.cost = cost;
+            return this;
+        }
+
+        /** Checked with the algorithm in {@link #build()}. */
+        public Builder prefetch(int prefetch) {
+            if (prefetch < 1 || prefetch > MAX_PREFETCH) {
+                throw new ConfigurationException("prefetch", String.valueOf(prefetch), PREFETCH_ACCEPTED);
+            }
+            this.prefetch = prefetch;
             return this;
         }
 
@@ -487,6 +532,11 @@ public final class Policy {
                     throw new ConfigurationException("algorithm", algorithm.configName(),
                             "'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook' (a delivery is"
                                     + " verified and counted, not held in flight)");
+                }
+                if (prefetch != DEFAULT_PREFETCH) {
+                    throw new ConfigurationException("prefetch", String.valueOf(prefetch), "1 with algorithm"
+                            + " 'concurrency' (a permit is held while its request runs and given back when it ends:"
+                            + " there is nothing to take in advance)");
                 }
                 if (dryRun) {
                     // It used to be accepted and ignored: a dry-run concurrency policy still refused with 429.

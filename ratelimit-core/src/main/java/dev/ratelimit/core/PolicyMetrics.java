@@ -25,4 +25,20 @@ public interface PolicyMetrics {
 
     /** A webhook delivery whose signature did not verify. */
     void signatureFailure();
+
+    /** A request admitted from permits this instance reserved earlier ({@code prefetch}): no store call. */
+    default void recordPrefetched(Decision decision) {
+    }
+
+    /** Permits reserved in one store call ({@code prefetch}). */
+    default void prefetchReserved(long permits) {
+    }
+
+    /** Reserved permits given back unspent. */
+    default void prefetchReturned(long permits) {
+    }
+
+    /** Reserved permits that could not be given back (the store failed, or shutdown ran out of time): they stay counted. */
+    default void prefetchLost(long permits) {
+    }
 }

@@ -34,12 +34,13 @@ public final class PolicyParams {
     public static final String DENY_ADDRESSES = "deny-addresses";
     public static final String EXCLUDE_PATHS = "exclude-paths";
     public static final String METHODS = "methods";
+    public static final String PREFETCH = "prefetch";
 
     /** Every parameter this class reads. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             LIMITS, ALGORITHM, KEY, SCOPE, FAILURE_MODE, KEY_PREFIX, TRUSTED_PROXIES, DRY_RUN, COST, TENANT_HEADER,
             POLICY_NAME, CLOSED_STATUS, CLIENT_ADDRESS_HEADER, IPV6_PREFIX, ROUTE_PATTERNS, COUNTER, HEADERS,
-            ERROR_FORMAT, ALLOW_ADDRESSES, DENY_ADDRESSES, EXCLUDE_PATHS, METHODS));
+            ERROR_FORMAT, ALLOW_ADDRESSES, DENY_ADDRESSES, EXCLUDE_PATHS, METHODS, PREFETCH));
 
     /**
      * In {@code key-prefix}, stands for the application's name (its context path without the leading slash,
@@ -78,6 +79,7 @@ public final class PolicyParams {
                 .routePatterns(RoutePatterns.parse(ROUTE_PATTERNS, params.get(ROUTE_PATTERNS)))
                 .dryRun(params.getBoolean(DRY_RUN, false))
                 .cost(params.getLong(COST, 1, 1, Integer.MAX_VALUE))
+                .prefetch((int) params.getLong(PREFETCH, Policy.DEFAULT_PREFETCH, 1, Policy.MAX_PREFETCH))
                 .closedStatus((int) params.getLong(CLOSED_STATUS, RateLimitResponse.SERVICE_UNAVAILABLE, 429, 503))
                 .headerFormat(HeaderFormat.parse(HEADERS, params.get(HEADERS, Policy.DEFAULT_HEADER_FORMAT.toString())))
                 .errorFormat(ErrorFormat.parse(ERROR_FORMAT, params.get(ERROR_FORMAT, Policy.DEFAULT_ERROR_FORMAT.toString())));
@@ -96,7 +98,20 @@ public final class PolicyParams {
             builder.plan(plan, limits == null ? null : Limit.parseAll(limitsParam, limits), limits,
                     algorithm == null ? null : Algorithm.parse(Plans.parameter(plan, Plans.ALGORITHM), algorithm));
         }
-        return builder.build();
+        Policy policy = builder.build();
+        checkPrefetchFits(policy, params.get(PREFETCH));
+        return policy;
+    }
+
+    /**
+     * A reservation of {@code prefetch} requests must fit the smallest configured limit; a plan's or an
+     * operator's smaller limits later only shrink what one reservation takes ({@link Policy#prefetchUnits()}).
+     */
+    private static void checkPrefetchFits(Policy policy, String given) {
+        if (policy.prefetch() > policy.prefetchUnits()) {
+            throw new ConfigurationException(PREFETCH, given, Policy.PREFETCH_ACCEPTED + " (here " + policy.prefetchUnits()
+                    + ": limits " + policy.limits() + ", cost " + policy.cost() + ")");
+        }
     }
 
     /** The plans named among the parameters given, in name order; a malformed {@code plan.} name is refused. */

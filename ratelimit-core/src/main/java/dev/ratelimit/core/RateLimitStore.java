@@ -16,6 +16,33 @@ public interface RateLimitStore extends AutoCloseable {
      */
     Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost);
 
+    /**
+     * Takes the permits of up to {@code units} requests at once ({@code prefetch}), each of {@code cost}
+     * permits of every limit, all-or-nothing per request: as many as every limit holds, at most {@code units}.
+     * A sliding window logs them {@code holdMillis} ahead of now, so that a permit spent later still counts
+     * in every window that contains its spending; a fixed window counts them in its current window, where
+     * they must be spent; a token bucket takes the tokens now.
+     *
+     * @param holdMillis how long this instance may hold the permits before spending them (0: spent at once)
+     * @throws StoreUnavailableException when the store cannot answer in time
+     */
+    default Reservation reserve(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost, long units,
+                                long holdMillis) {
+        throw new UnsupportedOperationException(describe() + " cannot reserve permits");
+    }
+
+    /**
+     * Gives back {@code units} unspent requests of {@code reservation}: a fixed window only while it is still
+     * the window they were counted in (else there is nothing to give back), a token bucket up to its capacity,
+     * a sliding window by removing their entries.
+     *
+     * @throws StoreUnavailableException when the store cannot answer in time (the permits stay taken)
+     */
+    default void giveBack(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost,
+                          Reservation reservation, long units) {
+        throw new UnsupportedOperationException(describe() + " cannot give permits back");
+    }
+
     /** Forgets the counters under these keys. */
     void reset(List<String> keys);
 

@@ -51,6 +51,8 @@ public final class RateLimiter {
     private final RecentHeavyHitters deniedIdentities = new RecentHeavyHitters();
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong failuresSinceLog = new AtomicLong();
+    /** Null unless the policy has {@code prefetch} above 1: the default path allocates and looks up nothing more. */
+    private final PrefetchLeases leases;
 
     /**
      * @param localFallback the in-memory store for failure mode {@code local}; may be null otherwise
@@ -70,6 +72,7 @@ public final class RateLimiter {
         this.localFallback = localFallback;
         this.metrics = metrics;
         this.audit = audit;
+        this.leases = policy.prefetch() > 1 ? new PrefetchLeases(store, metrics) : null;
     }
 
     public Policy policy() {
@@ -78,6 +81,11 @@ public final class RateLimiter {
 
     public RateLimitStore store() {
         return store;
+    }
+
+    /** The permits this limiter reserved in advance ({@code prefetch}); null when its policy has none. */
+    public PrefetchLeases prefetchLeases() {
+        return leases;
     }
 
     /**
@@ -199,10 +207,18 @@ public final class RateLimiter {
             metrics.record(current.dryRun() ? cached.asDryRun() : cached, false, -1);
             return cached;
         }
+        if (leases != null) {
+            Decision held = leases.spend(cacheKey, current, sentAt);
+            if (held != null) {
+                metrics.recordPrefetched(held);
+                return held;
+            }
+        }
         Decision decision;
         boolean failed = false;
         try {
-            decision = store.acquire(current.algorithm(), keys, current.limits(), current.cost());
+            decision = leases == null ? store.acquire(current.algorithm(), keys, current.limits(), current.cost())
+                    : leases.reserve(current, keys, sentAt);
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
                 denyCache.put(cacheKey, decision, sentAt, current);
             }
@@ -231,6 +247,9 @@ public final class RateLimiter {
     public void reset(RequestView request) {
         List<String> keys = policy.keyLayout().keysFor(request);
         denyCache.remove(keys.get(0));
+        if (leases != null) {
+            leases.drop(keys.get(0));
+        }
         store.reset(keys);
         if (localFallback != null && localFallback != store) {
             localFallback.reset(keys);
@@ -262,6 +281,9 @@ public final class RateLimiter {
             }
         }
         denyCache.clear();
+        if (leases != null) {
+            leases.dropAll();
+        }
         LOG.info("Reset {} key(s) of identity {} under policy {}", deleted, LogValues.escape(identity), current.name());
         return deleted;
     }
@@ -335,9 +357,15 @@ public final class RateLimiter {
         return identityOverrides;
     }
 
-    /** Forgets this instance's local denials (another instance reset an identity's counters). */
+    /**
+     * Forgets this instance's local denials and its reserved permits (another instance reset an identity's
+     * counters: the permits held were counted under the old ones).
+     */
     public void forgetDenials() {
         denyCache.clear();
+        if (leases != null) {
+            leases.dropAll();
+        }
     }
 
     /** Replaces the policy's limits from now on, e.g. {@code 200/1m}; counters already kept stay. */

@@ -165,4 +165,100 @@ public abstract class StoreContract {
         Thread.sleep(150);
         assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isTrue();
     }
+
+    // Prefetch: reservations of several requests at once, and the return of unspent ones.
+
+    /** Requests admitted one by one until the first denial (at most 1000). */
+    private int admittedOneByOne(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
+        int admitted = 0;
+        while (admitted < 1000 && store().acquire(algorithm, keys, limits, cost).allowed()) {
+            admitted++;
+        }
+        return admitted;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
+    void reserves_what_every_limit_holds_then_denies(Algorithm algorithm) {
+        List<String> keys = List.of(key("reserve"));
+        List<Limit> limits = limits("10/1h");
+        Reservation first = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
+        assertThat(first.units()).isEqualTo(4);
+        assertThat(first.decision().allowed()).isTrue();
+        assertThat(first.decision().remaining()).as("after all four").isEqualTo(6);
+        assertThat(store().reserve(algorithm, keys, limits, 1, 4, 1_000).units()).isEqualTo(4);
+        Reservation partial = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
+        assertThat(partial.units()).as("the last permits are not stranded").isEqualTo(2);
+        assertThat(partial.decision().remaining()).isZero();
+        Reservation none = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
+        assertThat(none.units()).isZero();
+        assertThat(none.decision().allowed()).isFalse();
+        // A sliding window logged the reserved permits a hold (1 s) ahead: they free a window after that.
+        assertThat(none.decision().retryAfterMillis()).isBetween(1L, 3_601_000L);
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
+    void reserves_whole_requests_of_every_limit(Algorithm algorithm) {
+        String perHour = key("reserve-multi");
+        List<String> keys = List.of(perHour, perHour.replace("}", "}:day"));
+        Reservation r = store().reserve(algorithm, keys, limits("10/1h, 7/1d"), 3, 5, 1_000);
+        assertThat(r.units()).as("7 permits hold two requests of cost 3").isEqualTo(2);
+        assertThat(r.decision().limit()).isEqualTo(7);
+        assertThat(r.decision().remaining()).isEqualTo(1);
+        assertThat(store().acquire(algorithm, List.of(keys.get(0)), limits("10/1h"), 1).remaining())
+                .as("the hourly limit counted 6 too").isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
+    void gives_back_unspent_permits_for_others_to_take(Algorithm algorithm) {
+        List<String> keys = List.of(key("give-back"));
+        List<Limit> limits = limits("10/1h");
+        Reservation r = store().reserve(algorithm, keys, limits, 2, 5, 1_000);
+        assertThat(r.units()).isEqualTo(5);
+        store().giveBack(algorithm, keys, limits, 2, r, 3);
+        assertThat(admittedOneByOne(algorithm, keys, limits, 1)).as("10 - 2 requests of cost 2 spent").isEqualTo(6);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
+    void never_gives_back_more_than_was_counted(Algorithm algorithm) {
+        List<String> keys = List.of(key("give-back-twice"));
+        List<Limit> limits = limits("10/1h");
+        Reservation r = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
+        store().acquire(algorithm, keys, limits, 1);
+        store().reset(keys);
+        store().acquire(algorithm, keys, limits, 1);
+        store().giveBack(algorithm, keys, limits, 1, r, 4);
+        assertThat(admittedOneByOne(algorithm, keys, limits, 1)).as("at most the limit, whatever comes back").isLessThanOrEqualTo(10);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "FIXED_WINDOW")
+    void gives_nothing_back_to_a_later_window(Algorithm algorithm) throws InterruptedException {
+        List<String> keys = List.of(key("later-window"));
+        List<Limit> limits = limits("10/300ms");
+        Reservation r = store().reserve(algorithm, keys, limits, 1, 5, 1_000);
+        assertThat(r.holdMillis()).as("until the window ends").isBetween(1L, 300L);
+        Thread.sleep(450);
+        assertThat(store().acquire(algorithm, keys, limits, 1).remaining()).isEqualTo(9);
+        store().giveBack(algorithm, keys, limits, 1, r, 5);
+        assertThat(store().acquire(algorithm, keys, limits, 1).remaining()).isEqualTo(8);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "SLIDING_WINDOW")
+    void counts_reserved_permits_until_a_window_after_their_hold(Algorithm algorithm) throws InterruptedException {
+        List<String> keys = List.of(key("hold"));
+        List<Limit> limits = limits("4/300ms");
+        Reservation r = store().reserve(algorithm, keys, limits, 1, 4, 400);
+        assertThat(r.units()).isEqualTo(4);
+        Thread.sleep(450);
+        // A permit spent at the end of its hold (400 ms) counts until 700 ms: still counted at 450 ms.
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isFalse();
+        store().giveBack(algorithm, keys, limits, 1, r, 2);
+        assertThat(admittedOneByOne(algorithm, keys, limits, 1)).isEqualTo(2);
+    }
 }

@@ -90,6 +90,9 @@ import dev.ratelimit.core.webhook.WebhookSettings;
  * under its pattern for key part {@code route}</td><td>none</td></tr>
  * <tr><td>dry-run</td><td>count and log denials but never block</td><td>false</td></tr>
  * <tr><td>cost</td><td>permits one request takes</td><td>1</td></tr>
+ * <tr><td>prefetch</td><td>requests' permits of one hot identity an instance may reserve in one Redis call and
+ * spend locally (1 to 10000, at most the smallest limit's permits / cost; not with {@code concurrency}); unspent
+ * ones are given back</td><td>1: every request asks Redis</td></tr>
  * <tr><td>tenant-header</td><td>header naming the tenant for key part {@code tenant}</td><td>none</td></tr>
  * <tr><td>policy-name</td><td>name in logs and in the Redis keys: each policy counts apart</td><td>the filter-name</td></tr>
  * <tr><td>counter</td><td>policies with the same counter share their counters (it replaces the policy name in the
@@ -175,6 +178,7 @@ public class RateLimitFilter implements Filter {
     public static final String PARAM_TRUSTED_PROXIES = PolicyParams.TRUSTED_PROXIES;
     public static final String PARAM_DRY_RUN = PolicyParams.DRY_RUN;
     public static final String PARAM_COST = PolicyParams.COST;
+    public static final String PARAM_PREFETCH = PolicyParams.PREFETCH;
     public static final String PARAM_TENANT_HEADER = PolicyParams.TENANT_HEADER;
     public static final String PARAM_POLICY_NAME = PolicyParams.POLICY_NAME;
     public static final String PARAM_COUNTER = PolicyParams.COUNTER;

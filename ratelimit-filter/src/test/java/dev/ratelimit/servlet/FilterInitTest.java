@@ -35,6 +35,9 @@ class FilterInitTest {
             "dry-run|yes|'true' or 'false'",
             "cost|0|a whole number from 1 to",
             "cost|11|a whole number from 1 to the smallest limit's permits (10)",
+            "prefetch|0|a whole number from 1 to 10000",
+            "prefetch|lots|a whole number from 1 to 10000",
+            "prefetch|11|at most the smallest limit's permits divided by cost (here 10",
             "key-prefix|a{b}|no braces",
             "trusted-proxies|10.0.0.0/99|IP addresses or CIDR blocks",
             "tenant-header|X Tenant|an HTTP header name",
@@ -152,6 +155,7 @@ class FilterInitTest {
             "two limits|limits=5/30s, 50/1h|Invalid value '[5/30s, 50/1h]' for parameter 'limits': one limit only with algorithm 'concurrency', N/lease",
             "cost 2|cost=2|Invalid value '2' for parameter 'cost': 1 with algorithm 'concurrency' (one permit per request)",
             "scope webhook|scope=webhook|Invalid value 'concurrency' for parameter 'algorithm': 'fixed-window', 'token-bucket' or 'sliding-window' with scope 'webhook'",
+            "prefetch 5|prefetch=5|Invalid value '5' for parameter 'prefetch': 1 with algorithm 'concurrency' (a permit is held while its request runs",
     })
     void fails_the_deployment_of_a_bad_concurrency_filter_before_any_request(String why, String param, String message) {
         Map<String, String> params = new HashMap<>();

@@ -45,6 +45,7 @@ final class AnnotationPolicy {
         ATTRIBUTES.put(PolicyParams.SCOPE, "attribute scope");
         ATTRIBUTES.put(PolicyParams.FAILURE_MODE, "attribute failureMode");
         ATTRIBUTES.put(PolicyParams.COST, "attribute cost");
+        ATTRIBUTES.put(PolicyParams.PREFETCH, "attribute prefetch");
         ATTRIBUTES.put(PolicyParams.HEADERS, "attribute headers");
         ATTRIBUTES.put(PolicyParams.ERROR_FORMAT, "attribute errorFormat");
         putSignatureAttribute(WebhookParams.SCHEME, "scheme");
@@ -193,6 +194,8 @@ final class AnnotationPolicy {
                 return emptyToNull(annotation.failureMode());
             case PolicyParams.COST:
                 return annotation.cost() == 1 ? null : Integer.toString(annotation.cost());
+            case PolicyParams.PREFETCH:
+                return annotation.prefetch() == 1 ? null : Integer.toString(annotation.prefetch());
             case PolicyParams.HEADERS:
                 return emptyToNull(annotation.headers());
             case PolicyParams.ERROR_FORMAT:

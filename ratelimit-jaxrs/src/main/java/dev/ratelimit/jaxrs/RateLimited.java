@@ -63,6 +63,12 @@ public @interface RateLimited {
     int cost() default 1;
 
     /**
+     * Requests' permits of one identity an instance may reserve in one Redis call and spend locally
+     * ({@code prefetch}); 1 (default): every request asks Redis.
+     */
+    int prefetch() default 1;
+
+    /**
      * The rate-limit header fields: {@code "legacy"} ({@code X-RateLimit-*}, default), {@code "ietf"}
      * ({@code RateLimit-Policy} and {@code RateLimit}), {@code "both"} or {@code "none"}.
      */

@@ -503,6 +503,7 @@ abstract class RateLimitedContract {
             "BadLimitsApp      | BadLimits#get (attribute limits): Invalid value 'lots' for parameter 'limits'",
             "BadFailureModeApp | (attribute failureMode): Invalid value 'sometimes' for parameter 'failure-mode'",
             "BadCostApp        | BadCost#get (attribute cost): Invalid value '6' for parameter 'cost'",
+            "ConcurrencyPrefetchApp | (attribute prefetch): Invalid value '5' for parameter 'prefetch': 1 with algorithm 'concurrency'",
             "UnknownPolicyApp  | (attribute policy): no policy named 'nope' is configured",
             "BrokenPolicyApp   | (context-param ratelimit.policy.broken.limits): Invalid value 'often'",
             "SameKeyTwiceApp   | two annotations count with scope 'api'",

@@ -295,6 +295,15 @@ final class TestApplications {
     }
 
     @Path("/bad")
+    @RateLimited(limits = "5/30s", algorithm = "concurrency", prefetch = 5)
+    public static class ConcurrencyPrefetch {
+        @GET
+        public String get() {
+            return "never";
+        }
+    }
+
+    @Path("/bad")
     public static class UnknownPolicy {
         @GET
         @RateLimited(policy = "nope")
@@ -361,6 +370,13 @@ final class TestApplications {
         @Override
         public Set<Class<?>> getClasses() {
             return classes(BadCost.class);
+        }
+    }
+
+    public static class ConcurrencyPrefetchApp extends Application {
+        @Override
+        public Set<Class<?>> getClasses() {
+            return classes(ConcurrencyPrefetch.class);
         }
     }
 

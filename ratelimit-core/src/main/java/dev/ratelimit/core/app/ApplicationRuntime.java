@@ -26,6 +26,7 @@ import dev.ratelimit.core.LeaseRenewer;
 import dev.ratelimit.core.PermitMetrics;
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.Policy;
+import dev.ratelimit.core.PrefetchSweeper;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
 import dev.ratelimit.core.StoreCircuitBreaker;
@@ -63,6 +64,9 @@ public final class ApplicationRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApplicationRuntime.class);
 
+    /** How long giving back a limiter's reserved permits may take at undeploy ({@code prefetch}). */
+    static final long RETURN_BUDGET_MILLIS = 2_000;
+
     private final RateLimitMetrics metrics;
     private final RedisClients redis;
     private final Map<String, InMemoryStore> memories = new HashMap<>();
@@ -78,6 +82,9 @@ public final class ApplicationRuntime {
     /** The live overrides per Redis (null: memory) and key prefix, and which of them each limiter follows. */
     private final Map<List<Object>, LiveOverrides> liveOverrides = new HashMap<>();
     private final Map<RateLimiter, LiveOverrides> limiterOverrides = new HashMap<>();
+    /** The limiters with {@code prefetch}, whose reserved permits the sweeper gives back and the last release returns. */
+    private final List<RateLimiter> prefetching = new ArrayList<>();
+    private final PrefetchSweeper sweeper = new PrefetchSweeper();
     private final String origin;
     private final AuditLog audit;
     private final LivePolicies policies;
@@ -218,6 +225,11 @@ public final class ApplicationRuntime {
         }
         liveOverrides.clear();
         limiterOverrides.clear();
+        sweeper.close();
+        for (RateLimiter limiter : prefetching) {
+            limiter.prefetchLeases().returnAll(RETURN_BUDGET_MILLIS);
+        }
+        prefetching.clear();
         closeAll(redisStores.values());
         redisStores.clear();
         for (LeaseRenewer renewer : gateRenewers.values()) {
@@ -266,6 +278,10 @@ public final class ApplicationRuntime {
             }
             live = liveOverrides(redisSettings, policy.keyPrefix());
             limiterOverrides.put(limiter, live);
+            if (limiter.prefetchLeases() != null) {
+                prefetching.add(limiter);
+                sweeper.register(limiter.prefetchLeases());
+            }
         }
         live.register(limiter);
         control.register(limiter, live);
@@ -339,6 +355,11 @@ public final class ApplicationRuntime {
         return permitMemories.get(policyName);
     }
 
+    /** Whether the prefetch sweeper's thread runs (tests: not after the last release). */
+    boolean prefetchSweeping() {
+        return sweeper.running();
+    }
+
     /** How many lease renewers this runtime holds open (tests: none after the last release). */
     synchronized int leaseRenewers() {
         return permitMemories.size() + gateRenewers.size();
@@ -369,12 +390,18 @@ public final class ApplicationRuntime {
         control.unregister(limiter);
         RateLimitStore store;
         LiveOverrides live;
+        boolean prefetched;
         synchronized (this) {
             store = redisStores.remove(limiter);
             live = limiterOverrides.remove(limiter);
+            prefetched = prefetching.remove(limiter);
         }
         if (live != null) {
             live.unregister(limiter);
+        }
+        if (prefetched) {
+            sweeper.unregister(limiter.prefetchLeases());
+            limiter.prefetchLeases().returnAll(RETURN_BUDGET_MILLIS);
         }
         if (store != null) {
             store.close();

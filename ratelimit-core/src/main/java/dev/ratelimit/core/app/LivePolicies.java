@@ -46,13 +46,15 @@ public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
      * Parameters the file may set at startup but not change while the application runs: the Redis client
      * and the webhook verification are built once with them; {@code key-prefix}, {@code counter} and
      * {@code scope} decide where every counter lives and which policies may share keys (checked at startup);
-     * {@code scope} also decides whether webhooks are verified. {@code algorithm} may change among the rate
+     * {@code scope} also decides whether webhooks are verified; {@code prefetch} decides whether the limiter
+     * keeps leases of reserved permits, and how their scripts keep the counters. {@code algorithm} may change among the rate
      * algorithms, but not to or from {@code concurrency}, which counts permits in another store.
      */
     public static final Set<String> FIXED;
 
     static {
-        Set<String> fixed = new LinkedHashSet<>(Arrays.asList(PolicyParams.KEY_PREFIX, PolicyParams.COUNTER, PolicyParams.SCOPE));
+        Set<String> fixed = new LinkedHashSet<>(Arrays.asList(PolicyParams.KEY_PREFIX, PolicyParams.COUNTER, PolicyParams.SCOPE,
+                PolicyParams.PREFETCH));
         fixed.addAll(RedisParams.NAMES);
         fixed.addAll(WebhookParams.NAMES);
         FIXED = Collections.unmodifiableSet(fixed);
@@ -258,7 +260,7 @@ public final class LivePolicies implements PolicyFileStatus, AutoCloseable {
                 String where = entry != null ? entry.where(fileName)
                         : "Policy file " + fileName + " (removed) '" + old.text + "'";
                 throw ConfigurationException.withMessage(param, where + ": '" + param + "' is read at startup only"
-                        + " (Redis client, webhook verification and the keys' prefix, counter and scope are built once);"
+                        + " (Redis client, webhook verification, prefetch leases and the keys' prefix, counter and scope are built once);"
                         + " redeploy to change it");
             }
         }

@@ -15,6 +15,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.Reservation;
 import dev.ratelimit.core.SlidingWindowLog;
 import dev.ratelimit.core.StoreHealth;
 import dev.ratelimit.core.TokenBucketArithmetic;
@@ -75,15 +76,132 @@ public final class InMemoryStore implements RateLimitStore {
         // All keys of one request share their base (up to the hash tag), so one stripe holds them all.
         Stripe stripe = stripes[stripe(keys.get(0))];
         synchronized (stripe) {
+            return acquireLocked(stripe, algorithm, keys, limits, cost, nowMicros());
+        }
+    }
+
+    /** The twin of the {@code *-reserve.lua} scripts. */
+    @Override
+    public Reservation reserve(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost, long units,
+                               long holdMillis) {
+        if (algorithm == Algorithm.CONCURRENCY) {
+            throw new IllegalArgumentException(algorithm + " takes no reservations");
+        }
+        Stripe stripe = stripes[stripe(keys.get(0))];
+        synchronized (stripe) {
             long nowMicros = nowMicros();
-            if (algorithm == Algorithm.FIXED_WINDOW) {
-                return fixedWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
+            long now = Math.floorDiv(nowMicros, 1000);
+            int n = keys.size();
+            long granted = units;
+            long[] marks = new long[n];
+            long hold = holdMillis;
+            for (int i = 0; i < n; i++) {
+                Limit limit = limits.get(i);
+                Entry e = stripe.live(keys.get(i), now);
+                long fit;
+                if (algorithm == Algorithm.FIXED_WINDOW) {
+                    long ttl = e == null ? limit.windowMillis() : e.expiresAt - now;
+                    marks[i] = now + ttl;
+                    hold = Math.min(hold, ttl);
+                    fit = (limit.permits() - (e == null ? 0 : e.count)) / cost;
+                } else if (algorithm == Algorithm.SLIDING_WINDOW) {
+                    fit = (limit.permits() - (e == null ? 0 : e.log.countAfter(now - limit.windowMillis()))) / cost;
+                } else {
+                    long debt = e == null ? 0 : Math.max(0, e.fullAtMicros - nowMicros);
+                    fit = (TokenBucketArithmetic.windowMicros(limit) - debt) / TokenBucketArithmetic.costMicros(limit, cost);
+                }
+                granted = Math.min(granted, Math.max(0, fit));
+            }
+            if (granted == 0) {
+                return new Reservation(0, acquireLocked(stripe, algorithm, keys, limits, cost, nowMicros), marks, hold);
             }
             if (algorithm == Algorithm.SLIDING_WINDOW) {
-                return slidingWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
+                return reserveLogged(stripe, keys, limits, cost, granted, holdMillis, now, marks);
             }
-            return tokenBucket(stripe, keys, limits, cost, nowMicros);
+            // Counted as one request of every granted request's permits: the twin of the scripts' INCRBY and SET.
+            Decision taken = algorithm == Algorithm.FIXED_WINDOW
+                    ? fixedWindow(stripe, keys, limits, granted * cost, now)
+                    : tokenBucket(stripe, keys, limits, granted, cost, nowMicros);
+            return new Reservation(granted, taken, marks, hold);
         }
+    }
+
+    /** Logs the granted permits at now + hold, never before the newest entry (as {@code sliding-window-reserve.lua}). */
+    private Reservation reserveLogged(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long granted,
+                                      long holdMillis, long now, long[] marks) {
+        int n = keys.size();
+        long[] counts = new long[n];
+        long[] resets = new long[n];
+        for (int i = 0; i < n; i++) {
+            long window = limits.get(i).windowMillis();
+            Entry e = stripe.live(keys.get(i), now);
+            TimeLog log = e == null ? new TimeLog() : e.log;
+            while (log.size() > 0 && log.get(0) + window <= now) {
+                log.removeOldest();
+            }
+            long stamp = now + holdMillis;
+            if (log.size() > 0) {
+                stamp = Math.max(stamp, log.get(log.size() - 1));
+            }
+            log.add(stamp, granted * cost);
+            Entry kept = new Entry(Math.max(stamp + window, e == null ? 0 : e.expiresAt));
+            kept.log = log;
+            stripe.put(keys.get(i), kept, now);
+            marks[i] = stamp;
+            counts[i] = log.size();
+            resets[i] = log.get(0) + window - now;
+        }
+        Decision taken = SlidingWindowLog.decide(limits, counts, resets, new long[n], true, now, DecisionSource.MEMORY);
+        return new Reservation(granted, taken, marks, holdMillis);
+    }
+
+    /** The twin of the {@code *-return.lua} scripts. */
+    @Override
+    public void giveBack(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost,
+                         Reservation reservation, long units) {
+        if (units <= 0) {
+            return;
+        }
+        Stripe stripe = stripes[stripe(keys.get(0))];
+        synchronized (stripe) {
+            long nowMicros = nowMicros();
+            long now = Math.floorDiv(nowMicros, 1000);
+            for (int i = 0; i < keys.size(); i++) {
+                Limit limit = limits.get(i);
+                Entry e = stripe.live(keys.get(i), now);
+                if (e == null) {
+                    continue;
+                }
+                if (algorithm == Algorithm.FIXED_WINDOW) {
+                    // Still the window the permits were counted in: it ends when it did then.
+                    if (e.expiresAt < reservation.mark(i) + limit.windowMillis()) {
+                        e.count -= Math.min(e.count, units * cost);
+                    }
+                } else if (algorithm == Algorithm.SLIDING_WINDOW) {
+                    e.log.removeNewest(reservation.mark(i), units * cost);
+                } else if (algorithm == Algorithm.TOKEN_BUCKET) {
+                    long fullAt = e.fullAtMicros - units * TokenBucketArithmetic.costMicros(limit, cost);
+                    if (fullAt <= nowMicros) {
+                        stripe.entries.remove(keys.get(i));
+                    } else {
+                        Entry kept = new Entry(now + TokenBucketArithmetic.ceilMillis(fullAt - nowMicros) + 1);
+                        kept.fullAtMicros = fullAt;
+                        stripe.put(keys.get(i), kept, now);
+                    }
+                }
+            }
+        }
+    }
+
+    private Decision acquireLocked(Stripe stripe, Algorithm algorithm, List<String> keys, List<Limit> limits,
+                                   long cost, long nowMicros) {
+        if (algorithm == Algorithm.FIXED_WINDOW) {
+            return fixedWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
+        }
+        if (algorithm == Algorithm.SLIDING_WINDOW) {
+            return slidingWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
+        }
+        return tokenBucket(stripe, keys, limits, 1, cost, nowMicros);
     }
 
     private Decision fixedWindow(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
@@ -164,7 +282,7 @@ public final class InMemoryStore implements RateLimitStore {
     }
 
     /** The twin of {@code token-bucket.lua}: the same integers, see {@link TokenBucketArithmetic}. */
-    private Decision tokenBucket(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
+    private Decision tokenBucket(Stripe stripe, List<String> keys, List<Limit> limits, long units, long cost, long now) {
         int n = keys.size();
         long[] costs = new long[n];
         long[] debts = new long[n];
@@ -174,13 +292,13 @@ public final class InMemoryStore implements RateLimitStore {
             Entry e = stripe.live(keys.get(i), nowMillis);
             costs[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
             debts[i] = e == null ? 0 : Math.max(0, e.fullAtMicros - now);
-            if (debts[i] + costs[i] > TokenBucketArithmetic.windowMicros(limits.get(i))) {
+            if (debts[i] + units * costs[i] > TokenBucketArithmetic.windowMicros(limits.get(i))) {
                 allowed = false;
             }
         }
         if (allowed) {
             for (int i = 0; i < n; i++) {
-                debts[i] += costs[i];
+                debts[i] += units * costs[i];
                 // As the script's PX: the entry outlives the debt by a millisecond, then the bucket is full.
                 Entry e = new Entry(nowMillis + TokenBucketArithmetic.ceilMillis(debts[i]) + 1);
                 e.fullAtMicros = now + debts[i];

@@ -31,6 +31,38 @@ final class TimeLog {
         }
     }
 
+    /** How many times are later than {@code time}. */
+    long countAfter(long time) {
+        long count = 0;
+        for (int i = size - 1; i >= 0 && get(i) > time; i--) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Removes up to {@code copies} entries equal to {@code time}, newest first (Redis' {@code LREM key -copies time}). */
+    void removeNewest(long time, long copies) {
+        long[] kept = new long[times.length];
+        int keptSize = 0;
+        long left = copies;
+        for (int i = size - 1; i >= 0; i--) {
+            long t = get(i);
+            if (left > 0 && t == time) {
+                left--;
+            } else {
+                kept[keptSize++] = t;
+            }
+        }
+        for (int i = 0; i < keptSize / 2; i++) {
+            long swap = kept[i];
+            kept[i] = kept[keptSize - 1 - i];
+            kept[keptSize - 1 - i] = swap;
+        }
+        times = kept;
+        head = 0;
+        size = keptSize;
+    }
+
     private void grow() {
         long[] bigger = new long[times.length * 2];
         for (int i = 0; i < size; i++) {

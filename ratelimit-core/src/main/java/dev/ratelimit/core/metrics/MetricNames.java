@@ -27,6 +27,15 @@ public final class MetricNames {
     /** Meter: webhook requests rejected for their signature. */
     public static final String SIGNATURE_FAILURES = "signature-failures";
 
+    /** Meter, policies with {@code prefetch}: requests admitted from permits this instance had reserved (no store call). */
+    public static final String PREFETCH_SPENT = "prefetch-spent";
+    /** Meter, policies with {@code prefetch}: permits reserved in advance (each reservation is one store call). */
+    public static final String PREFETCH_RESERVED = "prefetch-reserved";
+    /** Meter, policies with {@code prefetch}: reserved permits given back unspent. */
+    public static final String PREFETCH_RETURNED = "prefetch-returned";
+    /** Meter, policies with {@code prefetch}: reserved permits that could not be given back; they stay counted until their windows end. */
+    public static final String PREFETCH_LOST = "prefetch-lost";
+
     /** Gauge, concurrency policies: permits this instance holds now (its requests in flight under the policy). */
     public static final String IN_FLIGHT = "in-flight";
     /** Meter, concurrency policies: permits taken from a store (Redis, or memory); failure mode open takes none. */

@@ -21,6 +21,10 @@ final class PolicyMeters implements PolicyMetrics {
     private final Meter denyCacheHits;
     private final Meter signatureFailures;
     private final Timer storeLatency;
+    private final MetricRegistry registry;
+    private final String policy;
+    /** Registered with the first reservation: a policy without {@code prefetch} shows none of them. */
+    private volatile PrefetchMeters prefetch;
 
     PolicyMeters(MetricRegistry registry, String policy) {
         allowed = registry.meter(MetricNames.policy(policy, MetricNames.ALLOWED));
@@ -31,6 +35,8 @@ final class PolicyMeters implements PolicyMetrics {
         denyCacheHits = registry.meter(MetricNames.policy(policy, MetricNames.DENY_CACHE_HITS));
         signatureFailures = registry.meter(MetricNames.policy(policy, MetricNames.SIGNATURE_FAILURES));
         storeLatency = registry.timer(MetricNames.policy(policy, MetricNames.STORE_LATENCY));
+        this.registry = registry;
+        this.policy = policy;
     }
 
     @Override
@@ -55,5 +61,50 @@ final class PolicyMeters implements PolicyMetrics {
     @Override
     public void signatureFailure() {
         signatureFailures.mark();
+    }
+
+    @Override
+    public void recordPrefetched(Decision decision) {
+        prefetch().spent.mark();
+        allowed.mark();
+    }
+
+    @Override
+    public void prefetchReserved(long permits) {
+        prefetch().reserved.mark(permits);
+    }
+
+    @Override
+    public void prefetchReturned(long permits) {
+        prefetch().returned.mark(permits);
+    }
+
+    @Override
+    public void prefetchLost(long permits) {
+        prefetch().lost.mark(permits);
+    }
+
+    private PrefetchMeters prefetch() {
+        PrefetchMeters meters = prefetch;
+        if (meters == null) {
+            // registry.meter returns the one registered when two threads get here at once.
+            meters = new PrefetchMeters(registry, policy);
+            prefetch = meters;
+        }
+        return meters;
+    }
+
+    private static final class PrefetchMeters {
+        final Meter spent;
+        final Meter reserved;
+        final Meter returned;
+        final Meter lost;
+
+        PrefetchMeters(MetricRegistry registry, String policy) {
+            spent = registry.meter(MetricNames.policy(policy, MetricNames.PREFETCH_SPENT));
+            reserved = registry.meter(MetricNames.policy(policy, MetricNames.PREFETCH_RESERVED));
+            returned = registry.meter(MetricNames.policy(policy, MetricNames.PREFETCH_RETURNED));
+            lost = registry.meter(MetricNames.policy(policy, MetricNames.PREFETCH_LOST));
+        }
     }
 }

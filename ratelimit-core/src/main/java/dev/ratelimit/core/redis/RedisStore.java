@@ -14,6 +14,7 @@ import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.RateLimitStore;
+import dev.ratelimit.core.Reservation;
 import dev.ratelimit.core.SlidingWindowLog;
 import dev.ratelimit.core.StoreCircuitBreaker;
 import dev.ratelimit.core.StoreHealth;
@@ -43,6 +44,12 @@ public final class RedisStore implements RateLimitStore {
     private static final LuaScript FIXED_WINDOW = LuaScript.load("lua/fixed-window.lua");
     private static final LuaScript TOKEN_BUCKET = LuaScript.load("lua/token-bucket.lua");
     private static final LuaScript SLIDING_WINDOW = LuaScript.load("lua/sliding-window.lua");
+    private static final LuaScript FIXED_WINDOW_RESERVE = LuaScript.load("lua/fixed-window-reserve.lua");
+    private static final LuaScript TOKEN_BUCKET_RESERVE = LuaScript.load("lua/token-bucket-reserve.lua");
+    private static final LuaScript SLIDING_WINDOW_RESERVE = LuaScript.load("lua/sliding-window-reserve.lua");
+    private static final LuaScript FIXED_WINDOW_RETURN = LuaScript.load("lua/fixed-window-return.lua");
+    private static final LuaScript TOKEN_BUCKET_RETURN = LuaScript.load("lua/token-bucket-return.lua");
+    private static final LuaScript SLIDING_WINDOW_RETURN = LuaScript.load("lua/sliding-window-return.lua");
 
     private static final CommandObjects COMMANDS = new CommandObjects(RedisProtocol.RESP2);
 
@@ -92,6 +99,94 @@ public final class RedisStore implements RateLimitStore {
             return slidingWindowDecision(call(SLIDING_WINDOW, keys, args.args), limits);
         }
         return tokenBucketDecision(call(TOKEN_BUCKET, keys, args.args), limits, args.costMicros);
+    }
+
+    /** One script call for up to {@code units} requests; each script documents its KEYS, ARGV and reply. */
+    @Override
+    public Reservation reserve(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost, long units,
+                               long holdMillis) {
+        int n = limits.size();
+        List<String> args = new ArrayList<>(3 + 2 * n);
+        if (algorithm == Algorithm.FIXED_WINDOW) {
+            args.add(Long.toString(cost));
+            args.add(Long.toString(units));
+            addPermitsAndWindows(args, limits);
+            List<?> values = reply(call(FIXED_WINDOW_RESERVE, keys, args), 7 + n);
+            long now = number(values, 6);
+            long[] ends = new long[n];
+            long hold = Long.MAX_VALUE;
+            for (int i = 0; i < n; i++) {
+                long ttl = number(values, 7 + i);
+                ends[i] = now + ttl;
+                hold = Math.min(hold, ttl);
+            }
+            return new Reservation(number(values, 0), fixedWindowDecision(values.subList(1, 7), limits), ends,
+                    Math.min(hold, holdMillis));
+        }
+        if (algorithm == Algorithm.SLIDING_WINDOW) {
+            args.add(Long.toString(cost));
+            args.add(Long.toString(units));
+            args.add(Long.toString(holdMillis));
+            addPermitsAndWindows(args, limits);
+            List<?> values = reply(call(SLIDING_WINDOW_RESERVE, keys, args), 3 + 4 * n);
+            long[] stamps = new long[n];
+            for (int i = 0; i < n; i++) {
+                stamps[i] = number(values, 3 + 3 * n + i);
+            }
+            return new Reservation(number(values, 0), slidingWindowDecision(values.subList(1, 3 + 3 * n), limits),
+                    stamps, holdMillis);
+        }
+        if (algorithm != Algorithm.TOKEN_BUCKET) {
+            throw new IllegalArgumentException(algorithm + " takes no reservations");
+        }
+        long[] costMicros = new long[n];
+        args.add(Long.toString(units));
+        for (int i = 0; i < n; i++) {
+            costMicros[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
+            args.add(Long.toString(TokenBucketArithmetic.windowMicros(limits.get(i))));
+            args.add(Long.toString(costMicros[i]));
+        }
+        List<?> values = reply(call(TOKEN_BUCKET_RESERVE, keys, args), 3 + n);
+        return new Reservation(number(values, 0), tokenBucketDecision(values.subList(1, 3 + n), limits, costMicros),
+                new long[n], holdMillis);
+    }
+
+    @Override
+    public void giveBack(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost,
+                         Reservation reservation, long units) {
+        if (units <= 0) {
+            return;
+        }
+        int n = limits.size();
+        List<String> args = new ArrayList<>(1 + 2 * n);
+        if (algorithm == Algorithm.FIXED_WINDOW) {
+            args.add(Long.toString(units * cost));
+            for (int i = 0; i < n; i++) {
+                args.add(Long.toString(reservation.mark(i)));
+                args.add(Long.toString(limits.get(i).windowMillis()));
+            }
+            call(FIXED_WINDOW_RETURN, keys, args);
+        } else if (algorithm == Algorithm.SLIDING_WINDOW) {
+            args.add(Long.toString(units * cost));
+            for (int i = 0; i < n; i++) {
+                args.add(Long.toString(reservation.mark(i)));
+            }
+            call(SLIDING_WINDOW_RETURN, keys, args);
+        } else if (algorithm == Algorithm.TOKEN_BUCKET) {
+            for (Limit limit : limits) {
+                args.add(Long.toString(units * TokenBucketArithmetic.costMicros(limit, cost)));
+            }
+            call(TOKEN_BUCKET_RETURN, keys, args);
+        } else {
+            throw new IllegalArgumentException(algorithm + " takes no reservations");
+        }
+    }
+
+    private static void addPermitsAndWindows(List<String> args, List<Limit> limits) {
+        for (Limit limit : limits) {
+            args.add(Long.toString(limit.permits()));
+            args.add(Long.toString(limit.windowMillis()));
+        }
     }
 
     /**

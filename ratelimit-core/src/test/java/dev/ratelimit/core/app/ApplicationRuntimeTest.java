@@ -62,6 +62,32 @@ class ApplicationRuntimeTest {
     }
 
     @Test
+    void a_prefetching_limiter_starts_one_sweeper_which_ends_with_the_last_release_after_the_permits_are_back() {
+        ApplicationRuntime shared = new ApplicationRuntime();
+        Policy plain = Policy.builder("plain").limits(Limit.parseAll("limits", "100/1h")).build();
+        shared.limiter(plain, null);
+        assertThat(shared.prefetchSweeping()).as("no prefetch, no thread").isFalse();
+        Policy policy = Policy.builder("hot").limits(Limit.parseAll("limits", "100/1h")).prefetch(50).build();
+        RateLimiter hot = shared.limiter(policy, null);
+        shared.limiter(Policy.builder("hot2").limits(Limit.parseAll("limits", "100/1h")).prefetch(50).build(), null);
+        for (int i = 0; i < 20; i++) {
+            hot.acquire(from("192.0.2.1"));
+        }
+        assertThat(hot.prefetchLeases().held()).isPositive();
+        assertThat(shared.prefetchSweeping()).isTrue();
+        assertThat(sweeperThreads()).as("one per runtime").isEqualTo(1);
+        shared.release();
+        assertThat(hot.prefetchLeases().held()).isZero();
+        assertThat(shared.prefetchSweeping()).isFalse();
+        assertThat(sweeperThreads()).as("no thread left after undeploy").isZero();
+    }
+
+    private static long sweeperThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("ratelimit-prefetch-sweeper") && t.isAlive()).count();
+    }
+
+    @Test
     void a_concurrency_policy_counts_permits_in_memory_and_its_renewer_thread_ends_with_the_last_release() {
         ApplicationRuntime shared = new ApplicationRuntime();
         Policy policy = Policy.builder("c").algorithm(Algorithm.CONCURRENCY).limits(Limit.parseAll("limits", "1/300ms")).build();

@@ -167,6 +167,19 @@ class LivePoliciesTest {
     }
 
     @Test
+    void prefetch_is_read_at_startup_only() throws Exception {
+        RateLimiter api = limiter("api", "limits", "1000/1m", "prefetch", "50");
+        write("api.limits=2000/1m\napi.prefetch=100\n");
+        await("refused", () -> failures() == 1);
+        assertThat(warns().get(0)).contains("line 2 'api.prefetch=100'").contains("read at startup only")
+                .contains("prefetch leases");
+        assertThat(api.policy().prefetch()).isEqualTo(50);
+        write("api.limits=2000/1m\n");
+        await("the limits alone may change", () -> api.policy().limits().equals(Limit.parseAll("limits", "2000/1m")));
+        assertThat(api.policy().prefetch()).as("kept from web.xml").isEqualTo(50);
+    }
+
+    @Test
     void parameters_read_at_startup_only_are_refused_at_reload() throws Exception {
         limiter("api");
         RateLimiter pay = limiter("pay", "limits", "5/30s", "algorithm", "concurrency");

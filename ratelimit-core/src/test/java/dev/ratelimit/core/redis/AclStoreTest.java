@@ -25,6 +25,7 @@ import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.RateLimiter;
+import dev.ratelimit.core.Reservation;
 import dev.ratelimit.core.StoreContract;
 import dev.ratelimit.core.StoreUnavailableException;
 import dev.ratelimit.core.live.LiveOverrides;
@@ -44,6 +45,8 @@ class AclStoreTest extends StoreContract {
     static final String MINIMAL_COMMANDS = README_ACL.substring(README_ACL.indexOf("-@all ") + "-@all ".length()).trim();
     /** What administrative resets add (JMX reset / keysMatching). */
     static final String ADMIN_COMMANDS = "+scan +del";
+    /** What {@code prefetch} with a sliding window adds (the store contract gives reserved permits back). */
+    static final String PREFETCH_COMMANDS = "+lrem";
     /** What making live changes adds (JMX setLimits, blockIdentity, ...), as the Redis guide lists it. */
     static final String CHANGE_COMMANDS = "+hset +hdel +hlen +incr +lpush +ltrim +publish";
 
@@ -80,7 +83,7 @@ class AclStoreTest extends StoreContract {
     static void connect() {
         // The contract's keys start with "test:"; the limiter's with "ratelimit:" (tested below). The contract
         // also resets counters, an administrative operation.
-        createUser("ratelimiter", "s3cret-pw", "~test:*", MINIMAL_COMMANDS + " " + ADMIN_COMMANDS);
+        createUser("ratelimiter", "s3cret-pw", "~test:*", MINIMAL_COMMANDS + " " + ADMIN_COMMANDS + " " + PREFETCH_COMMANDS);
         clients = new RedisClients();
         store = Topologies.open(clients, userParams("ratelimiter", "s3cret-pw"));
     }
@@ -113,6 +116,29 @@ class AclStoreTest extends StoreContract {
                 assertThat(limiter.acquire(FakeRequest.from("10.4.0.1")).allowed()).isFalse();
             }
             assertThat(readme.health().up()).isTrue();
+        }
+    }
+
+    @Test
+    void prefetch_gives_back_with_the_minimal_acl_except_a_sliding_window_which_needs_the_guide_addition() throws IOException {
+        assertThat(Files.readString(Path.of("..", "src", "docs", "redis.md")))
+                .contains("add `" + PREFETCH_COMMANDS + "` for `prefetch` with `algorithm=sliding-window`");
+        createUser("prefetch-minimal", "pw", "~test:*", MINIMAL_COMMANDS);
+        try (RedisClients own = new RedisClients()) {
+            RedisStore minimal = Topologies.open(own, userParams("prefetch-minimal", "pw"));
+            for (Algorithm algorithm : Algorithm.rateAlgorithms()) {
+                List<String> keys = List.of(key("acl-prefetch"));
+                List<Limit> limits = limits("10/1h");
+                Reservation r = minimal.reserve(algorithm, keys, limits, 1, 5, 1_000);
+                assertThat(r.units()).isEqualTo(5);
+                if (algorithm == Algorithm.SLIDING_WINDOW) {
+                    assertThatThrownBy(() -> minimal.giveBack(algorithm, keys, limits, 1, r, 4))
+                            .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("can't run this command");
+                } else {
+                    minimal.giveBack(algorithm, keys, limits, 1, r, 4);
+                    assertThat(minimal.acquire(algorithm, keys, limits, 1).remaining()).isEqualTo(8);
+                }
+            }
         }
     }
 

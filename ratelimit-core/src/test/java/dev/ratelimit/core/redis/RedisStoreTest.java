@@ -66,6 +66,32 @@ class RedisStoreTest extends StoreContract {
         assertThat(seenByRedis).isEqualTo(seenByMemory);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
+    void reserves_and_gives_back_exactly_as_the_in_memory_store(Algorithm algorithm) {
+        InMemoryStore memory = new InMemoryStore();
+        String redisKey = key("twin-reserve");
+        List<String> redisKeys = List.of(redisKey, redisKey + ":d");
+        List<String> memoryKeys = List.of("m:{r}", "m:{r}:d");
+        List<Limit> limits = limits("9/1h, 14/1d");
+        List<String> seenByRedis = new ArrayList<>();
+        List<String> seenByMemory = new ArrayList<>();
+        long[][] steps = {{1, 4}, {2, 3}, {1, 8}, {3, 2}, {1, 1}};
+        for (long[] step : steps) {
+            long cost = step[0];
+            long units = step[1];
+            dev.ratelimit.core.Reservation r = store.reserve(algorithm, redisKeys, limits, cost, units, 1_000);
+            dev.ratelimit.core.Reservation m = memory.reserve(algorithm, memoryKeys, limits, cost, units, 1_000);
+            seenByRedis.add(r.units() + ":" + summary(r.decision()));
+            seenByMemory.add(m.units() + ":" + summary(m.decision()));
+            store.giveBack(algorithm, redisKeys, limits, cost, r, r.units() / 2);
+            memory.giveBack(algorithm, memoryKeys, limits, cost, m, m.units() / 2);
+            seenByRedis.add(summary(store.acquire(algorithm, redisKeys, limits, 1)));
+            seenByMemory.add(summary(memory.acquire(algorithm, memoryKeys, limits, 1)));
+        }
+        assertThat(seenByRedis).isEqualTo(seenByMemory);
+    }
+
     private static String summary(Decision d) {
         return d.allowed() + "/" + d.limit() + "/" + d.remaining();
     }

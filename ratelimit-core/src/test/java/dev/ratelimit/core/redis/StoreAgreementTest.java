@@ -18,6 +18,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import dev.ratelimit.core.Algorithm;
 import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.Limit;
+import dev.ratelimit.core.Reservation;
 import dev.ratelimit.core.memory.InMemoryStore;
 import dev.ratelimit.testing.TestRedis;
 
@@ -85,6 +86,49 @@ class StoreAgreementTest {
             inMemory.add(summary(memory.acquire(algorithm, keys("m", step, run), run.limits(), step.cost())));
         }
         assertThat(inRedis).isEqualTo(inMemory);
+    }
+
+    /** A reservation ({@code prefetch}) of up to {@code units} requests, {@code giveBack} of the granted ones returned at once (0: none). */
+    record ReserveStep(int identity, long cost, long units, long giveBack) {
+    }
+
+    record ReserveRun(List<Limit> limits, List<ReserveStep> steps) {
+    }
+
+    @Provide
+    Arbitrary<ReserveRun> reserveRuns() {
+        return runs().flatMap(run -> {
+            long smallest = run.limits().stream().mapToLong(Limit::permits).min().getAsLong();
+            Arbitrary<ReserveStep> step = Combinators.combine(Arbitraries.integers().between(0, 2),
+                    Arbitraries.longs().between(1, smallest), Arbitraries.longs().between(1, 8),
+                    Arbitraries.longs().between(0, 8)).as(ReserveStep::new);
+            return step.list().ofMinSize(1).ofMaxSize(20).map(steps -> new ReserveRun(run.limits(), steps));
+        });
+    }
+
+    @Property(tries = 60)
+    void redis_and_memory_reserve_and_take_back_the_same_permits(@ForAll("rateAlgorithms") Algorithm algorithm,
+                                                                 @ForAll("reserveRuns") ReserveRun run) {
+        InMemoryStore memory = new InMemoryStore();
+        String prefix = "agree-reserve:" + UUID.randomUUID();
+        List<String> inRedis = new ArrayList<>();
+        List<String> inMemory = new ArrayList<>();
+        for (ReserveStep step : run.steps()) {
+            List<String> redisKeys = keys(prefix, step.identity(), run.limits());
+            List<String> memoryKeys = keys("m", step.identity(), run.limits());
+            Reservation r = store.reserve(algorithm, redisKeys, run.limits(), step.cost(), step.units(), 1_000);
+            Reservation m = memory.reserve(algorithm, memoryKeys, run.limits(), step.cost(), step.units(), 1_000);
+            inRedis.add(r.units() + ":" + summary(r.decision()));
+            inMemory.add(m.units() + ":" + summary(m.decision()));
+            store.giveBack(algorithm, redisKeys, run.limits(), step.cost(), r, Math.min(step.giveBack(), r.units()));
+            memory.giveBack(algorithm, memoryKeys, run.limits(), step.cost(), m, Math.min(step.giveBack(), m.units()));
+        }
+        assertThat(inRedis).isEqualTo(inMemory);
+    }
+
+    private static List<String> keys(String prefix, int identity, List<Limit> limits) {
+        String first = prefix + ":{id" + identity + "}";
+        return limits.size() == 1 ? List.of(first) : List.of(first, first + ":2");
     }
 
     private static List<String> keys(String prefix, Step step, Run run) {
