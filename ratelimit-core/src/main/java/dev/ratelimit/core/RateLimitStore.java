@@ -21,7 +21,9 @@ public interface RateLimitStore extends AutoCloseable {
      * permits of every limit, all-or-nothing per request: as many as every limit holds, at most {@code units}.
      * A sliding window logs them {@code holdMillis} ahead of now, so that a permit spent later still counts
      * in every window that contains its spending; a fixed window counts them in its current window, where
-     * they must be spent; a token bucket takes the tokens now.
+     * they must be spent; a token bucket counts the tokens as taken at the hold's end, granting what fits
+     * checked now (one request held 0 when none fits so). Spend them within the reservation's
+     * {@link Reservation#holdMillis()}, which may be shorter than asked.
      *
      * @param holdMillis how long this instance may hold the permits before spending them (0: spent at once)
      * @throws StoreUnavailableException when the store cannot answer in time
@@ -33,8 +35,9 @@ public interface RateLimitStore extends AutoCloseable {
 
     /**
      * Gives back {@code units} unspent requests of {@code reservation}: a fixed window only while it is still
-     * the window they were counted in (else there is nothing to give back), a token bucket up to its capacity,
-     * a sliding window by removing their entries.
+     * the window they were counted in (else there is nothing to give back), a token bucket as far as that
+     * frees no token a later reservation counted on (less than all of them when one was made since), a
+     * sliding window by removing their entries.
      *
      * @throws StoreUnavailableException when the store cannot answer in time (the permits stay taken)
      */

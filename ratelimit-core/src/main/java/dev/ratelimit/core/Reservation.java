@@ -18,9 +18,12 @@ public final class Reservation {
      * @param decision   as the store reports a request taking every unit granted (remaining after all of them),
      *                   or, when none was granted, the denial of one request
      * @param marks      per limit, what {@link RateLimitStore#giveBack} needs to find the units again: the
-     *                   window's end (fixed window), the time the units were logged at (sliding window)
+     *                   window's end (fixed window), the time the units were logged at (sliding window), where
+     *                   their tokens end at least (token bucket, µs: {@link TokenBucketArithmetic#reservationTops})
      * @param holdMillis from the store's answer, how long the units may be spent: until the first of the
-     *                   windows they were counted in ends (fixed window), or as asked
+     *                   windows they were counted in ends (fixed window), as asked (sliding window), as asked up
+     *                   to {@link TokenBucketArithmetic#LONGEST_HOLD_MILLIS}, or 0 when only one request that is
+     *                   spent at once fits (token bucket)
      */
     public Reservation(long units, Decision decision, long[] marks, long holdMillis) {
         this.units = units;

@@ -15,6 +15,29 @@ public final class TokenBucketArithmetic {
     private TokenBucketArithmetic() {
     }
 
+    /**
+     * The longest a reservation's tokens are held ({@link PrefetchLeases#HOLD_MILLIS}): a return relies on no
+     * reservation of a bucket being counted later than this after it was made.
+     */
+    public static final long LONGEST_HOLD_MILLIS = PrefetchLeases.HOLD_MILLIS;
+
+    /** The hold a reservation asking for {@code holdMillis} is counted with: at most {@link #LONGEST_HOLD_MILLIS}. */
+    public static long heldMillis(long holdMillis) {
+        return Math.max(0, Math.min(holdMillis, LONGEST_HOLD_MILLIS));
+    }
+
+    /**
+     * Per limit, where a reservation's tokens end at least ({@code *-return.lua}'s {@code top}): counted from
+     * its hold's end on, granted × cost after it.
+     */
+    public static long[] reservationTops(long nowMicros, long heldMillis, long granted, long[] costMicros) {
+        long[] tops = new long[costMicros.length];
+        for (int i = 0; i < tops.length; i++) {
+            tops[i] = nowMicros + heldMillis * 1000 + granted * costMicros[i];
+        }
+        return tops;
+    }
+
     public static long windowMicros(Limit limit) {
         return limit.windowMillis() * 1000;
     }

@@ -177,6 +177,14 @@ public abstract class StoreContract {
         return admitted;
     }
 
+    /**
+     * A token bucket counts a lease's tokens from the end of its hold (1 s): a full bucket forgoes that
+     * second's refill, and counting whole tokens, a 10/1h bucket shows one token fewer until it has passed.
+     */
+    private static long forgone(Algorithm algorithm) {
+        return algorithm == Algorithm.TOKEN_BUCKET ? 1 : 0;
+    }
+
     @ParameterizedTest
     @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
     void reserves_what_every_limit_holds_then_denies(Algorithm algorithm) {
@@ -185,10 +193,10 @@ public abstract class StoreContract {
         Reservation first = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
         assertThat(first.units()).isEqualTo(4);
         assertThat(first.decision().allowed()).isTrue();
-        assertThat(first.decision().remaining()).as("after all four").isEqualTo(6);
+        assertThat(first.decision().remaining()).as("after all four").isEqualTo(6 - forgone(algorithm));
         assertThat(store().reserve(algorithm, keys, limits, 1, 4, 1_000).units()).isEqualTo(4);
         Reservation partial = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
-        assertThat(partial.units()).as("the last permits are not stranded").isEqualTo(2);
+        assertThat(partial.units()).as("the last permits are not stranded").isEqualTo(2 - forgone(algorithm));
         assertThat(partial.decision().remaining()).isZero();
         Reservation none = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
         assertThat(none.units()).isZero();
@@ -206,9 +214,9 @@ public abstract class StoreContract {
         Reservation r = store().reserve(algorithm, keys, limits("10/1h, 7/1d"), 3, 5, 1_000);
         assertThat(r.units()).as("7 permits hold two requests of cost 3").isEqualTo(2);
         assertThat(r.decision().limit()).isEqualTo(7);
-        assertThat(r.decision().remaining()).isEqualTo(1);
+        assertThat(r.decision().remaining()).isEqualTo(1 - forgone(algorithm));
         assertThat(store().acquire(algorithm, List.of(keys.get(0)), limits("10/1h"), 1).remaining())
-                .as("the hourly limit counted 6 too").isEqualTo(3);
+                .as("the hourly limit counted 6 too").isEqualTo(3 - forgone(algorithm));
     }
 
     @ParameterizedTest
@@ -216,10 +224,11 @@ public abstract class StoreContract {
     void gives_back_unspent_permits_for_others_to_take(Algorithm algorithm) {
         List<String> keys = List.of(key("give-back"));
         List<Limit> limits = limits("10/1h");
-        Reservation r = store().reserve(algorithm, keys, limits, 2, 5, 1_000);
-        assertThat(r.units()).isEqualTo(5);
+        Reservation r = store().reserve(algorithm, keys, limits, 2, 4, 1_000);
+        assertThat(r.units()).isEqualTo(4);
         store().giveBack(algorithm, keys, limits, 2, r, 3);
-        assertThat(admittedOneByOne(algorithm, keys, limits, 1)).as("10 - 2 requests of cost 2 spent").isEqualTo(6);
+        assertThat(admittedOneByOne(algorithm, keys, limits, 1)).as("10 - 1 request of cost 2 spent")
+                .isEqualTo(8 - forgone(algorithm));
     }
 
     @ParameterizedTest
@@ -260,5 +269,60 @@ public abstract class StoreContract {
         assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isFalse();
         store().giveBack(algorithm, keys, limits, 1, r, 2);
         assertThat(admittedOneByOne(algorithm, keys, limits, 1)).isEqualTo(2);
+    }
+
+    /** A token every 100 ms, so that a hold of 1 s is 10 tokens: far more than the calls' own time refills. */
+    private static final String TENTH_OF_A_SECOND = "100/10s";
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "TOKEN_BUCKET")
+    void a_token_bucket_lease_counts_its_tokens_from_the_end_of_its_hold(Algorithm algorithm) {
+        List<String> keys = List.of(key("lease-hold"));
+        List<Limit> limits = limits(TENTH_OF_A_SECOND);
+        long start = System.nanoTime();
+        Reservation lease = store().reserve(algorithm, keys, limits, 1, 50, 1_000);
+        assertThat(lease.units()).isEqualTo(50);
+        assertThat(lease.holdMillis()).isEqualTo(1_000);
+        // The lease may spend all 50 at the end of its hold: the bucket must not have refilled them by then.
+        assertThat(lease.decision().resetAfterMillis()).as("full again 50 tokens after the hold's end")
+                .isGreaterThanOrEqualTo(1_000 + 50 * 100);
+        int others = admittedOneByOne(algorithm, keys, limits, 1);
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        // What that costs a full bucket: the hold's refill (10 tokens) is forgone; only the calls' own time refills.
+        assertThat(others).isLessThanOrEqualTo(100 - 50 - 10 + (int) (elapsedMillis / 100));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "TOKEN_BUCKET")
+    void giving_a_lease_back_frees_no_token_a_later_lease_counts_on(Algorithm algorithm) throws InterruptedException {
+        List<String> keys = List.of(key("lease-under-lease"));
+        List<Limit> limits = limits(TENTH_OF_A_SECOND);
+        Reservation first = store().reserve(algorithm, keys, limits, 1, 50, 1_000);
+        assertThat(first.units()).isEqualTo(50);
+        Thread.sleep(300);
+        long laterSent = System.nanoTime();
+        Reservation later = store().reserve(algorithm, keys, limits, 1, 50, 1_000);
+        assertThat(later.units()).isPositive();
+        store().giveBack(algorithm, keys, limits, 1, first, 50);
+        Decision one = store().acquire(algorithm, keys, limits, 1);
+        long sinceLaterMillis = (System.nanoTime() - laterSent) / 1_000_000;
+        assertThat(one.allowed()).isTrue();
+        // The later lease may spend all its tokens at the end of its hold, at most sinceLaterMillis before now + 1 s:
+        // the bucket must then still lack them and this request's token (the first lease's came before it, 300 ms earlier).
+        assertThat(one.resetAfterMillis() + sinceLaterMillis).as("full again after the later lease's hold and tokens")
+                .isGreaterThanOrEqualTo(later.holdMillis() + (later.units() + 1) * 100);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "TOKEN_BUCKET")
+    void a_token_bucket_that_refills_within_the_hold_reserves_one_request_at_a_time(Algorithm algorithm) {
+        List<String> keys = List.of(key("short-bucket"));
+        List<Limit> limits = limits("10/1s");
+        Reservation r = store().reserve(algorithm, keys, limits, 1, 5, 1_000);
+        // Counted from the end of a 1 s hold, no token of a 1 s bucket would fit: a request is counted by itself.
+        assertThat(r.units()).isEqualTo(1);
+        assertThat(r.holdMillis()).isZero();
+        assertThat(r.decision().allowed()).isTrue();
+        assertThat(r.decision().remaining()).isEqualTo(9);
     }
 }

@@ -90,6 +90,10 @@ public final class InMemoryStore implements RateLimitStore {
         Stripe stripe = stripes[stripe(keys.get(0))];
         synchronized (stripe) {
             long nowMicros = nowMicros();
+            if (algorithm == Algorithm.TOKEN_BUCKET) {
+                return reserveTokens(stripe, keys, limits, cost, units, TokenBucketArithmetic.heldMillis(holdMillis),
+                        nowMicros);
+            }
             long now = Math.floorDiv(nowMicros, 1000);
             int n = keys.size();
             long granted = units;
@@ -104,11 +108,8 @@ public final class InMemoryStore implements RateLimitStore {
                     marks[i] = now + ttl;
                     hold = Math.min(hold, ttl);
                     fit = (limit.permits() - (e == null ? 0 : e.count)) / cost;
-                } else if (algorithm == Algorithm.SLIDING_WINDOW) {
-                    fit = (limit.permits() - (e == null ? 0 : e.log.countAfter(now - limit.windowMillis()))) / cost;
                 } else {
-                    long debt = e == null ? 0 : Math.max(0, e.fullAtMicros - nowMicros);
-                    fit = (TokenBucketArithmetic.windowMicros(limit) - debt) / TokenBucketArithmetic.costMicros(limit, cost);
+                    fit = (limit.permits() - (e == null ? 0 : e.log.countAfter(now - limit.windowMillis()))) / cost;
                 }
                 granted = Math.min(granted, Math.max(0, fit));
             }
@@ -118,12 +119,56 @@ public final class InMemoryStore implements RateLimitStore {
             if (algorithm == Algorithm.SLIDING_WINDOW) {
                 return reserveLogged(stripe, keys, limits, cost, granted, holdMillis, now, marks);
             }
-            // Counted as one request of every granted request's permits: the twin of the scripts' INCRBY and SET.
-            Decision taken = algorithm == Algorithm.FIXED_WINDOW
-                    ? fixedWindow(stripe, keys, limits, granted * cost, now)
-                    : tokenBucket(stripe, keys, limits, granted, cost, nowMicros);
-            return new Reservation(granted, taken, marks, hold);
+            // Counted as one request of every granted request's permits: the twin of the script's INCRBY.
+            return new Reservation(granted, fixedWindow(stripe, keys, limits, granted * cost, now), marks, hold);
         }
+    }
+
+    /**
+     * The twin of {@code token-bucket-reserve.lua}: held tokens counted from the hold's end on, granted when
+     * they fit checked now; one request held 0 when none would fit so.
+     */
+    private Reservation reserveTokens(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long units,
+                                      long holdMillis, long now) {
+        int n = keys.size();
+        long nowMillis = Math.floorDiv(now, 1000);
+        long[] full = new long[n];
+        long[] costs = new long[n];
+        boolean single = true;
+        for (int i = 0; i < n; i++) {
+            Entry e = stripe.live(keys.get(i), nowMillis);
+            full[i] = e == null ? now : Math.max(now, e.fullAtMicros);
+            costs[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
+            if (full[i] - now + costs[i] > TokenBucketArithmetic.windowMicros(limits.get(i))) {
+                single = false;
+            }
+        }
+        long held = holdMillis;
+        long granted = units;
+        for (int i = 0; i < n; i++) {
+            long debt = Math.max(full[i], now + held * 1000) - now;
+            granted = Math.min(granted, Math.max(0, (TokenBucketArithmetic.windowMicros(limits.get(i)) - debt) / costs[i]));
+        }
+        if (granted == 0 && single) {
+            granted = 1;
+            held = 0;
+        }
+        if (granted == 0) {
+            held = 0;
+        }
+        long[] debts = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (granted > 0) {
+                full[i] = Math.max(full[i], now + held * 1000) + granted * costs[i];
+                // As the script's PX: the entry outlives the debt by a millisecond, then the bucket is full.
+                Entry e = new Entry(nowMillis + TokenBucketArithmetic.ceilMillis(full[i] - now) + 1);
+                e.fullAtMicros = full[i];
+                stripe.put(keys.get(i), e, nowMillis);
+            }
+            debts[i] = full[i] - now;
+        }
+        Decision decision = TokenBucketArithmetic.decide(limits, costs, debts, granted > 0, now, DecisionSource.MEMORY);
+        return new Reservation(granted, decision, TokenBucketArithmetic.reservationTops(now, held, granted, costs), held);
     }
 
     /** Logs the granted permits at now + hold, never before the newest entry (as {@code sliding-window-reserve.lua}). */
@@ -180,7 +225,16 @@ public final class InMemoryStore implements RateLimitStore {
                 } else if (algorithm == Algorithm.SLIDING_WINDOW) {
                     e.log.removeNewest(reservation.mark(i), units * cost);
                 } else if (algorithm == Algorithm.TOKEN_BUCKET) {
-                    long fullAt = e.fullAtMicros - units * TokenBucketArithmetic.costMicros(limit, cost);
+                    // As token-bucket-return.lua, which says why.
+                    long top = reservation.mark(i);
+                    long back = units * TokenBucketArithmetic.costMicros(limit, cost);
+                    if (e.fullAtMicros > top) {
+                        back = Math.min(back, top - (nowMicros + TokenBucketArithmetic.LONGEST_HOLD_MILLIS * 1000));
+                    }
+                    if (e.fullAtMicros < top || e.fullAtMicros <= nowMicros || back <= 0) {
+                        continue;
+                    }
+                    long fullAt = e.fullAtMicros - back;
                     if (fullAt <= nowMicros) {
                         stripe.entries.remove(keys.get(i));
                     } else {

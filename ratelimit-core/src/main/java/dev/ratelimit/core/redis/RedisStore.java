@@ -141,14 +141,17 @@ public final class RedisStore implements RateLimitStore {
         }
         long[] costMicros = new long[n];
         args.add(Long.toString(units));
+        args.add(Long.toString(TokenBucketArithmetic.heldMillis(holdMillis)));
         for (int i = 0; i < n; i++) {
             costMicros[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
             args.add(Long.toString(TokenBucketArithmetic.windowMicros(limits.get(i))));
             args.add(Long.toString(costMicros[i]));
         }
-        List<?> values = reply(call(TOKEN_BUCKET_RESERVE, keys, args), 3 + n);
-        return new Reservation(number(values, 0), tokenBucketDecision(values.subList(1, 3 + n), limits, costMicros),
-                new long[n], holdMillis);
+        List<?> values = reply(call(TOKEN_BUCKET_RESERVE, keys, args), 4 + n);
+        long granted = number(values, 0);
+        long held = number(values, 3 + n);
+        return new Reservation(granted, tokenBucketDecision(values.subList(1, 3 + n), limits, costMicros),
+                TokenBucketArithmetic.reservationTops(number(values, 2), held, granted, costMicros), held);
     }
 
     @Override
@@ -173,8 +176,10 @@ public final class RedisStore implements RateLimitStore {
             }
             call(SLIDING_WINDOW_RETURN, keys, args);
         } else if (algorithm == Algorithm.TOKEN_BUCKET) {
-            for (Limit limit : limits) {
-                args.add(Long.toString(units * TokenBucketArithmetic.costMicros(limit, cost)));
+            args.add(Long.toString(TokenBucketArithmetic.LONGEST_HOLD_MILLIS));
+            for (int i = 0; i < n; i++) {
+                args.add(Long.toString(units * TokenBucketArithmetic.costMicros(limits.get(i), cost)));
+                args.add(Long.toString(reservation.mark(i)));
             }
             call(TOKEN_BUCKET_RETURN, keys, args);
         } else {

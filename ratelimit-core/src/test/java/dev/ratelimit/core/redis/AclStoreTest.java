@@ -136,7 +136,9 @@ class AclStoreTest extends StoreContract {
                             .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("can't run this command");
                 } else {
                     minimal.giveBack(algorithm, keys, limits, 1, r, 4);
-                    assertThat(minimal.acquire(algorithm, keys, limits, 1).remaining()).isEqualTo(8);
+                    // A token bucket forgoes the hold's second of refill: a whole token of 10/1h, for that second.
+                    assertThat(minimal.acquire(algorithm, keys, limits, 1).remaining())
+                            .isEqualTo(algorithm == Algorithm.TOKEN_BUCKET ? 7 : 8);
                 }
             }
         }

@@ -3,7 +3,9 @@ package dev.ratelimit.core.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import net.jqwik.api.Arbitraries;
@@ -88,11 +90,19 @@ class StoreAgreementTest {
         assertThat(inRedis).isEqualTo(inMemory);
     }
 
-    /** A reservation ({@code prefetch}) of up to {@code units} requests, {@code giveBack} of the granted ones returned at once (0: none). */
-    record ReserveStep(int identity, long cost, long units, long giveBack) {
+    /**
+     * A reservation ({@code prefetch}) of up to {@code units} requests, {@code giveBack} of the granted ones
+     * returned (0: none): at once, or when {@code afterNext}, after the identity's next reservation (a lease
+     * returned once another was counted above it).
+     */
+    record ReserveStep(int identity, long cost, long units, long giveBack, boolean afterNext) {
     }
 
     record ReserveRun(List<Limit> limits, List<ReserveStep> steps) {
+    }
+
+    /** A reservation in each store, waiting for the identity's next one before its unspent units go back. */
+    record Pending(ReserveStep step, Reservation inRedis, Reservation inMemory) {
     }
 
     @Provide
@@ -101,7 +111,7 @@ class StoreAgreementTest {
             long smallest = run.limits().stream().mapToLong(Limit::permits).min().getAsLong();
             Arbitrary<ReserveStep> step = Combinators.combine(Arbitraries.integers().between(0, 2),
                     Arbitraries.longs().between(1, smallest), Arbitraries.longs().between(1, 8),
-                    Arbitraries.longs().between(0, 8)).as(ReserveStep::new);
+                    Arbitraries.longs().between(0, 8), Arbitraries.of(false, true)).as(ReserveStep::new);
             return step.list().ofMinSize(1).ofMaxSize(20).map(steps -> new ReserveRun(run.limits(), steps));
         });
     }
@@ -113,6 +123,7 @@ class StoreAgreementTest {
         String prefix = "agree-reserve:" + UUID.randomUUID();
         List<String> inRedis = new ArrayList<>();
         List<String> inMemory = new ArrayList<>();
+        Map<Integer, Pending> pending = new HashMap<>();
         for (ReserveStep step : run.steps()) {
             List<String> redisKeys = keys(prefix, step.identity(), run.limits());
             List<String> memoryKeys = keys("m", step.identity(), run.limits());
@@ -120,10 +131,24 @@ class StoreAgreementTest {
             Reservation m = memory.reserve(algorithm, memoryKeys, run.limits(), step.cost(), step.units(), 1_000);
             inRedis.add(r.units() + ":" + summary(r.decision()));
             inMemory.add(m.units() + ":" + summary(m.decision()));
-            store.giveBack(algorithm, redisKeys, run.limits(), step.cost(), r, Math.min(step.giveBack(), r.units()));
-            memory.giveBack(algorithm, memoryKeys, run.limits(), step.cost(), m, Math.min(step.giveBack(), m.units()));
+            Pending earlier = pending.remove(step.identity());
+            if (earlier != null) {
+                giveBack(memory, algorithm, run.limits(), earlier.step(), earlier.inRedis(), earlier.inMemory(), redisKeys,
+                        memoryKeys);
+            }
+            if (step.afterNext()) {
+                pending.put(step.identity(), new Pending(step, r, m));
+            } else {
+                giveBack(memory, algorithm, run.limits(), step, r, m, redisKeys, memoryKeys);
+            }
         }
         assertThat(inRedis).isEqualTo(inMemory);
+    }
+
+    private static void giveBack(InMemoryStore memory, Algorithm algorithm, List<Limit> limits, ReserveStep step,
+                                 Reservation r, Reservation m, List<String> redisKeys, List<String> memoryKeys) {
+        store.giveBack(algorithm, redisKeys, limits, step.cost(), r, Math.min(step.giveBack(), r.units()));
+        memory.giveBack(algorithm, memoryKeys, limits, step.cost(), m, Math.min(step.giveBack(), m.units()));
     }
 
     private static List<String> keys(String prefix, int identity, List<Limit> limits) {
