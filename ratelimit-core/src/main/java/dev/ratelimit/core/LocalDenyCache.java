@@ -48,10 +48,11 @@ final class LocalDenyCache {
         }
         Decision d = entry.decision;
         long leftMillis = (leftNanos + 999_999) / 1_000_000;
-        Decision again = Decision.denied(d.limit(), d.remaining(), d.resetAtMillis(), leftMillis, d.source());
         // The reset has come as much closer as the wait has.
-        return d.resetAfterMillis() < 0 ? again
-                : again.boundBy(d.limitIndex(), d.resetAfterMillis() - (d.retryAfterMillis() - leftMillis));
+        return d.resetAfterMillis() < 0
+                ? Decision.denied(d.limit(), d.remaining(), d.resetAtMillis(), leftMillis, d.source())
+                : Decision.denied(d.limit(), d.remaining(), d.resetAtMillis(), leftMillis, d.source(), d.limitIndex(),
+                        d.resetAfterMillis() - (d.retryAfterMillis() - leftMillis), policy);
     }
 
     /**

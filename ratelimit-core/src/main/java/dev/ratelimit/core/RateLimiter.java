@@ -187,8 +187,7 @@ public final class RateLimiter {
 
     /** The decision as adapters see it: made under {@code current}, and marked when that is a dry run. */
     private static Decision reported(Policy current, Decision decision) {
-        Decision decided = decision.decidedBy(current);
-        return current.dryRun() ? decided.asDryRun() : decided;
+        return decision.decidedBy(current, current.dryRun() || decision.dryRun());
     }
 
     private Decision decide(Policy current, List<String> keys) {
@@ -202,7 +201,7 @@ public final class RateLimiter {
         Decision decision;
         boolean failed = false;
         try {
-            decision = store.acquire(current.algorithm(), keys, current.limits(), current.cost());
+            decision = store.acquire(current, keys);
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
                 denyCache.put(cacheKey, decision, sentAt, current);
             }

@@ -65,6 +65,7 @@ public final class ScriptCalls {
     private final Runnable discardIdleConnections;
     private final long queueBudgetNanos;
     private final long replyBudgetNanos;
+    private final long callBudgetMillis;
     private final LongAdder pipelinedCalls = new LongAdder();
     private final boolean pipelining;
     private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
@@ -83,6 +84,7 @@ public final class ScriptCalls {
         this.discardIdleConnections = discardIdleConnections;
         this.queueBudgetNanos = TimeUnit.MILLISECONDS.toNanos(queueBudgetMillis);
         this.replyBudgetNanos = TimeUnit.MILLISECONDS.toNanos(replyBudgetMillis);
+        this.callBudgetMillis = queueBudgetMillis + replyBudgetMillis;
         this.pipelining = pipelining;
     }
 
@@ -91,8 +93,14 @@ public final class ScriptCalls {
      */
     Object run(LuaScript script, List<String> keys, List<String> args) {
         // The documented budget of one call bounds its reads too (a reply dripped byte by byte), not only its waits.
-        return ReadDeadline.within(TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos + replyBudgetNanos),
-                () -> runWithinDeadline(script, keys, args));
+        boolean outermost = ReadDeadline.begin(callBudgetMillis);
+        try {
+            return runWithinDeadline(script, keys, args);
+        } finally {
+            if (outermost) {
+                ReadDeadline.end();
+            }
+        }
     }
 
     private Object runWithinDeadline(LuaScript script, List<String> keys, List<String> args) {
@@ -237,8 +245,17 @@ public final class ScriptCalls {
         }
     }
 
+    /** As {@link #onLiveConnection}, written out: a lone call is the common case, and a lambda per call would allocate. */
     private Object runAlone(LuaScript script, List<String> keys, List<String> args) {
-        return onLiveConnection(() -> script.run(redis.get(), keys, args));
+        try {
+            return script.run(redis.get(), keys, args);
+        } catch (JedisConnectionException e) {
+            if (isTimeout(e)) {
+                throw e;
+            }
+            discardIdleConnections.run();
+            return script.run(redis.get(), keys, args);
+        }
     }
 
     /**
