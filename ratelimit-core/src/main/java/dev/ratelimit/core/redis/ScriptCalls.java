@@ -21,11 +21,20 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * Runs the limiter's Lua scripts on one Redis client, shared by every policy on that client.
  *
- * <p>Concurrent calls are coalesced (group commit): a caller that finds fewer than {@link #MAX_LEADERS}
- * batches on the wire sends its own call and every call queued behind it as one pipeline on one pooled
- * connection, then hands the lead to the next waiting caller. Alone, a caller sends its call directly,
- * as a plain EVALSHA. Under load, Redis then pays one read and one write per batch instead of per call,
+ * <p>Concurrent calls are coalesced (group commit): a caller that finds no call queued and fewer than
+ * {@code maxLeaders} (twice the cores, at most the pool) calls or batches on the wire sends its call directly,
+ * as a plain EVALSHA. Otherwise it queues, and a queued caller that finds a place on the wire sends its own
+ * call and every call queued behind it as one pipeline on one pooled connection, then hands the lead to the
+ * next waiting caller. Under load, Redis then pays one read and one write per batch instead of per call,
  * which is what saturates it first. Each EVALSHA is still atomic, so no limit is ever loosened.
+ *
+ * <p>The places a batch may take follow the load ({@link #batchLeaders}): with {@code n} callers inside, about
+ * {@code n / }{@value #TARGET_BATCH} batches, each of about {@value #TARGET_BATCH} calls, and never fewer than
+ * {@value #MIN_LEADERS} nor more than {@code maxLeaders}. So when calls begin to queue, the batches on the wire
+ * drop to two, each as large as the queue makes it, instead of many batches of one or two, whose hand-offs
+ * cost more than they save; as more callers come, more batches go out side by side, up to the cap. While
+ * nobody queues, lone calls go straight out up to the cap, as before. The rule reads two counters and
+ * costs no lock.
  *
  * <p>Waiting for the batch on the wire takes the place of waiting for a pooled connection, and has the
  * same bound: a call not sent within {@code pool-max-wait} leaves the queue and fails as a timeout. Once
@@ -50,12 +59,17 @@ public final class ScriptCalls {
     static final int MAX_BATCH = 128;
 
     /**
-     * Batches on the wire at once. Up to this many concurrent callers each send their own call, as plain
-     * Jedis would; beyond it calls queue and go out together. Twice the cores keeps Redis busy while
-     * leaders parse replies (measured on 2 cores with 1, 2, 4 and 8: fewer leave Redis idle between
-     * batches, more hardly batch; BENCHMARKS.md).
+     * Calls and batches on the wire at once at most: twice the cores keeps Redis busy while leaders parse
+     * replies (measured on 2 cores with 1, 2, 4 and 8 fixed: fewer leave Redis idle between batches, more
+     * hardly batch; BENCHMARKS.md). Never more than the pool's connections.
      */
     static final int MAX_LEADERS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+
+    /** Batches on the wire while calls queue, at least: one being answered while the other's replies are read. */
+    static final int MIN_LEADERS = 2;
+
+    /** Calls per batch aimed at while calls queue: the callers inside divided by this is the batches allowed. */
+    static final int TARGET_BATCH = 4;
 
     /** Waiters re-check their call this often even without a wake-up, as a guard against a lost one. */
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -70,6 +84,9 @@ public final class ScriptCalls {
     private final boolean pipelining;
     private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger leading = new AtomicInteger();
+    /** Callers inside {@link #run} on the pipelining path now: sending, waiting to be sent, or waiting for a reply. */
+    private final AtomicInteger callers = new AtomicInteger();
+    private final AtomicInteger peakLeaders = new AtomicInteger();
 
     /**
      * @param queueBudgetMillis how long a call may wait to be sent ({@code pool-max-wait})
@@ -107,16 +124,34 @@ public final class ScriptCalls {
         if (!pipelining || redis.get() instanceof RedisClusterClient) {
             return runAlone(script, keys, args);
         }
-        int leaders = leading.get();
-        if (leaders < maxLeaders && queue.isEmpty() && leading.compareAndSet(leaders, leaders + 1)) {
-            // Nobody waiting and a place on the wire: send it now, as a plain call.
-            try {
-                return runAlone(script, keys, args);
-            } finally {
-                leading.decrementAndGet();
-                wakeNextLeader();
+        callers.incrementAndGet();
+        try {
+            int leaders = leading.get();
+            if (leaders < maxLeaders && queue.isEmpty() && leading.compareAndSet(leaders, leaders + 1)) {
+                noteLeaders(leaders + 1);
+                // Nobody waiting and a place on the wire: send it now, as a plain call.
+                try {
+                    return runAlone(script, keys, args);
+                } finally {
+                    leading.decrementAndGet();
+                    wakeNextLeader();
+                }
             }
+            return queued(script, keys, args);
+        } finally {
+            callers.decrementAndGet();
         }
+    }
+
+    /**
+     * Places on the wire a queued caller may lead a batch into when {@code callersInside} callers are inside:
+     * {@code callersInside / TARGET_BATCH}, at least {@link #MIN_LEADERS}, at most {@code maxLeaders}.
+     */
+    int batchLeaders(int callersInside) {
+        return Math.min(maxLeaders, Math.max(MIN_LEADERS, callersInside / TARGET_BATCH));
+    }
+
+    private Object queued(LuaScript script, List<String> keys, List<String> args) {
         Call call = new Call(script, keys, args);
         queue.add(call);
         long sendBy = System.nanoTime() + queueBudgetNanos;
@@ -136,7 +171,8 @@ public final class ScriptCalls {
             long left;
             if (!call.taken) {
                 int leaders = leading.get();
-                if (leaders < maxLeaders && leading.compareAndSet(leaders, leaders + 1)) {
+                if (leaders < batchLeaders(callers.get()) && leading.compareAndSet(leaders, leaders + 1)) {
+                    noteLeaders(leaders + 1);
                     leadOneBatch();
                     continue;
                 }
@@ -199,6 +235,27 @@ public final class ScriptCalls {
     /** Callers sending a call or a batch now (for tests: every place on the wire taken). */
     int leaders() {
         return leading.get();
+    }
+
+    /** The most callers that sent a call or a batch at once since this was created (for tests). */
+    int peakLeaders() {
+        return peakLeaders.get();
+    }
+
+    /** Places a queued caller may lead a batch into now. */
+    int batchLeadersNow() {
+        return batchLeaders(callers.get());
+    }
+
+    /** Callers inside now: sending, queued, or waiting for a batch's reply. */
+    int callersInside() {
+        return callers.get();
+    }
+
+    private void noteLeaders(int leaders) {
+        if (leaders > peakLeaders.get()) {
+            peakLeaders.accumulateAndGet(leaders, Math::max);
+        }
     }
 
     /** Calls waiting to be sent now. */
