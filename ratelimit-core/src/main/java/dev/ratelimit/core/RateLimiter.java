@@ -47,8 +47,9 @@ public final class RateLimiter {
     private final RateLimitStore localFallback;
     private final PolicyMetrics metrics;
     private final AuditLog audit;
-    private final LocalDenyCache denyCache = new LocalDenyCache();
     private final RecentHeavyHitters deniedIdentities = new RecentHeavyHitters();
+    /** Counts the denials it answers into {@link #deniedIdentities} itself, in batches (a flood is these). */
+    private final LocalDenyCache denyCache = new LocalDenyCache(deniedIdentities);
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong failuresSinceLog = new AtomicLong();
 
@@ -85,6 +86,7 @@ public final class RateLimiter {
      * denials included), as {@link KeyLayout#identityIn} writes them; bounded, whatever clients send.
      */
     public RecentHeavyHitters.Summary deniedIdentities() {
+        denyCache.reportPending();
         return deniedIdentities.summary();
     }
 
@@ -112,9 +114,9 @@ public final class RateLimiter {
         Policy current = policyFor(request, generation);
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
-        if (!decision.allowed()) {
-            deniedIdentities.add(KeyLayout.identityIn(keys.get(0)));
-            audit.write("denied", "policy", current.name(), "scope", current.scope(),
+        // Denials are counted for their identity in decide (those from the deny cache by the cache).
+        if (!decision.allowed() && audit.admit()) {
+            audit.writeAdmitted("denied", "policy", current.name(), "scope", current.scope(),
                     "route", request.route(), "method", request.method(),
                     "address", current.clientAddress(request),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
@@ -193,7 +195,7 @@ public final class RateLimiter {
     private Decision decide(Policy current, List<String> keys) {
         String cacheKey = keys.get(0);
         long sentAt = System.nanoTime();
-        Decision cached = denyCache.get(cacheKey, sentAt, current);
+        Decision cached = denyCache.get(cacheKey, sentAt, current, true);
         if (cached != null) {
             metrics.record(current.dryRun() ? cached.asDryRun() : cached, false, -1);
             return cached;
@@ -202,6 +204,9 @@ public final class RateLimiter {
         boolean failed = false;
         try {
             decision = store.acquire(current, keys);
+            if (!decision.allowed()) {
+                deniedIdentities.add(KeyLayout.identityIn(cacheKey));
+            }
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
                 denyCache.put(cacheKey, decision, sentAt, current);
             }
@@ -209,6 +214,9 @@ public final class RateLimiter {
             failed = true;
             logFailure(current, e);
             decision = failureDecision(current, keys);
+            if (!decision.allowed()) {
+                deniedIdentities.add(KeyLayout.identityIn(cacheKey));
+            }
         }
         metrics.record(current.dryRun() ? decision.asDryRun() : decision, failed, System.nanoTime() - sentAt);
         return decision;

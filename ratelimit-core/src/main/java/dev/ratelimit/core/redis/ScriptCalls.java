@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -402,6 +402,10 @@ public final class ScriptCalls {
     /** One caller's script call; the reply is written by whichever thread sent it. */
     private static final class Call {
 
+        /** A field, not an AtomicBoolean per call: one object less on every queued call. */
+        private static final AtomicIntegerFieldUpdater<Call> SETTLED =
+                AtomicIntegerFieldUpdater.newUpdater(Call.class, "settled");
+
         final LuaScript script;
         final List<String> keys;
         final List<String> args;
@@ -412,8 +416,8 @@ public final class ScriptCalls {
         boolean interrupted;
         private Object reply;
         private RuntimeException failure;
-        /** Set once, by whichever comes first: the leader publishing, or the caller giving up. */
-        private final AtomicBoolean settled = new AtomicBoolean();
+        /** Set once (0 to 1), by whichever comes first: the leader publishing, or the caller giving up. */
+        private volatile int settled;
         private volatile boolean done;
 
         Call(LuaScript script, List<String> keys, List<String> args) {
@@ -439,7 +443,7 @@ public final class ScriptCalls {
             if (reply == null && failure == null) {
                 failure = new JedisConnectionException("no reply from Redis for this call");
             }
-            if (settled.compareAndSet(false, true)) {
+            if (SETTLED.compareAndSet(this, 0, 1)) {
                 done = true;
                 if (thread != Thread.currentThread()) {
                     LockSupport.unpark(thread);
@@ -449,7 +453,7 @@ public final class ScriptCalls {
 
         /** The caller stops waiting; false when the outcome was published first. */
         boolean abandon() {
-            return settled.compareAndSet(false, true);
+            return SETTLED.compareAndSet(this, 0, 1);
         }
 
         boolean isDone() {
