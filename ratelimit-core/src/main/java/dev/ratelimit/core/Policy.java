@@ -67,6 +67,7 @@ public final class Policy {
     private final RequestRules rules;
     private final Map<String, PlanSpec> planSpecs;
     private final Plans plans;
+    private final IetfRateLimitFields.Items ietfItems;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -93,6 +94,12 @@ public final class Policy {
         this.rules = b.rules;
         this.planSpecs = b.planSpecs;
         this.plans = planSpecs.isEmpty() ? Plans.none() : Plans.of(name, derivePlans());
+        this.ietfItems = IetfRateLimitFields.items(name, limits);
+    }
+
+    /** What its {@code RateLimit-Policy} and {@code RateLimit} fields hold whatever the decision (built once, not per response). */
+    IetfRateLimitFields.Items ietfItems() {
+        return ietfItems;
     }
 
     /** Each plan: this policy with the plan's limits and algorithm, checked as the policy's own would be. */
