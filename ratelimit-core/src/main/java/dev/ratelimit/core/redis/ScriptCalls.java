@@ -2,6 +2,7 @@ package dev.ratelimit.core.redis;
 
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -361,13 +362,16 @@ public final class ScriptCalls {
         } finally {
             close(pipeline, synced);
         }
-        List<Call> resend = new ArrayList<>(0);
+        List<Call> resend = Collections.emptyList();
         for (int i = 0; i < calls.size(); i++) {
             Call c = calls.get(i);
             try {
                 c.result(replies.get(i).get());
             } catch (JedisException e) {
                 if (round.resends(e)) {
+                    if (resend.isEmpty()) {
+                        resend = new ArrayList<>();
+                    }
                     resend.add(c);
                 } else {
                     c.failIfOpen(e);
