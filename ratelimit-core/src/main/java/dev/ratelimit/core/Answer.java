@@ -1,7 +1,6 @@
 package dev.ratelimit.core;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -28,12 +27,12 @@ public final class Answer {
 
     /** The request goes on to the application, with these headers on its response. */
     static Answer goOn(Map<String, String> headers) {
-        return headers.isEmpty() ? GO_ON : new Answer(0, copy(headers), null, null);
+        return headers.isEmpty() ? GO_ON : new Answer(0, readOnly(headers), null, null);
     }
 
     /** The request is answered now, the application never sees it. */
     static Answer refuse(int status, Map<String, String> headers, String body, String contentType) {
-        return new Answer(status, copy(headers), body, contentType);
+        return new Answer(status, readOnly(headers), body, contentType);
     }
 
     /** Whether the adapter answers the request itself, with {@link #status} and {@link #body}. */
@@ -61,9 +60,9 @@ public final class Answer {
         return contentType;
     }
 
-    private static Map<String, String> copy(Map<String, String> headers) {
-        return headers.isEmpty() ? Collections.<String, String>emptyMap()
-                : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    /** The caller's map, read-only: {@link RateLimitResponse} builds a new one per answer and keeps no reference. */
+    private static Map<String, String> readOnly(Map<String, String> headers) {
+        return headers.isEmpty() ? Collections.<String, String>emptyMap() : Collections.unmodifiableMap(headers);
     }
 
     @Override

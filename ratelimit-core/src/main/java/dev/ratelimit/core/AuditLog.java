@@ -41,9 +41,22 @@ public final class AuditLog {
 
     /** Key-value pairs, e.g. {@code denied policy=api scope=api route=/x address=… source=redis}; keys are ours, values escaped. */
     public void write(String event, Object... keyValues) {
-        if (!LOG.isInfoEnabled() || !permit()) {
-            return;
+        if (admit()) {
+            writeAdmitted(event, keyValues);
         }
+    }
+
+    /**
+     * Whether a line may be written now, counted against the bound as {@link #write} counts it (a refused one
+     * as dropped); then {@link #writeAdmitted}. For callers whose values cost something to gather: a flood of
+     * denials then gathers them only for the lines written.
+     */
+    public boolean admit() {
+        return LOG.isInfoEnabled() && permit();
+    }
+
+    /** The line {@link #write} writes, after {@link #admit} said yes. */
+    public void writeAdmitted(String event, Object... keyValues) {
         StringBuilder line = line(event, keyValues);
         long skipped = dropped.getAndSet(0);
         if (skipped > 0) {

@@ -44,6 +44,25 @@ public final class Decision {
     }
 
     /**
+     * As {@code allowed(...).boundBy(limitIndex, resetAfterMillis).decidedBy(policy)}, in one object: a store
+     * builds one of these on every request.
+     *
+     * @param policy the policy it was made under; null when not made through one
+     */
+    public static Decision allowed(long limit, long remaining, long resetAtMillis, DecisionSource source,
+                                   int limitIndex, long resetAfterMillis, Policy policy) {
+        return new Decision(true, limit, remaining, resetAtMillis, 0, source, false, policy, limitIndex,
+                Math.max(0, resetAfterMillis));
+    }
+
+    /** As {@code denied(...).boundBy(limitIndex, resetAfterMillis).decidedBy(policy)}, in one object. */
+    public static Decision denied(long limit, long remaining, long resetAtMillis, long retryAfterMillis,
+                                  DecisionSource source, int limitIndex, long resetAfterMillis, Policy policy) {
+        return new Decision(false, limit, remaining, resetAtMillis, retryAfterMillis, source, false, policy, limitIndex,
+                Math.max(0, resetAfterMillis));
+    }
+
+    /**
      * The same decision, saying which of the policy's limits binds and how long, by the store's clock at
      * the decision, until that limit's permits are all back: what the IETF {@code RateLimit} field reports.
      *
@@ -63,6 +82,14 @@ public final class Decision {
 
     /** The same decision, made under {@code policy}. */
     public Decision decidedBy(Policy policy) {
+        return decidedBy(policy, dryRun);
+    }
+
+    /** The same decision, made under {@code policy}, and marked as dry-run when {@code dryRun}: one object for both. */
+    Decision decidedBy(Policy policy, boolean dryRun) {
+        if (policy == this.policy && dryRun == this.dryRun) {
+            return this;
+        }
         return new Decision(allowed, limit, remaining, resetAtMillis, retryAfterMillis, source, dryRun, policy,
                 limitIndex, resetAfterMillis);
     }

@@ -30,14 +30,19 @@ final class HeavyHitters {
     }
 
     void add(String item) {
-        total++;
+        add(item, 1);
+    }
+
+    /** The item seen {@code times} more times (at least 1): the weighted form of the same summary, same guarantees. */
+    void add(String item, long times) {
+        total += times;
         Counter counter = counters.get(item);
         if (counter != null) {
-            counter.count++;
+            counter.count += times;
             return;
         }
         if (counters.size() < capacity) {
-            counters.put(item, new Counter(1, 0));
+            counters.put(item, new Counter(times, 0));
             return;
         }
         // A scan for the smallest counter: capacity is small (tens), and this runs only for a new item.
@@ -50,7 +55,7 @@ final class HeavyHitters {
             }
         }
         counters.remove(smallest);
-        counters.put(item, new Counter(min + 1, min));
+        counters.put(item, new Counter(min + times, min));
     }
 
     /** How many items were added. */

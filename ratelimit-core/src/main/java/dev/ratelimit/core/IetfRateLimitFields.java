@@ -34,25 +34,44 @@ final class IetfRateLimitFields {
 
     /** Both fields of a decision a store made under {@code policy}. */
     static void put(Map<String, String> headers, Decision decision, Policy policy, long retryAfterSeconds) {
-        List<Limit> limits = policy.limits();
+        Items items = policy.ietfItems();
+        headers.put(POLICY_FIELD, items.policyField);
+        String item = items.names[bindingIndex(decision, policy.limits())];
+        StringBuilder limit = new StringBuilder(item.length() + 48);
+        limit.append(item).append(";r=").append(decision.remaining())
+                .append(";t=").append(decision.allowed() ? secondsToReset(decision) : retryAfterSeconds);
+        headers.put(LIMIT_FIELD, limit.toString());
+    }
+
+    /** What a policy's fields hold whatever the decision, built once with the policy. */
+    static Items items(String policyName, List<Limit> limits) {
+        String[] names = new String[limits.size()];
         StringBuilder quota = new StringBuilder(32 * limits.size());
         for (int i = 0; i < limits.size(); i++) {
             if (i > 0) {
                 quota.append(", ");
             }
-            string(quota, itemName(policy, i));
-            quota.append(";q=").append(limits.get(i).permits());
+            StringBuilder name = new StringBuilder();
+            string(name, itemName(policyName, limits, i));
+            names[i] = name.toString();
+            quota.append(names[i]).append(";q=").append(limits.get(i).permits());
             long windowMillis = limits.get(i).windowMillis();
             if (windowMillis % 1000 == 0) {
                 quota.append(";w=").append(windowMillis / 1000);
             }
         }
-        headers.put(POLICY_FIELD, quota.toString());
-        StringBuilder limit = new StringBuilder(48);
-        string(limit, itemName(policy, bindingIndex(decision, limits)));
-        limit.append(";r=").append(decision.remaining())
-                .append(";t=").append(decision.allowed() ? secondsToReset(decision) : retryAfterSeconds);
-        headers.put(LIMIT_FIELD, limit.toString());
+        return new Items(quota.toString(), names);
+    }
+
+    /** A policy's {@code RateLimit-Policy} value and its items' names as sf-strings, per limit. */
+    static final class Items {
+        final String policyField;
+        final String[] names;
+
+        private Items(String policyField, String[] names) {
+            this.policyField = policyField;
+            this.names = names;
+        }
     }
 
     /** Both fields of a concurrency permit a store decided on. */
@@ -69,8 +88,11 @@ final class IetfRateLimitFields {
 
     /** The item naming limit {@code index} of the policy: its name, with {@code /<window>} when it has several. */
     static String itemName(Policy policy, int index) {
-        List<Limit> limits = policy.limits();
-        return limits.size() == 1 ? policy.name() : policy.name() + "/" + Durations.format(limits.get(index).windowMillis());
+        return itemName(policy.name(), policy.limits(), index);
+    }
+
+    private static String itemName(String policyName, List<Limit> limits, int index) {
+        return limits.size() == 1 ? policyName : policyName + "/" + Durations.format(limits.get(index).windowMillis());
     }
 
     /**

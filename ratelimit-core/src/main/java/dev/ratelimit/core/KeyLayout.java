@@ -27,6 +27,8 @@ public final class KeyLayout {
     static final String ABSENT = "*";
 
     private final String head;
+    /** {@link #head} and what follows it in a key counted by client address alone, up to the address. */
+    private final String addressHead;
     private final String rememberHead;
     private final List<String> tails;
     private final List<KeyPart> parts;
@@ -40,6 +42,7 @@ public final class KeyLayout {
               List<KeyPart> parts, ClientAddresses clientAddresses, RoutePatterns routePatterns, String tenantHeader,
               int ipv6Prefix) {
         this.head = keyPrefix + ':' + scope + ':' + KeyComponent.escape(counter) + ':';
+        this.addressHead = head + "*:*:*:{ip=";
         this.rememberHead = keyPrefix + ':' + scope + ":policy=" + KeyComponent.escape(policyName) + ':';
         List<String> built = new ArrayList<>(limits.size());
         for (Limit limit : limits) {
@@ -56,6 +59,18 @@ public final class KeyLayout {
 
     /** One key per limit of the policy, in the policy's order. */
     public List<String> keysFor(RequestView request) {
+        if (addressOnly) {
+            // The default key, on every request: each key in one builder of its exact size, no intermediate string.
+            String address = KeyComponent.escape(clientAddresses.identity(request));
+            if (tails.size() == 1) {
+                return Collections.singletonList(addressKey(address, tails.get(0)));
+            }
+            List<String> keys = new ArrayList<>(tails.size());
+            for (String tail : tails) {
+                keys.add(addressKey(address, tail));
+            }
+            return keys;
+        }
         String base = baseKey(request);
         if (tails.size() == 1) {
             return Collections.singletonList(base + tails.get(0));
@@ -67,11 +82,13 @@ public final class KeyLayout {
         return keys;
     }
 
+    /** {@code head*:*:*:{ip=<address>}<tail>}, the address escaped already. */
+    private String addressKey(String address, String tail) {
+        return new StringBuilder(addressHead.length() + address.length() + 1 + tail.length())
+                .append(addressHead).append(address).append('}').append(tail).toString();
+    }
+
     private String baseKey(RequestView request) {
-        if (addressOnly) {
-            // The default key, on every request: no set, no join.
-            return head + "*:*:*:{" + identityPart("ip", clientAddresses.identity(request)) + '}';
-        }
         String tenant = ABSENT;
         String route = ABSENT;
         String method = ABSENT;

@@ -77,6 +77,7 @@ public final class Policy {
     private final Plans plans;
     private final int prefetch;
     private final long prefetchUnits;
+    private final IetfRateLimitFields.Items ietfItems;
 
     private Policy(Builder b) {
         this.name = b.name;
@@ -106,6 +107,12 @@ public final class Policy {
         this.prefetchUnits = Math.max(1, Math.min(prefetch, smallestPermits(limits) / cost));
         this.planSpecs = b.planSpecs;
         this.plans = planSpecs.isEmpty() ? Plans.none() : Plans.of(name, derivePlans());
+        this.ietfItems = IetfRateLimitFields.items(name, limits);
+    }
+
+    /** What its {@code RateLimit-Policy} and {@code RateLimit} fields hold whatever the decision (built once, not per response). */
+    IetfRateLimitFields.Items ietfItems() {
+        return ietfItems;
     }
 
     /** Each plan: this policy with the plan's limits and algorithm, checked as the policy's own would be. */

@@ -35,6 +35,15 @@ public final class RateLimitResponse {
     /** A concurrency permit frees when some request ends: try again in a second. */
     private static final long PERMIT_RETRY_SECONDS = 1;
 
+    private static final int CACHED_NUMBERS = 1024;
+    private static final String[] SMALL_NUMBERS = new String[CACHED_NUMBERS];
+
+    static {
+        for (int i = 0; i < CACHED_NUMBERS; i++) {
+            SMALL_NUMBERS[i] = Integer.toString(i);
+        }
+    }
+
     private RateLimitResponse() {
     }
 
@@ -157,8 +166,8 @@ public final class RateLimitResponse {
         long retryAfter = retryAfterSeconds(decision);
         if (decision.source() != DecisionSource.BYPASS) {
             if (format.legacy()) {
-                headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
-                headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+                headers.put("X-RateLimit-Limit", number(decision.limit()));
+                headers.put("X-RateLimit-Remaining", number(decision.remaining()));
                 headers.put("X-RateLimit-Reset", Long.toString(ceilDiv(decision.resetAtMillis(), 1000)));
             }
             if (format.ietf()) {
@@ -166,9 +175,14 @@ public final class RateLimitResponse {
             }
         }
         if (!decision.allowed()) {
-            headers.put(RETRY_AFTER, Long.toString(retryAfter));
+            headers.put(RETRY_AFTER, number(retryAfter));
         }
         return headers;
+    }
+
+    /** The decimal text of a header value; those below {@value #CACHED_NUMBERS} (most limits, remainders, waits) made once. */
+    static String number(long value) {
+        return value >= 0 && value < CACHED_NUMBERS ? SMALL_NUMBERS[(int) value] : Long.toString(value);
     }
 
     /**

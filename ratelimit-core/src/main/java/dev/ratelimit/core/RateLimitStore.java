@@ -46,6 +46,15 @@ public interface RateLimitStore extends AutoCloseable {
         throw new UnsupportedOperationException(describe() + " cannot give permits back");
     }
 
+    /**
+     * As {@link #acquire(Algorithm, List, List, long)} with the policy's algorithm, limits and cost, the
+     * decision made under {@code policy} ({@link Decision#policy()}); a store may build it so at once, as
+     * one object (this runs on every request).
+     */
+    default Decision acquire(Policy policy, List<String> keys) {
+        return acquire(policy.algorithm(), keys, policy.limits(), policy.cost()).decidedBy(policy);
+    }
+
     /** Forgets the counters under these keys. */
     void reset(List<String> keys);
 

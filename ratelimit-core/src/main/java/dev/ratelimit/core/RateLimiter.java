@@ -47,8 +47,9 @@ public final class RateLimiter {
     private final RateLimitStore localFallback;
     private final PolicyMetrics metrics;
     private final AuditLog audit;
-    private final LocalDenyCache denyCache = new LocalDenyCache();
     private final RecentHeavyHitters deniedIdentities = new RecentHeavyHitters();
+    /** Counts the denials it answers into {@link #deniedIdentities} itself, in batches (a flood is these). */
+    private final LocalDenyCache denyCache = new LocalDenyCache(deniedIdentities);
     private final AtomicLong lastFailureLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong failuresSinceLog = new AtomicLong();
     /** Null unless the policy has {@code prefetch} above 1: the default path allocates and looks up nothing more. */
@@ -93,6 +94,7 @@ public final class RateLimiter {
      * denials included), as {@link KeyLayout#identityIn} writes them; bounded, whatever clients send.
      */
     public RecentHeavyHitters.Summary deniedIdentities() {
+        denyCache.reportPending();
         return deniedIdentities.summary();
     }
 
@@ -120,9 +122,9 @@ public final class RateLimiter {
         Policy current = policyFor(request, generation);
         List<String> keys = current.keyLayout().keysFor(request);
         Decision decision = decide(current, keys);
-        if (!decision.allowed()) {
-            deniedIdentities.add(KeyLayout.identityIn(keys.get(0)));
-            audit.write("denied", "policy", current.name(), "scope", current.scope(),
+        // Denials are counted for their identity in decide (those from the deny cache by the cache).
+        if (!decision.allowed() && audit.admit()) {
+            audit.writeAdmitted("denied", "policy", current.name(), "scope", current.scope(),
                     "route", request.route(), "method", request.method(),
                     "address", current.clientAddress(request),
                     "source", decision.source(), "dry-run", current.dryRun(), "retry-after-ms", decision.retryAfterMillis());
@@ -195,14 +197,13 @@ public final class RateLimiter {
 
     /** The decision as adapters see it: made under {@code current}, and marked when that is a dry run. */
     private static Decision reported(Policy current, Decision decision) {
-        Decision decided = decision.decidedBy(current);
-        return current.dryRun() ? decided.asDryRun() : decided;
+        return decision.decidedBy(current, current.dryRun() || decision.dryRun());
     }
 
     private Decision decide(Policy current, List<String> keys) {
         String cacheKey = keys.get(0);
         long sentAt = System.nanoTime();
-        Decision cached = denyCache.get(cacheKey, sentAt, current);
+        Decision cached = denyCache.get(cacheKey, sentAt, current, true);
         if (cached != null) {
             metrics.record(current.dryRun() ? cached.asDryRun() : cached, false, -1);
             return cached;
@@ -217,8 +218,10 @@ public final class RateLimiter {
         Decision decision;
         boolean failed = false;
         try {
-            decision = leases == null ? store.acquire(current.algorithm(), keys, current.limits(), current.cost())
-                    : leases.reserve(current, keys, sentAt);
+            decision = leases == null ? store.acquire(current, keys) : leases.reserve(current, keys, sentAt);
+            if (!decision.allowed()) {
+                deniedIdentities.add(KeyLayout.identityIn(cacheKey));
+            }
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
                 denyCache.put(cacheKey, decision, sentAt, current);
             }
@@ -226,6 +229,9 @@ public final class RateLimiter {
             failed = true;
             logFailure(current, e);
             decision = failureDecision(current, keys);
+            if (!decision.allowed()) {
+                deniedIdentities.add(KeyLayout.identityIn(cacheKey));
+            }
         }
         metrics.record(current.dryRun() ? decision.asDryRun() : decision, failed, System.nanoTime() - sentAt);
         return decision;

@@ -61,14 +61,19 @@ public final class RecentHeavyHitters {
         }
     }
 
-    public synchronized void add(String item) {
+    public void add(String item) {
+        add(item, 1);
+    }
+
+    /** The item seen {@code times} more times now (at least 1). */
+    public synchronized void add(String item, long times) {
         long slot = currentSlot();
         int i = (int) Math.floorMod(slot, (long) buckets.length);
         if (slots[i] != slot) {
             buckets[i].clear();
             slots[i] = slot;
         }
-        buckets[i].add(item);
+        buckets[i].add(item, times);
     }
 
     /** The largest number of counters any bucket holds now: never above {@code counters}. */

@@ -28,7 +28,7 @@ public final class SlidingWindowLog {
         long permits = limits.get(bind).permits();
         long resetAt = nowMillis + resetMillis[bind];
         return allowed
-                ? Decision.allowed(permits, remaining[bind], resetAt, source).boundBy(bind, resetMillis[bind])
-                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source).boundBy(bind, resetMillis[bind]);
+                ? Decision.allowed(permits, remaining[bind], resetAt, source, bind, resetMillis[bind], null)
+                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source, bind, resetMillis[bind], null);
     }
 }

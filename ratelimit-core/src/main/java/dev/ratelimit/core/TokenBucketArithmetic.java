@@ -77,6 +77,9 @@ public final class TokenBucketArithmetic {
     public static Decision decide(List<Limit> limits, long[] costMicros, long[] debtMicros, boolean allowed,
                                   long nowMicros, DecisionSource source) {
         int n = limits.size();
+        if (n == 1) {
+            return decide(limits.get(0), costMicros[0], debtMicros[0], allowed, nowMicros, source, null);
+        }
         long[] remaining = new long[n];
         long[] fullMillis = new long[n];
         long[] waitMillis = new long[n];
@@ -90,8 +93,24 @@ public final class TokenBucketArithmetic {
         long permits = limits.get(bind).permits();
         long resetAt = Math.floorDiv(nowMicros, 1000) + fullMillis[bind];
         return allowed
-                ? Decision.allowed(permits, remaining[bind], resetAt, source).boundBy(bind, fullMillis[bind])
-                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source).boundBy(bind, fullMillis[bind]);
+                ? Decision.allowed(permits, remaining[bind], resetAt, source, bind, fullMillis[bind], null)
+                : Decision.denied(permits, remaining[bind], resetAt, waitMillis[bind], source, bind, fullMillis[bind], null);
+    }
+
+    /**
+     * The same for a policy of one limit (the usual one), without the arrays.
+     *
+     * @param policy the policy it is made under ({@link Decision#policy()}); null when not made through one
+     */
+    public static Decision decide(Limit limit, long costMicros, long debtMicros, boolean allowed, long nowMicros,
+                                  DecisionSource source, Policy policy) {
+        long fullMillis = ceilMillis(debtMicros);
+        long resetAt = Math.floorDiv(nowMicros, 1000) + fullMillis;
+        long remaining = remaining(limit, debtMicros);
+        return allowed
+                ? Decision.allowed(limit.permits(), remaining, resetAt, source, 0, fullMillis, policy)
+                : Decision.denied(limit.permits(), remaining, resetAt,
+                        ceilMillis(debtMicros + costMicros - windowMicros(limit)), source, 0, fullMillis, policy);
     }
 
     /** Whole milliseconds, rounded up (time still to wait). */

@@ -23,6 +23,40 @@ class LocalDenyCacheTest {
     }
 
     @Test
+    void denials_it_answers_count_for_their_identity_in_batches_and_all_of_them_by_a_read() {
+        RecentHeavyHitters denied = new RecentHeavyHitters();
+        LocalDenyCache counting = new LocalDenyCache(denied);
+        String key = "ratelimit:p:p:*:*:*:{ip=198.51.100.9}:fw:60000";
+        long sent = 1_000_000_000L;
+        counting.put(key, Decision.denied(10, 0, 5_000, 60_000, DecisionSource.REDIS), sent, POLICY);
+        int answered = 3 * LocalDenyCache.REPORT_EVERY + 5;
+        for (int i = 0; i < answered; i++) {
+            assertThat(counting.get(key, sent + i, POLICY, true)).isNotNull();
+        }
+        assertThat(counting.get(key, sent, POLICY)).as("not counted: a look without a denial").isNotNull();
+        assertThat(denied.summary().total()).as("counted so far: whole batches, one lock each")
+                .isEqualTo(3L * LocalDenyCache.REPORT_EVERY);
+        counting.reportPending();
+        assertThat(denied.summary().top(10)).extracting(RecentHeavyHitters.Estimate::toString)
+                .containsExactly("ip=198.51.100.9=" + answered);
+    }
+
+    @Test
+    void denials_waiting_to_be_counted_are_counted_within_a_second_when_evicted_and_when_expired() {
+        RecentHeavyHitters denied = new RecentHeavyHitters();
+        LocalDenyCache counting = new LocalDenyCache(denied);
+        long sent = 1_000_000_000L;
+        counting.put("a:{ip=192.0.2.1}:x", Decision.denied(10, 0, 5_000, 10_000, DecisionSource.REDIS), sent, POLICY);
+        counting.put("a:{ip=192.0.2.2}:x", Decision.denied(10, 0, 5_000, 2_000, DecisionSource.REDIS), sent, POLICY);
+        counting.get("a:{ip=192.0.2.1}:x", sent + 1, POLICY, true);
+        counting.get("a:{ip=192.0.2.1}:x", sent + LocalDenyCache.REPORT_AFTER_NANOS, POLICY, true);
+        assertThat(denied.summary().total()).as("a second after the last report").isEqualTo(2);
+        counting.get("a:{ip=192.0.2.2}:x", sent + 1, POLICY, true);
+        assertThat(counting.get("a:{ip=192.0.2.2}:x", sent + 3_000_000_000L, POLICY, true)).as("expired").isNull();
+        assertThat(denied.summary().total()).as("the expired entry's denial is counted").isEqualTo(3);
+    }
+
+    @Test
     void stays_bounded() {
         long now = System.nanoTime();
         for (int i = 0; i < LocalDenyCache.MAX_ENTRIES + 500; i++) {

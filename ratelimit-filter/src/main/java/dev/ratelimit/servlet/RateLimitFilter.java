@@ -395,7 +395,9 @@ public class RateLimitFilter implements Filter {
             passOn(request, response, http, chain, delivery);
             return;
         }
-        Decision decision = limiter.acquire(new ServletRequestView((HttpServletRequest) request), generation);
+        // A webhook delivery replaced the request (its body buffered): the limiter sees that one.
+        Decision decision = limiter.acquire(delivery == null ? view : new ServletRequestView((HttpServletRequest) request),
+                generation);
         // Another of our filters may have decided on this request already: the client sees the binding one.
         Decision binding = Decision.binding((Decision) request.getAttribute(BINDING_DECISION_ATTRIBUTE), decision);
         request.setAttribute(BINDING_DECISION_ATTRIBUTE, binding);

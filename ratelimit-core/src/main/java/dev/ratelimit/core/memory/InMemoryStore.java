@@ -294,8 +294,8 @@ public final class InMemoryStore implements RateLimitStore {
         int bind = BindingLimit.index(allowed, remaining, ttls, waits);
         long permits = limits.get(bind).permits();
         return allowed
-                ? Decision.allowed(permits, remaining[bind], now + ttls[bind], DecisionSource.MEMORY).boundBy(bind, ttls[bind])
-                : Decision.denied(permits, remaining[bind], now + ttls[bind], ttls[bind], DecisionSource.MEMORY).boundBy(bind, ttls[bind]);
+                ? Decision.allowed(permits, remaining[bind], now + ttls[bind], DecisionSource.MEMORY, bind, ttls[bind], null)
+                : Decision.denied(permits, remaining[bind], now + ttls[bind], ttls[bind], DecisionSource.MEMORY, bind, ttls[bind], null);
     }
 
     /** The twin of {@code sliding-window.lua}: a log of the permits' times per limit, see {@link SlidingWindowLog}. */

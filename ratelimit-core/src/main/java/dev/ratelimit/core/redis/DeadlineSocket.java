@@ -25,9 +25,15 @@ final class DeadlineSocket extends Socket {
 
     private final Socket socket;
     private InputStream in;
+    /**
+     * The read timeout Jedis set, kept here: {@link Socket#getSoTimeout()} boxes an Integer on every call, and
+     * this is asked on every read of a reply.
+     */
+    private volatile int soTimeout;
 
-    private DeadlineSocket(Socket socket) {
+    private DeadlineSocket(Socket socket) throws SocketException {
         this.socket = socket;
+        this.soTimeout = socket.getSoTimeout();
     }
 
     /**
@@ -42,7 +48,16 @@ final class DeadlineSocket extends Socket {
                 if (socket == null) {
                     throw new JedisConnectionException("no socket");
                 }
-                return new DeadlineSocket(socket);
+                try {
+                    return new DeadlineSocket(socket);
+                } catch (SocketException e) {
+                    try {
+                        socket.close();
+                    } catch (IOException closing) {
+                        e.addSuppressed(closing);
+                    }
+                    throw new JedisConnectionException(e);
+                }
             }
         };
     }
@@ -77,7 +92,7 @@ final class DeadlineSocket extends Socket {
             if (left <= 0) {
                 throw new SocketTimeoutException("Redis call past its deadline (reply not complete)");
             }
-            int configured = socket.getSoTimeout();
+            int configured = soTimeout;
             long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
             if (configured != 0 && configured <= leftMillis) {
                 return in.read(b, off, len);
@@ -129,11 +144,12 @@ final class DeadlineSocket extends Socket {
     @Override
     public synchronized void setSoTimeout(int timeout) throws SocketException {
         socket.setSoTimeout(timeout);
+        soTimeout = timeout;
     }
 
     @Override
-    public synchronized int getSoTimeout() throws SocketException {
-        return socket.getSoTimeout();
+    public int getSoTimeout() {
+        return soTimeout;
     }
 
     @Override

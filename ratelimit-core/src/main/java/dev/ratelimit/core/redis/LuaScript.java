@@ -82,8 +82,11 @@ final class LuaScript {
             this.loaded = loaded;
         }
 
+        /** It holds no state: one for every pipeline. */
+        private static final PipelineRound FIRST = new PipelineRound(null);
+
         static PipelineRound first() {
-            return new PipelineRound(null);
+            return FIRST;
         }
 
         /** The round that sends again the calls {@link #resends} picked out of this one. */

@@ -13,6 +13,7 @@ import dev.ratelimit.core.Decision;
 import dev.ratelimit.core.DecisionSource;
 import dev.ratelimit.core.Limit;
 import dev.ratelimit.core.PermitStore;
+import dev.ratelimit.core.Policy;
 import dev.ratelimit.core.RateLimitStore;
 import dev.ratelimit.core.Reservation;
 import dev.ratelimit.core.SlidingWindowLog;
@@ -88,17 +89,31 @@ public final class RedisStore implements RateLimitStore {
 
     @Override
     public Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost) {
+        return acquire(algorithm, keys, limits, cost, null);
+    }
+
+    @Override
+    public Decision acquire(Policy policy, List<String> keys) {
+        return acquire(policy.algorithm(), keys, policy.limits(), policy.cost(), policy);
+    }
+
+    /** @param policy the decision's {@link Decision#policy()}, or null */
+    private Decision acquire(Algorithm algorithm, List<String> keys, List<Limit> limits, long cost, Policy policy) {
         if (algorithm == Algorithm.CONCURRENCY) {
             throw new IllegalArgumentException("concurrency is counted by a PermitStore, not a RateLimitStore");
         }
         ScriptArgs args = cachedArgs(algorithm, limits, cost);
         if (algorithm == Algorithm.FIXED_WINDOW) {
-            return fixedWindowDecision(call(FIXED_WINDOW, keys, args.args), limits);
+            return fixedWindowDecision(call(FIXED_WINDOW, keys, args.args), limits, policy);
         }
         if (algorithm == Algorithm.SLIDING_WINDOW) {
-            return slidingWindowDecision(call(SLIDING_WINDOW, keys, args.args), limits);
+            return under(policy, slidingWindowDecision(call(SLIDING_WINDOW, keys, args.args), limits));
         }
-        return tokenBucketDecision(call(TOKEN_BUCKET, keys, args.args), limits, args.costMicros);
+        return tokenBucketDecision(call(TOKEN_BUCKET, keys, args.args), limits, args.costMicros, policy);
+    }
+
+    private static Decision under(Policy policy, Decision decision) {
+        return policy == null ? decision : decision.decidedBy(policy);
     }
 
     /** One script call for up to {@code units} requests; each script documents its KEYS, ARGV and reply. */
@@ -120,7 +135,7 @@ public final class RedisStore implements RateLimitStore {
                 ends[i] = now + ttl;
                 hold = Math.min(hold, ttl);
             }
-            return new Reservation(number(values, 0), fixedWindowDecision(values.subList(1, 7), limits), ends,
+            return new Reservation(number(values, 0), fixedWindowDecision(values.subList(1, 7), limits, null), ends,
                     Math.min(hold, holdMillis));
         }
         if (algorithm == Algorithm.SLIDING_WINDOW) {
@@ -150,7 +165,7 @@ public final class RedisStore implements RateLimitStore {
         List<?> values = reply(call(TOKEN_BUCKET_RESERVE, keys, args), 4 + n);
         long granted = number(values, 0);
         long held = number(values, 3 + n);
-        return new Reservation(granted, tokenBucketDecision(values.subList(1, 3 + n), limits, costMicros),
+        return new Reservation(granted, tokenBucketDecision(values.subList(1, 3 + n), limits, costMicros, null),
                 TokenBucketArithmetic.reservationTops(number(values, 2), held, granted, costMicros), held);
     }
 
@@ -267,8 +282,20 @@ public final class RedisStore implements RateLimitStore {
         }
     }
 
+    /** As {@link #throughBreaker}, written out: this runs on every decision, and a lambda per call would allocate. */
     Object call(LuaScript script, List<String> keys, List<String> args) {
-        return throughBreaker(keys.get(0), () -> retryingTryAgain(() -> scripts.run(script, keys, args)));
+        StoreCircuitBreaker breaker = admitted(keys.get(0));
+        boolean answered = false;
+        try {
+            Object reply = retryingTryAgain(script, keys, args);
+            answered = true;
+            return reply;
+        } catch (JedisException e) {
+            answered = clusterStateAnswer(e);
+            throw unanswered(e);
+        } finally {
+            record(breaker, answered);
+        }
     }
 
     /** Attempts of a script call answered {@code TRYAGAIN}, and the pause between them. */
@@ -281,10 +308,10 @@ public final class RedisStore implements RateLimitStore {
      * node, some on the new). Safe: Redis refused the script before running it. Jedis follows MOVED and
      * ASK by itself, but not this. The pauses (50 ms at most) stay well inside a call's budget.
      */
-    private static Object retryingTryAgain(Supplier<Object> call) {
+    private Object retryingTryAgain(LuaScript script, List<String> keys, List<String> args) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return call.get();
+                return scripts.run(script, keys, args);
             } catch (JedisDataException e) {
                 if (attempt >= TRY_AGAIN_ATTEMPTS || !isTryAgain(e)) {
                     throw e;
@@ -308,10 +335,7 @@ public final class RedisStore implements RateLimitStore {
      * a permit taken and never given back would keep a half-open breaker from ever closing.
      */
     private <T> T throughBreaker(String key, Supplier<T> redisCall) {
-        StoreCircuitBreaker breaker = breakerForKey.apply(key);
-        if (!breaker.tryAcquire()) {
-            throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
-        }
+        StoreCircuitBreaker breaker = admitted(key);
         boolean answered = false;
         try {
             T reply = redisCall.get();
@@ -319,13 +343,30 @@ public final class RedisStore implements RateLimitStore {
             return reply;
         } catch (JedisException e) {
             answered = clusterStateAnswer(e);
-            throw new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+            throw unanswered(e);
         } finally {
-            if (answered) {
-                breaker.recordSuccess();
-            } else {
-                breaker.recordFailure();
-            }
+            record(breaker, answered);
+        }
+    }
+
+    /** The breaker a call on this key passes, with a permit taken; throws when it is open. */
+    private StoreCircuitBreaker admitted(String key) {
+        StoreCircuitBreaker breaker = breakerForKey.apply(key);
+        if (!breaker.tryAcquire()) {
+            throw new StoreUnavailableException("Redis " + description + ": circuit breaker open", null);
+        }
+        return breaker;
+    }
+
+    private StoreUnavailableException unanswered(JedisException e) {
+        return new StoreUnavailableException("Redis " + description + " did not answer: " + e.getMessage(), e);
+    }
+
+    private static void record(StoreCircuitBreaker breaker, boolean answered) {
+        if (answered) {
+            breaker.recordSuccess();
+        } else {
+            breaker.recordFailure();
         }
     }
 
@@ -339,7 +380,7 @@ public final class RedisStore implements RateLimitStore {
         return e instanceof JedisClusterException || isTryAgain(e);
     }
 
-    private Decision fixedWindowDecision(Object reply, List<Limit> limits) {
+    private Decision fixedWindowDecision(Object reply, List<Limit> limits, Policy policy) {
         List<?> values = reply(reply, 6);
         boolean allowed = number(values, 0) == 1;
         int bind = (int) number(values, 1) - 1;
@@ -349,8 +390,8 @@ public final class RedisStore implements RateLimitStore {
         long wait = number(values, 4);
         long now = number(values, 5);
         return allowed
-                ? Decision.allowed(binding.permits(), remaining, now + untilReset, DecisionSource.REDIS).boundBy(bind, untilReset)
-                : Decision.denied(binding.permits(), remaining, now + untilReset, wait, DecisionSource.REDIS).boundBy(bind, untilReset);
+                ? Decision.allowed(binding.permits(), remaining, now + untilReset, DecisionSource.REDIS, bind, untilReset, policy)
+                : Decision.denied(binding.permits(), remaining, now + untilReset, wait, DecisionSource.REDIS, bind, untilReset, policy);
     }
 
     private Decision slidingWindowDecision(Object reply, List<Limit> limits) {
@@ -368,14 +409,18 @@ public final class RedisStore implements RateLimitStore {
                 DecisionSource.REDIS);
     }
 
-    private Decision tokenBucketDecision(Object reply, List<Limit> limits, long[] costMicros) {
+    private Decision tokenBucketDecision(Object reply, List<Limit> limits, long[] costMicros, Policy policy) {
         List<?> values = reply(reply, 2 + limits.size());
+        if (limits.size() == 1) {
+            return TokenBucketArithmetic.decide(limits.get(0), costMicros[0], number(values, 2), number(values, 0) == 1,
+                    number(values, 1), DecisionSource.REDIS, policy);
+        }
         long[] debts = new long[limits.size()];
         for (int i = 0; i < debts.length; i++) {
             debts[i] = number(values, 2 + i);
         }
-        return TokenBucketArithmetic.decide(limits, costMicros, debts, number(values, 0) == 1, number(values, 1),
-                DecisionSource.REDIS);
+        return under(policy, TokenBucketArithmetic.decide(limits, costMicros, debts, number(values, 0) == 1,
+                number(values, 1), DecisionSource.REDIS));
     }
 
     private static List<?> reply(Object reply, int size) {

@@ -2,11 +2,12 @@ package dev.ratelimit.core.redis;
 
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -21,11 +22,20 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * Runs the limiter's Lua scripts on one Redis client, shared by every policy on that client.
  *
- * <p>Concurrent calls are coalesced (group commit): a caller that finds fewer than {@link #MAX_LEADERS}
- * batches on the wire sends its own call and every call queued behind it as one pipeline on one pooled
- * connection, then hands the lead to the next waiting caller. Alone, a caller sends its call directly,
- * as a plain EVALSHA. Under load, Redis then pays one read and one write per batch instead of per call,
+ * <p>Concurrent calls are coalesced (group commit): a caller that finds no call queued and fewer than
+ * {@code maxLeaders} (twice the cores, at most the pool) calls or batches on the wire sends its call directly,
+ * as a plain EVALSHA. Otherwise it queues, and a queued caller that finds a place on the wire sends its own
+ * call and every call queued behind it as one pipeline on one pooled connection, then hands the lead to the
+ * next waiting caller. Under load, Redis then pays one read and one write per batch instead of per call,
  * which is what saturates it first. Each EVALSHA is still atomic, so no limit is ever loosened.
+ *
+ * <p>The places a batch may take follow the load ({@link #batchLeaders}): with {@code n} callers inside, about
+ * {@code n / }{@value #TARGET_BATCH} batches, each of about {@value #TARGET_BATCH} calls, and never fewer than
+ * {@value #MIN_LEADERS} nor more than {@code maxLeaders}. So when calls begin to queue, the batches on the wire
+ * drop to two, each as large as the queue makes it, instead of many batches of one or two, whose hand-offs
+ * cost more than they save; as more callers come, more batches go out side by side, up to the cap. While
+ * nobody queues, lone calls go straight out up to the cap, as before. The rule reads two counters and
+ * costs no lock.
  *
  * <p>Waiting for the batch on the wire takes the place of waiting for a pooled connection, and has the
  * same bound: a call not sent within {@code pool-max-wait} leaves the queue and fails as a timeout. Once
@@ -51,12 +61,17 @@ public final class ScriptCalls {
     static final int MAX_BATCH = 128;
 
     /**
-     * Batches on the wire at once. Up to this many concurrent callers each send their own call, as plain
-     * Jedis would; beyond it calls queue and go out together. Twice the cores keeps Redis busy while
-     * leaders parse replies (measured on 2 cores with 1, 2, 4 and 8: fewer leave Redis idle between
-     * batches, more hardly batch; BENCHMARKS.md).
+     * Calls and batches on the wire at once at most: twice the cores keeps Redis busy while leaders parse
+     * replies (measured on 2 cores with 1, 2, 4 and 8 fixed: fewer leave Redis idle between batches, more
+     * hardly batch; BENCHMARKS.md). Never more than the pool's connections.
      */
     static final int MAX_LEADERS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+
+    /** Batches on the wire while calls queue, at least: one being answered while the other's replies are read. */
+    static final int MIN_LEADERS = 2;
+
+    /** Calls per batch aimed at while calls queue: the callers inside divided by this is the batches allowed. */
+    static final int TARGET_BATCH = 4;
 
     /** Waiters re-check their call this often even without a wake-up, as a guard against a lost one. */
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -66,10 +81,14 @@ public final class ScriptCalls {
     private final Runnable discardIdleConnections;
     private final long queueBudgetNanos;
     private final long replyBudgetNanos;
+    private final long callBudgetMillis;
     private final LongAdder pipelinedCalls = new LongAdder();
     private final boolean pipelining;
     private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger leading = new AtomicInteger();
+    /** Callers inside {@link #run} on the pipelining path now: sending, waiting to be sent, or waiting for a reply. */
+    private final AtomicInteger callers = new AtomicInteger();
+    private final AtomicInteger peakLeaders = new AtomicInteger();
 
     /**
      * @param queueBudgetMillis how long a call may wait to be sent ({@code pool-max-wait})
@@ -84,6 +103,7 @@ public final class ScriptCalls {
         this.discardIdleConnections = discardIdleConnections;
         this.queueBudgetNanos = TimeUnit.MILLISECONDS.toNanos(queueBudgetMillis);
         this.replyBudgetNanos = TimeUnit.MILLISECONDS.toNanos(replyBudgetMillis);
+        this.callBudgetMillis = queueBudgetMillis + replyBudgetMillis;
         this.pipelining = pipelining;
     }
 
@@ -92,24 +112,48 @@ public final class ScriptCalls {
      */
     Object run(LuaScript script, List<String> keys, List<String> args) {
         // The documented budget of one call bounds its reads too (a reply dripped byte by byte), not only its waits.
-        return ReadDeadline.within(TimeUnit.NANOSECONDS.toMillis(queueBudgetNanos + replyBudgetNanos),
-                () -> runWithinDeadline(script, keys, args));
+        boolean outermost = ReadDeadline.begin(callBudgetMillis);
+        try {
+            return runWithinDeadline(script, keys, args);
+        } finally {
+            if (outermost) {
+                ReadDeadline.end();
+            }
+        }
     }
 
     private Object runWithinDeadline(LuaScript script, List<String> keys, List<String> args) {
         if (!pipelining || redis.get() instanceof RedisClusterClient) {
             return runAlone(script, keys, args);
         }
-        int leaders = leading.get();
-        if (leaders < maxLeaders && queue.isEmpty() && leading.compareAndSet(leaders, leaders + 1)) {
-            // Nobody waiting and a place on the wire: send it now, as a plain call.
-            try {
-                return runAlone(script, keys, args);
-            } finally {
-                leading.decrementAndGet();
-                wakeNextLeader();
+        callers.incrementAndGet();
+        try {
+            int leaders = leading.get();
+            if (leaders < maxLeaders && queue.isEmpty() && leading.compareAndSet(leaders, leaders + 1)) {
+                noteLeaders(leaders + 1);
+                // Nobody waiting and a place on the wire: send it now, as a plain call.
+                try {
+                    return runAlone(script, keys, args);
+                } finally {
+                    leading.decrementAndGet();
+                    wakeNextLeader();
+                }
             }
+            return queued(script, keys, args);
+        } finally {
+            callers.decrementAndGet();
         }
+    }
+
+    /**
+     * Places on the wire a queued caller may lead a batch into when {@code callersInside} callers are inside:
+     * {@code callersInside / TARGET_BATCH}, at least {@link #MIN_LEADERS}, at most {@code maxLeaders}.
+     */
+    int batchLeaders(int callersInside) {
+        return Math.min(maxLeaders, Math.max(MIN_LEADERS, callersInside / TARGET_BATCH));
+    }
+
+    private Object queued(LuaScript script, List<String> keys, List<String> args) {
         Call call = new Call(script, keys, args);
         queue.add(call);
         long sendBy = System.nanoTime() + queueBudgetNanos;
@@ -129,7 +173,8 @@ public final class ScriptCalls {
             long left;
             if (!call.taken) {
                 int leaders = leading.get();
-                if (leaders < maxLeaders && leading.compareAndSet(leaders, leaders + 1)) {
+                if (leaders < batchLeaders(callers.get()) && leading.compareAndSet(leaders, leaders + 1)) {
+                    noteLeaders(leaders + 1);
                     leadOneBatch();
                     continue;
                 }
@@ -194,6 +239,27 @@ public final class ScriptCalls {
         return leading.get();
     }
 
+    /** The most callers that sent a call or a batch at once since this was created (for tests). */
+    int peakLeaders() {
+        return peakLeaders.get();
+    }
+
+    /** Places a queued caller may lead a batch into now. */
+    int batchLeadersNow() {
+        return batchLeaders(callers.get());
+    }
+
+    /** Callers inside now: sending, queued, or waiting for a batch's reply. */
+    int callersInside() {
+        return callers.get();
+    }
+
+    private void noteLeaders(int leaders) {
+        if (leaders > peakLeaders.get()) {
+            peakLeaders.accumulateAndGet(leaders, Math::max);
+        }
+    }
+
     /** Calls waiting to be sent now. */
     public int queued() {
         return queue.size();
@@ -238,8 +304,17 @@ public final class ScriptCalls {
         }
     }
 
+    /** As {@link #onLiveConnection}, written out: a lone call is the common case, and a lambda per call would allocate. */
     private Object runAlone(LuaScript script, List<String> keys, List<String> args) {
-        return onLiveConnection(() -> script.run(redis.get(), keys, args));
+        try {
+            return script.run(redis.get(), keys, args);
+        } catch (JedisConnectionException e) {
+            if (isTimeout(e)) {
+                throw e;
+            }
+            discardIdleConnections.run();
+            return script.run(redis.get(), keys, args);
+        }
     }
 
     /**
@@ -288,13 +363,16 @@ public final class ScriptCalls {
         } finally {
             close(pipeline, synced);
         }
-        List<Call> resend = new ArrayList<>(0);
+        List<Call> resend = Collections.emptyList();
         for (int i = 0; i < calls.size(); i++) {
             Call c = calls.get(i);
             try {
                 c.result(replies.get(i).get());
             } catch (JedisException e) {
                 if (round.resends(e)) {
+                    if (resend.isEmpty()) {
+                        resend = new ArrayList<>();
+                    }
                     resend.add(c);
                 } else {
                     c.failIfOpen(e);
@@ -329,6 +407,10 @@ public final class ScriptCalls {
     /** One caller's script call; the reply is written by whichever thread sent it. */
     private static final class Call {
 
+        /** A field, not an AtomicBoolean per call: one object less on every queued call. */
+        private static final AtomicIntegerFieldUpdater<Call> SETTLED =
+                AtomicIntegerFieldUpdater.newUpdater(Call.class, "settled");
+
         final LuaScript script;
         final List<String> keys;
         final List<String> args;
@@ -339,8 +421,8 @@ public final class ScriptCalls {
         boolean interrupted;
         private Object reply;
         private RuntimeException failure;
-        /** Set once, by whichever comes first: the leader publishing, or the caller giving up. */
-        private final AtomicBoolean settled = new AtomicBoolean();
+        /** Set once (0 to 1), by whichever comes first: the leader publishing, or the caller giving up. */
+        private volatile int settled;
         private volatile boolean done;
 
         Call(LuaScript script, List<String> keys, List<String> args) {
@@ -366,7 +448,7 @@ public final class ScriptCalls {
             if (reply == null && failure == null) {
                 failure = new JedisConnectionException("no reply from Redis for this call");
             }
-            if (settled.compareAndSet(false, true)) {
+            if (SETTLED.compareAndSet(this, 0, 1)) {
                 done = true;
                 if (thread != Thread.currentThread()) {
                     LockSupport.unpark(thread);
@@ -376,7 +458,7 @@ public final class ScriptCalls {
 
         /** The caller stops waiting; false when the outcome was published first. */
         boolean abandon() {
-            return settled.compareAndSet(false, true);
+            return SETTLED.compareAndSet(this, 0, 1);
         }
 
         boolean isDone() {

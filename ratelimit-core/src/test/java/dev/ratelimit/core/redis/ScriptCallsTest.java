@@ -1,6 +1,7 @@
 package dev.ratelimit.core.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -84,6 +85,96 @@ class ScriptCallsTest {
         }
         assertThat(allowed).hasValue(1000);
         assertThat(store.scripts().pipelinedCalls()).isPositive();
+    }
+
+    @Test
+    void the_batches_allowed_on_the_wire_follow_the_callers_inside_between_two_and_the_cap() {
+        ScriptCalls scripts = store.scripts();
+        int previous = 0;
+        for (int inside = 0; inside <= 10 * THREADS; inside++) {
+            int allowed = scripts.batchLeaders(inside);
+            assertThat(allowed).as("batches for %d callers", inside)
+                    .isBetween(Math.min(ScriptCalls.MIN_LEADERS, scripts.maxLeaders()), scripts.maxLeaders())
+                    .isGreaterThanOrEqualTo(previous);
+            previous = allowed;
+        }
+        assertThat(scripts.batchLeaders(ScriptCalls.TARGET_BATCH * ScriptCalls.MIN_LEADERS + 1))
+                .as("a short queue: two batches, not one per place").isEqualTo(ScriptCalls.MIN_LEADERS);
+        assertThat(scripts.batchLeaders(ScriptCalls.TARGET_BATCH * scripts.maxLeaders()))
+                .as("a long queue: every place").isEqualTo(scripts.maxLeaders());
+        assertThat(scripts.maxLeaders()).isLessThanOrEqualTo(THREADS).isLessThanOrEqualTo(ScriptCalls.MAX_LEADERS);
+    }
+
+    @Test
+    void when_calls_queue_fewer_batches_may_go_out_more_as_callers_come_and_every_call_is_answered_once() throws Exception {
+        ScriptCalls scripts = store.scripts();
+        assumeTrue(scripts.maxLeaders() > ScriptCalls.MIN_LEADERS, "one core: the cap is the least already");
+        List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "10/1m");
+        List<Future<Decision>> queued = new ArrayList<>();
+        List<Future<Decision>> first;
+        int fewCallers;
+        int manyCallers;
+        REDIS.redis().pause();
+        try {
+            first = occupyEveryLeader(limit);
+            assertThat(scripts.batchLeadersNow()).as("nobody queued yet").isEqualTo(scripts.batchLeaders(scripts.maxLeaders()));
+            queued.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of("t:{q0}"), limit, 1)));
+            awaitQueued(1, first);
+            fewCallers = scripts.batchLeadersNow();
+            for (int i = 1; i < THREADS; i++) {
+                String key = "t:{q" + i + "}";
+                queued.add(pool.submit(() -> store.acquire(Algorithm.FIXED_WINDOW, List.of(key), limit, 1)));
+            }
+            awaitQueued(THREADS, first);
+            manyCallers = scripts.batchLeadersNow();
+        } finally {
+            REDIS.redis().resume();
+        }
+        assertThat(fewCallers).as("one call queued: batches allowed").isLessThan(scripts.maxLeaders());
+        assertThat(manyCallers).as("%d calls queued: batches allowed", THREADS)
+                .isGreaterThan(fewCallers).isEqualTo(scripts.batchLeaders(scripts.maxLeaders() + THREADS));
+        for (Future<Decision> call : first) {
+            assertThat(call.get(10, TimeUnit.SECONDS).allowed()).isTrue();
+        }
+        for (int i = 0; i < THREADS; i++) {
+            assertThat(queued.get(i).get(10, TimeUnit.SECONDS).remaining()).as("call %d counted once", i).isEqualTo(9);
+            assertThat(REDIS.redis().command("GET", "t:{q" + i + "}")).isEqualTo("1");
+        }
+        assertThat(scripts.peakLeaders()).isLessThanOrEqualTo(scripts.maxLeaders());
+        assertThat(scripts.callersInside()).isZero();
+        assertThat(scripts.leaders()).isZero();
+        assertThat(scripts.batchLeadersNow()).as("all answered: back to the least").isEqualTo(scripts.batchLeaders(0));
+    }
+
+    @Test
+    void many_callers_each_get_their_own_replies_in_order_and_never_more_leaders_than_the_pool() throws Exception {
+        List<Limit> limit = Limit.parseAll(PolicyParams.LIMITS, "1000000/1d");
+        int perThread = 100;
+        CyclicBarrier start = new CyclicBarrier(THREADS);
+        List<Callable<Void>> callers = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            String key = "t:{own" + t + "}";
+            callers.add(() -> {
+                start.await();
+                for (int i = 0; i < perThread; i++) {
+                    Decision d = store.acquire(Algorithm.FIXED_WINDOW, List.of(key), limit, 1);
+                    // Another caller's reply would carry another counter's count.
+                    assertThat(d.remaining()).as("reply %d on %s", i, key).isEqualTo(1_000_000 - i - 1);
+                }
+                return null;
+            });
+        }
+        for (Future<Void> f : pool.invokeAll(callers)) {
+            f.get();
+        }
+        for (int t = 0; t < THREADS; t++) {
+            assertThat(REDIS.redis().command("GET", "t:{own" + t + "}")).isEqualTo(Integer.toString(perThread));
+        }
+        ScriptCalls scripts = store.scripts();
+        assertThat(scripts.peakLeaders()).isPositive().isLessThanOrEqualTo(scripts.maxLeaders());
+        assertThat(scripts.maxLeaders()).isLessThanOrEqualTo(THREADS);
+        assertThat(scripts.callersInside()).isZero();
+        assertThat(scripts.queued()).isZero();
     }
 
     @Test
