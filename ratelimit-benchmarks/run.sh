@@ -6,6 +6,7 @@
 #   ratelimit-benchmarks/run.sh              # the default: jmh and memory (~8 min with the build)
 #   ratelimit-benchmarks/run.sh e2e          # one or more sections: jmh, engine, algorithms, evidence, e2e, fleet, memory
 #   ratelimit-benchmarks/run.sh all          # every section, each its own bounded run (600 s each, one build)
+#   ratelimit-benchmarks/run.sh jmh e2e fleet   # several sections: each its own bounded run, as for all
 #   ratelimit-benchmarks/run.sh --publish e2e fleet   # also copies the charts to src/docs/bench/ for BENCHMARKS.md
 #
 # Needs: JDK 17+, Maven, redis-server (else embedded-redis' binary is used), wrk for the end-to-end and fleet
@@ -51,10 +52,16 @@ run() {
 }
 
 status=0
+sections=()
 if (( ${#args[@]} == 1 )) && [[ ${args[0]} == all ]]; then
+  sections=(jmh engine e2e fleet memory algorithms evidence)
+elif (( ${#args[@]} > 1 )); then
+  sections=("${args[@]}")
+fi
+if (( ${#sections[@]} > 0 )); then
   # Each section on its own, each within the bound (the first one's includes the build); results add up in $work.
   first=1
-  for section in jmh engine e2e fleet memory algorithms evidence; do
+  for section in "${sections[@]}"; do
     if (( first )); then since=$start; first=0; else since=$(date +%s); fi
     run "$limit" "$since" "$section" || status=$?
   done
