@@ -1,6 +1,5 @@
 package dev.ratelimit.core.redis;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,23 +17,25 @@ import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
 
 /**
- * Jedis' Cluster provider (slot map, refreshed every {@code topologyRefresh} and after failures), whose
- * connections to the nodes end each call's reads at its {@link ReadDeadline}: every connection to a master it
- * hands out comes from {@link DeadlinePools}, by the node Jedis' slot map names (reads from replicas, which the
+ * Jedis' Cluster provider (slot map, re-read after failures, and every second by {@link ClusterSlotRefresher}),
+ * whose connections to the nodes end each call's reads at its {@link ReadDeadline}: every connection to a master
+ * it hands out comes from {@link DeadlinePools}, by the node Jedis' slot map names (reads from replicas, which the
  * limiter never makes, stay Jedis'). Jedis' own node pools then serve only its reads of the slot map.
  *
  * <p>Jedis re-reads the slot map on the calling thread after connection failures and after {@code MOVED}, and
  * falls back to fresh connections of its own (plain reads) when the first node fails; a dripped or silent node
- * would then hold the call past its budget. So a call with a deadline leaves the slot map to the periodic refresh, which
- * runs every {@code topologyRefresh} anyway; callers without one (startup, probes) re-read it as Jedis does.
+ * would then hold the call past its budget. So a call with a deadline leaves the slot map to the periodic refresh
+ * ({@link ClusterSlotRefresher}, whose thread has no deadline); callers without one (startup, probes) re-read it as
+ * Jedis does.
  */
 final class DeadlineClusterConnectionProvider extends ClusterConnectionProvider {
 
     private final DeadlinePools pools;
 
     DeadlineClusterConnectionProvider(Set<HostAndPort> seeds, JedisClientConfig config,
-                                      GenericObjectPoolConfig<Connection> poolConfig, Duration topologyRefresh) {
-        super(seeds, config, poolConfig, topologyRefresh);
+                                      GenericObjectPoolConfig<Connection> poolConfig) {
+        // No refresh period: Jedis would run the refresh on an executor of its own, not waited for at close.
+        super(seeds, config, poolConfig);
         this.pools = new DeadlinePools(config, poolConfig);
     }
 
@@ -91,6 +92,11 @@ final class DeadlineClusterConnectionProvider extends ClusterConnectionProvider 
         if (ReadDeadline.remainingNanos() == ReadDeadline.NONE) {
             super.renewSlotCache(connection);
         }
+    }
+
+    /** How many nodes (masters and replicas) the slot map names now. */
+    int slotMapNodes() {
+        return super.getNodes().size();
     }
 
     /** The pools of the nodes in the slot map now. */

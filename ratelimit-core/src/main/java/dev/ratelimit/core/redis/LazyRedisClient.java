@@ -38,6 +38,9 @@ import redis.clients.jedis.util.Pool;
  * application from starting). Redis merely unreachable is logged, and each policy's failure mode applies
  * until it answers; Sentinel and Cluster clients, which cannot be built without reaching a node, are then
  * built on first use.
+ *
+ * <p>A Cluster client's slot map is re-read every {@link #TOPOLOGY_REFRESH} by a {@link ClusterSlotRefresher}
+ * started with it; {@link #close()} stops it and waits for a refresh under way before closing the client.
  */
 public final class LazyRedisClient implements AutoCloseable {
 
@@ -48,6 +51,8 @@ public final class LazyRedisClient implements AutoCloseable {
     private volatile UnifiedJedis client;
     private volatile boolean closed;
     private volatile ClusterConnectionProvider slots;
+    /** Re-reads a Cluster client's slot map; null for other topologies and before the client is built. */
+    private volatile ClusterSlotRefresher slotRefresher;
 
     /** How often a Cluster client re-reads the slot map, besides after MOVED and connection failures. */
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(1);
@@ -177,6 +182,11 @@ public final class LazyRedisClient implements AutoCloseable {
         closed = true;
         building.lock();
         try {
+            // The refresher first: a refresh still running on a closed client would set up node pools again.
+            ClusterSlotRefresher refresher = slotRefresher;
+            if (refresher != null) {
+                refresher.close();
+            }
             if (client != null) {
                 client.close();
             }
@@ -202,18 +212,19 @@ public final class LazyRedisClient implements AutoCloseable {
                                 hostsAndPorts(), RedisClientConfigs.sentinel(settings)))
                         .build();
             case CLUSTER:
-                // Our own provider, to ask it which node serves a slot (ClusterBreakers); it re-reads the
-                // slot map every TOPOLOGY_REFRESH, so keys of a failed master reach the promoted replica
-                // even while that master's breaker keeps every call away from it.
-                ClusterConnectionProvider provider =
-                        new DeadlineClusterConnectionProvider(hostsAndPorts(), nodeConfig, pool, TOPOLOGY_REFRESH);
+                // Our own provider, to ask it which node serves a slot (ClusterBreakers). Its slot map is re-read
+                // every TOPOLOGY_REFRESH on our own thread (ClusterSlotRefresher), which close() waits for.
+                DeadlineClusterConnectionProvider provider =
+                        new DeadlineClusterConnectionProvider(hostsAndPorts(), nodeConfig, pool);
                 slots = provider;
-                return RedisClusterClient.builder()
+                RedisClusterClient cluster = RedisClusterClient.builder()
                         .nodes(hostsAndPorts())
                         .clientConfig(nodeConfig)
                         .poolConfig(pool)
                         .connectionProvider(provider)
                         .build();
+                slotRefresher = new ClusterSlotRefresher(provider, TOPOLOGY_REFRESH, settings);
+                return cluster;
             default:
                 HostAndPort node = new HostAndPort(settings.host(), settings.port());
                 ConnectionFactory connections = new ConnectionFactory(
