@@ -7,9 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +32,7 @@ public final class LeaseRenewer implements AutoCloseable {
     private final PermitStore store;
     /** Key → its tracked holders, by lease length (each lease length has its own tick). */
     private final ConcurrentMap<Long, ConcurrentMap<String, Set<String>>> byLease = new ConcurrentHashMap<>();
-    private ScheduledExecutorService ticks;
-    /** The executor's one thread (set by its thread factory), so that {@link #close} can wait for it to end. */
-    private volatile Thread worker;
+    private BackgroundThread ticks;
     private boolean closed;
 
     public LeaseRenewer(PermitStore store) {
@@ -84,17 +79,12 @@ public final class LeaseRenewer implements AutoCloseable {
             throw new IllegalStateException("The lease renewer is closed");
         }
         if (ticks == null) {
-            ticks = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread thread = new Thread(task, THREAD_NAME);
-                thread.setDaemon(true);
-                worker = thread;
-                return thread;
-            });
+            ticks = new BackgroundThread(THREAD_NAME);
         }
         ConcurrentMap<String, Set<String>> created = new ConcurrentHashMap<>();
         byLease.put(leaseMillis, created);
         long period = Math.max(1, leaseMillis / 3);
-        ticks.scheduleWithFixedDelay(() -> renew(created, leaseMillis), period, period, TimeUnit.MILLISECONDS);
+        ticks.every(period, () -> renew(created, leaseMillis));
         return created;
     }
 
@@ -115,15 +105,10 @@ public final class LeaseRenewer implements AutoCloseable {
         }
     }
 
-    private static boolean join(Thread thread, long millis) throws InterruptedException {
-        thread.join(millis);
-        return !thread.isAlive();
-    }
-
     /** Stops renewing and waits (up to 5 s) for a renewal under way to end. */
     @Override
     public void close() {
-        ScheduledExecutorService running;
+        BackgroundThread running;
         synchronized (this) {
             closed = true;
             running = ticks;
@@ -133,16 +118,8 @@ public final class LeaseRenewer implements AutoCloseable {
         if (running == null) {
             return;
         }
-        running.shutdownNow();
-        try {
-            // The executor terminates a moment before its thread ends: wait for the thread itself, so that
-            // no thread of this application is left once close returns (undeploy, leak checks).
-            Thread thread = worker;
-            if (!running.awaitTermination(5, TimeUnit.SECONDS) || (thread != null && !join(thread, 5_000))) {
-                LOG.warn("The lease renewer thread did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!running.stop(5_000)) {
+            LOG.warn("The lease renewer thread did not stop within 5 s");
         }
     }
 }

@@ -2,9 +2,6 @@ package dev.ratelimit.core;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +21,7 @@ public final class PrefetchSweeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrefetchSweeper.class);
 
     private final Set<PrefetchLeases> swept = ConcurrentHashMap.newKeySet();
-    private ScheduledExecutorService ticks;
-    private volatile Thread worker;
+    private BackgroundThread ticks;
     private boolean closed;
 
     /** Sweeps these leases from now on, until {@link #unregister}. */
@@ -35,13 +31,8 @@ public final class PrefetchSweeper implements AutoCloseable {
         }
         swept.add(leases);
         if (ticks == null) {
-            ticks = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread thread = new Thread(task, THREAD_NAME);
-                thread.setDaemon(true);
-                worker = thread;
-                return thread;
-            });
-            ticks.scheduleWithFixedDelay(this::sweep, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+            ticks = new BackgroundThread(THREAD_NAME);
+            ticks.every(PERIOD_MILLIS, this::sweep);
         }
     }
 
@@ -68,7 +59,7 @@ public final class PrefetchSweeper implements AutoCloseable {
     /** Stops sweeping and waits (up to 5 s) for a sweep under way to end. */
     @Override
     public void close() {
-        ScheduledExecutorService running;
+        BackgroundThread running;
         synchronized (this) {
             closed = true;
             running = ticks;
@@ -78,19 +69,8 @@ public final class PrefetchSweeper implements AutoCloseable {
         if (running == null) {
             return;
         }
-        running.shutdownNow();
-        try {
-            Thread thread = worker;
-            if (!running.awaitTermination(5, TimeUnit.SECONDS) || (thread != null && !join(thread))) {
-                LOG.warn("The prefetch sweeper thread did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!running.stop(5_000)) {
+            LOG.warn("The prefetch sweeper thread did not stop within 5 s");
         }
-    }
-
-    private static boolean join(Thread thread) throws InterruptedException {
-        thread.join(5_000);
-        return !thread.isAlive();
     }
 }

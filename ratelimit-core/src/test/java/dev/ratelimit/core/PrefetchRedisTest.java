@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,7 +67,7 @@ class PrefetchRedisTest {
         Policy policy = policy(algorithm, "1000/1m", 50, FailureMode.CLOSED);
         RateLimiter a = new RateLimiter(policy, instanceStore(), new InMemoryStore());
         RateLimiter b = new RateLimiter(policy, instanceStore(), new InMemoryStore());
-        long callsBefore = scriptCalls();
+        long callsBefore = REDIS.redis().scriptCalls();
         AtomicLong admitted = new AtomicLong();
         AtomicLong attempts = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -93,7 +91,7 @@ class PrefetchRedisTest {
             thread.join(10_000);
         }
         long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-        long calls = scriptCalls() - callsBefore;
+        long calls = REDIS.redis().scriptCalls() - callsBefore;
         double callsPerAdmitted = (double) calls / admitted.get();
         System.out.printf("[prefetch] %s: %d admitted of %d attempts in %d ms, %d script calls (%.3f per admitted)%n",
                 algorithm, admitted.get(), attempts.get(), elapsedMillis, calls, callsPerAdmitted);
@@ -256,27 +254,17 @@ class PrefetchRedisTest {
         RateLimiter plain = new RateLimiter(policy(Algorithm.FIXED_WINDOW, "10/1m", 1, FailureMode.CLOSED),
                 instanceStore(), new InMemoryStore());
         assertThat(plain.prefetchLeases()).isNull();
-        long before = scriptCalls();
+        long before = REDIS.redis().scriptCalls();
         for (int i = 0; i < 5; i++) {
             plain.acquire(HOT);
         }
-        assertThat(scriptCalls() - before).as("one script call per request, as always").isEqualTo(5);
+        assertThat(REDIS.redis().scriptCalls() - before).as("one script call per request, as always").isEqualTo(5);
     }
 
     private static long counted(String key) {
         return Long.parseLong(REDIS.redis().command("GET", key));
     }
 
-    /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
-    private static long scriptCalls() {
-        String info = REDIS.redis().command("INFO", "commandstats");
-        long calls = 0;
-        Matcher m = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)").matcher(info);
-        while (m.find()) {
-            calls += Long.parseLong(m.group(1));
-        }
-        return calls;
-    }
 
     private static final class RecordingMetrics implements PolicyMetrics {
         final AtomicLong prefetched = new AtomicLong();

@@ -37,7 +37,7 @@ class PrefetchTwoInstancesTest {
             one.deploy("/one", params(), Map.of());
             two.deploy("/two", params(), Map.of());
             String client = "hot-" + UUID.randomUUID();
-            long callsBefore = scriptCalls();
+            long callsBefore = REDIS.redis().scriptCalls();
             HttpLoad load = new HttpLoad(8, t -> t % 2 == 0 ? "http://127.0.0.1:" + one.port() + "/one/x"
                     : "http://127.0.0.1:" + two.port() + "/two/x", t -> client);
             long deadline = System.currentTimeMillis() + 30_000;
@@ -47,7 +47,7 @@ class PrefetchTwoInstancesTest {
             List<String> stuck = load.stop(HttpLoad.REQUEST_TIMEOUT.plusSeconds(5));
             List<HttpLoad.Answer> answers = load.answers();
             long admitted = answers.stream().filter(a -> a.status() == 200).count();
-            long calls = scriptCalls() - callsBefore;
+            long calls = REDIS.redis().scriptCalls() - callsBefore;
             System.out.printf("[prefetch-filter] two Tomcats, limits 1000/1m, prefetch 50: %d requests, per status %s,"
                     + " %d script calls (%.3f per admitted)%n", answers.size(), HttpLoad.perStatus(answers), calls,
                     (double) calls / admitted);
@@ -88,14 +88,4 @@ class PrefetchTwoInstancesTest {
                 .filter(t -> t.getName().equals("ratelimit-prefetch-sweeper") && t.isAlive()).count();
     }
 
-    /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
-    private static long scriptCalls() {
-        String info = REDIS.redis().command("INFO", "commandstats");
-        long calls = 0;
-        Matcher m = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)").matcher(info);
-        while (m.find()) {
-            calls += Long.parseLong(m.group(1));
-        }
-        return calls;
-    }
 }

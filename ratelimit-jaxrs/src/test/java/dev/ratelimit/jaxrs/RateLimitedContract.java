@@ -15,8 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.ws.rs.container.AsyncResponse;
 import javax.ws.rs.core.Application;
@@ -358,9 +356,9 @@ abstract class RateLimitedContract {
     void a_concurrency_permit_is_given_back_exactly_once_with_or_without_an_entity(String path, int status) {
         assertThat(get(path, "X-User", "hank").statusCode()).as("warm-up: the scripts are loaded").isEqualTo(status);
         for (int i = 0; i < 3; i++) {
-            long before = scriptCalls();
+            long before = REDIS.redis().scriptCalls();
             HttpResponse<String> response = get(path, "X-User", "hank");
-            long calls = scriptCalls() - before;
+            long calls = REDIS.redis().scriptCalls() - before;
             assertThat(response.statusCode()).isEqualTo(status);
             assertThat(header(response, "X-RateLimit-Limit")).isEqualTo("1");
             assertThat(header(response, "X-RateLimit-Remaining")).as("this request holds the only permit").isEqualTo("0");
@@ -380,16 +378,6 @@ abstract class RateLimitedContract {
         return held;
     }
 
-    /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
-    private static long scriptCalls() {
-        String stats = REDIS.redis().command("INFO", "commandstats");
-        Matcher calls = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)").matcher(stats);
-        long total = 0;
-        while (calls.find()) {
-            total += Long.parseLong(calls.group(1));
-        }
-        return total;
-    }
 
     @Test
     void repeated_annotations_are_independent_policies_and_the_first_denial_answers() {

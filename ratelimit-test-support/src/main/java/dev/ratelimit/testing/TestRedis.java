@@ -49,6 +49,22 @@ public interface TestRedis extends AutoCloseable {
         return Resp.command(host(), port(), args);
     }
 
+    /** EVALSHA and EVAL calls this Redis has run so far ({@code INFO commandstats}). */
+    default long scriptCalls() {
+        return scriptCallsIn(command("INFO", "commandstats"));
+    }
+
+    /** The EVALSHA and EVAL calls an {@code INFO commandstats} reply counts. */
+    static long scriptCallsIn(String commandstats) {
+        java.util.regex.Matcher calls = java.util.regex.Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)")
+                .matcher(commandstats);
+        long total = 0;
+        while (calls.find()) {
+            total += Long.parseLong(calls.group(1));
+        }
+        return total;
+    }
+
     /** Deletes every key, so test methods start clean. */
     default void flushAll() {
         command("FLUSHALL");

@@ -1,13 +1,12 @@
 package dev.ratelimit.core.redis;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.ratelimit.core.BackgroundThread;
 
 /**
  * Re-reads a Cluster client's slot map every period, on one daemon thread of the limiter's, so that keys of a
@@ -31,10 +30,8 @@ final class ClusterSlotRefresher implements AutoCloseable {
     private final DeadlineClusterConnectionProvider provider;
     private final int seeds;
     private final long perTryMillis;
-    private final ScheduledExecutorService ticks;
+    private final BackgroundThread ticks = new BackgroundThread(THREAD_NAME);
     private final ScheduledFuture<?> schedule;
-    /** The executor's one thread (set by its thread factory), so that {@link #close} can wait for it to end. */
-    private volatile Thread worker;
 
     /**
      * Starts refreshing every {@code period}, first after one period (the provider read the slot map when it was
@@ -44,14 +41,7 @@ final class ClusterSlotRefresher implements AutoCloseable {
         this.provider = provider;
         this.seeds = settings.nodes().size();
         this.perTryMillis = settings.poolMaxWaitMillis() + settings.connectTimeoutMillis() + settings.timeoutMillis();
-        this.ticks = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, THREAD_NAME);
-            thread.setDaemon(true);
-            worker = thread;
-            return thread;
-        });
-        long millis = period.toMillis();
-        this.schedule = ticks.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
+        this.schedule = ticks.every(period.toMillis(), this::refresh);
     }
 
     private void refresh() {
@@ -73,22 +63,8 @@ final class ClusterSlotRefresher implements AutoCloseable {
     public void close() {
         long waitMillis = refreshBoundMillis() + CLOSE_SLACK_MILLIS;
         schedule.cancel(false);
-        ticks.shutdownNow();
-        try {
-            // The executor terminates a moment before its thread ends: wait for the thread itself, so that no
-            // thread of this application is left once close returns (undeploy, leak checks).
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            boolean ended = ticks.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
-            Thread thread = worker;
-            if (ended && thread != null) {
-                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                ended = !thread.isAlive();
-            }
-            if (!ended) {
-                LOG.warn("The Cluster slot-map refresh did not end within {} ms", waitMillis);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!ticks.stop(waitMillis)) {
+            LOG.warn("The Cluster slot-map refresh did not end within {} ms", waitMillis);
         }
     }
 }

@@ -6,8 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import dev.ratelimit.core.PermitStore;
 import dev.ratelimit.core.PermitStoreContract;
 import dev.ratelimit.testing.RedisProcess;
+import dev.ratelimit.testing.TestRedis;
 import dev.ratelimit.testing.TestRedisCluster;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
@@ -71,11 +70,7 @@ class ClusterPermitStoreTest extends PermitStoreContract {
     private static long scriptCalls() {
         long calls = 0;
         for (RedisProcess master : cluster.masters()) {
-            Matcher m = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)")
-                    .matcher(master.command("INFO", "commandstats"));
-            while (m.find()) {
-                calls += Long.parseLong(m.group(1));
-            }
+            calls += TestRedis.scriptCallsIn(master.command("INFO", "commandstats"));
         }
         return calls;
     }

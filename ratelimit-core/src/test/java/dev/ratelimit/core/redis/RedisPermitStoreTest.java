@@ -11,8 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,15 +103,15 @@ class RedisPermitStoreTest extends PermitStoreContract {
             }
             holders.put(key, list);
         }
-        long before = scriptCalls();
+        long before = REDIS.redis().scriptCalls();
         assertThat(store.permits().renew(holders, 60_000)).isEqualTo(1_500);
-        long calls = scriptCalls() - before;
+        long calls = REDIS.redis().scriptCalls() - before;
         System.out.println("[permits] script calls to renew 1500 holders of 5 identities: " + calls);
         assertThat(calls).isEqualTo(2);
 
-        before = scriptCalls();
+        before = REDIS.redis().scriptCalls();
         assertThat(store.permits().renew(Map.of(key("one"), List.of("x"), key("two"), List.of("y")), 60_000)).isZero();
-        assertThat(scriptCalls() - before).as("two identities, one call").isEqualTo(1);
+        assertThat(REDIS.redis().scriptCalls() - before).as("two identities, one call").isEqualTo(1);
     }
 
     @Test
@@ -131,14 +129,4 @@ class RedisPermitStoreTest extends PermitStoreContract {
         }
     }
 
-    /** EVALSHA and EVAL calls Redis has run so far (INFO commandstats). */
-    private static long scriptCalls() {
-        String info = REDIS.redis().command("INFO", "commandstats");
-        long calls = 0;
-        Matcher m = Pattern.compile("cmdstat_(?:evalsha|eval):calls=(\\d+)").matcher(info);
-        while (m.find()) {
-            calls += Long.parseLong(m.group(1));
-        }
-        return calls;
-    }
 }
