@@ -245,6 +245,23 @@ public abstract class StoreContract {
     }
 
     @ParameterizedTest
+    @EnumSource(value = Algorithm.class, names = "CONCURRENCY", mode = EnumSource.Mode.EXCLUDE)
+    void gives_nothing_back_to_counters_reset_since_the_reservation(Algorithm algorithm) throws InterruptedException {
+        List<String> keys = List.of(key("reset-since"));
+        List<Limit> limits = limits("10/1h");
+        Reservation r = store().reserve(algorithm, keys, limits, 1, 4, 1_000);
+        assertThat(r.units()).isEqualTo(4);
+        // An operator's reset comes later than the reservation's own millisecond (the new counter's end must differ).
+        Thread.sleep(20);
+        store().reset(keys);
+        // Counted in the new counters, which never counted the reserved permits: nothing of them may come off.
+        assertThat(store().acquire(algorithm, keys, limits, 1).allowed()).isTrue();
+        store().giveBack(algorithm, keys, limits, 1, r, 4);
+        assertThat(admittedOneByOne(algorithm, keys, limits, 1)).as("10 - the request counted after the reset")
+                .isLessThanOrEqualTo(9);
+    }
+
+    @ParameterizedTest
     @EnumSource(value = Algorithm.class, names = "FIXED_WINDOW")
     void gives_nothing_back_to_a_later_window(Algorithm algorithm) throws InterruptedException {
         List<String> keys = List.of(key("later-window"));

@@ -33,6 +33,10 @@ import dev.ratelimit.core.TokenBucketArithmetic;
  */
 public final class InMemoryStore implements RateLimitStore {
 
+    /** As fixed-window-return.lua: how far a counter's end may be from the one recorded at its reservation. */
+    private static final long FIXED_WINDOW_END_SLACK_MILLIS = 2;
+
+
     /** Default bound on the number of counters kept. */
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -218,8 +222,9 @@ public final class InMemoryStore implements RateLimitStore {
                     continue;
                 }
                 if (algorithm == Algorithm.FIXED_WINDOW) {
-                    // Still the window the permits were counted in: it ends when it did then.
-                    if (e.expiresAt < reservation.mark(i) + limit.windowMillis()) {
+                    // Still the counter the permits were counted in: it ends when it did then (a later window, or a
+                    // counter started again after a reset, ends at another time and owes them nothing).
+                    if (Math.abs(e.expiresAt - reservation.mark(i)) <= FIXED_WINDOW_END_SLACK_MILLIS) {
                         e.count -= Math.min(e.count, units * cost);
                     }
                 } else if (algorithm == Algorithm.SLIDING_WINDOW) {

@@ -181,7 +181,6 @@ public final class RedisStore implements RateLimitStore {
             args.add(Long.toString(units * cost));
             for (int i = 0; i < n; i++) {
                 args.add(Long.toString(reservation.mark(i)));
-                args.add(Long.toString(limits.get(i).windowMillis()));
             }
             call(FIXED_WINDOW_RETURN, keys, args);
         } else if (algorithm == Algorithm.SLIDING_WINDOW) {

@@ -1,9 +1,11 @@
--- Fixed window, prefetch: gives back reserved permits that were not spent, while their window lasts.
+-- Fixed window, prefetch: gives back reserved permits that were not spent, to the counter they were counted in.
 -- KEYS[i]: the counter of limit i.
--- ARGV[1]: permits to give back; ARGV[2i], ARGV[2i+1]: the end (Redis ms) of limit i's window when the
--- permits were reserved, and its window (ms).
--- A counter whose window ended is a later window's (it ends a whole window after the old end, or later):
--- the permits were counted in a window that is over, and nothing is given back to it.
+-- ARGV[1]: permits to give back; ARGV[1+i]: the end (Redis ms) of limit i's counter when the permits were
+-- reserved.
+-- A counter's end is fixed when it starts (PEXPIRE once), so a counter that ends at another time is not the
+-- one they were counted in: a later window's, or one started again after a reset (an admin's resetIdentity).
+-- Nothing is given back to it: it never counted these permits. 2 ms of slack covers TIME and PTTL rounding (a
+-- counter reset and started again within 2 ms of the reservation would still be taken for the same one).
 -- Returns, per limit, the permits given back.
 local amount = tonumber(ARGV[1])
 local time = redis.call('TIME')
@@ -12,7 +14,7 @@ local given = {}
 for i = 1, #KEYS do
   given[i] = 0
   local ttl = redis.call('PTTL', KEYS[i])
-  if ttl > 0 and now + ttl < tonumber(ARGV[2 * i]) + tonumber(ARGV[2 * i + 1]) then
+  if ttl > 0 and math.abs(now + ttl - tonumber(ARGV[1 + i])) <= 2 then
     local count = tonumber(redis.call('GET', KEYS[i]) or '0')
     local give = math.min(amount, count)
     if give > 0 then
