@@ -183,7 +183,7 @@ public final class PrefetchLeases {
     public void sweep() {
         for (Returned r; (r = pending.poll()) != null; ) {
             pendingCount.decrementAndGet();
-            giveBack(r.lease, r.lease.keys, r.units);
+            giveBack(r.lease, r.units);
         }
         long now = System.nanoTime();
         for (Map.Entry<String, Identity> entry : identities.entrySet()) {
@@ -215,7 +215,7 @@ public final class PrefetchLeases {
             }
             // Outside the lock: the identity's requests do not wait for this store call.
             if (left > 0) {
-                giveBack(held, held.keys, left);
+                giveBack(held, left);
             }
         }
     }
@@ -230,7 +230,7 @@ public final class PrefetchLeases {
         for (Returned r; (r = pending.poll()) != null; ) {
             pendingCount.decrementAndGet();
             if (deadline - System.nanoTime() > 0) {
-                giveBack(r.lease, r.lease.keys, r.units);
+                giveBack(r.lease, r.units);
             } else {
                 unreturned += r.units * r.lease.policy.cost();
             }
@@ -264,7 +264,7 @@ public final class PrefetchLeases {
                 identity.lock.unlock();
             }
             if (left > 0) {
-                giveBack(held, held.keys, left);
+                giveBack(held, left);
             }
         }
         identities.clear();
@@ -334,13 +334,13 @@ public final class PrefetchLeases {
         return pendingCount.get();
     }
 
-    private void giveBack(Lease lease, List<String> keys, long units) {
+    private void giveBack(Lease lease, long units) {
         if (units <= 0) {
             return;
         }
         long permits = units * lease.policy.cost();
         try {
-            store.giveBack(lease.policy.algorithm(), keys, lease.policy.limits(), lease.policy.cost(),
+            store.giveBack(lease.policy.algorithm(), lease.keys, lease.policy.limits(), lease.policy.cost(),
                     lease.reservation, units);
             metrics.prefetchReturned(permits);
         } catch (StoreUnavailableException e) {

@@ -219,9 +219,6 @@ public final class RateLimiter {
         boolean failed = false;
         try {
             decision = leases == null ? store.acquire(current, keys) : leases.reserve(current, keys, sentAt);
-            if (!decision.allowed()) {
-                deniedIdentities.add(KeyLayout.identityIn(cacheKey));
-            }
             if (!decision.allowed() && decision.source() == DecisionSource.REDIS) {
                 denyCache.put(cacheKey, decision, sentAt, current);
             }
@@ -229,9 +226,9 @@ public final class RateLimiter {
             failed = true;
             logFailure(current, e);
             decision = failureDecision(current, keys);
-            if (!decision.allowed()) {
-                deniedIdentities.add(KeyLayout.identityIn(cacheKey));
-            }
+        }
+        if (!decision.allowed()) {
+            deniedIdentities.add(KeyLayout.identityIn(cacheKey));
         }
         metrics.record(current.dryRun() ? decision.asDryRun() : decision, failed, System.nanoTime() - sentAt);
         return decision;

@@ -36,7 +36,6 @@ public final class InMemoryStore implements RateLimitStore {
     /** As fixed-window-return.lua: how far a counter's end may be from the one recorded at its reservation. */
     private static final long FIXED_WINDOW_END_SLACK_MILLIS = 2;
 
-
     /** Default bound on the number of counters kept. */
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -260,7 +259,7 @@ public final class InMemoryStore implements RateLimitStore {
         if (algorithm == Algorithm.SLIDING_WINDOW) {
             return slidingWindow(stripe, keys, limits, cost, Math.floorDiv(nowMicros, 1000));
         }
-        return tokenBucket(stripe, keys, limits, 1, cost, nowMicros);
+        return tokenBucket(stripe, keys, limits, cost, nowMicros);
     }
 
     private Decision fixedWindow(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
@@ -341,7 +340,7 @@ public final class InMemoryStore implements RateLimitStore {
     }
 
     /** The twin of {@code token-bucket.lua}: the same integers, see {@link TokenBucketArithmetic}. */
-    private Decision tokenBucket(Stripe stripe, List<String> keys, List<Limit> limits, long units, long cost, long now) {
+    private Decision tokenBucket(Stripe stripe, List<String> keys, List<Limit> limits, long cost, long now) {
         int n = keys.size();
         long[] costs = new long[n];
         long[] debts = new long[n];
@@ -351,13 +350,13 @@ public final class InMemoryStore implements RateLimitStore {
             Entry e = stripe.live(keys.get(i), nowMillis);
             costs[i] = TokenBucketArithmetic.costMicros(limits.get(i), cost);
             debts[i] = e == null ? 0 : Math.max(0, e.fullAtMicros - now);
-            if (debts[i] + units * costs[i] > TokenBucketArithmetic.windowMicros(limits.get(i))) {
+            if (debts[i] + costs[i] > TokenBucketArithmetic.windowMicros(limits.get(i))) {
                 allowed = false;
             }
         }
         if (allowed) {
             for (int i = 0; i < n; i++) {
-                debts[i] += units * costs[i];
+                debts[i] += costs[i];
                 // As the script's PX: the entry outlives the debt by a millisecond, then the bucket is full.
                 Entry e = new Entry(nowMillis + TokenBucketArithmetic.ceilMillis(debts[i]) + 1);
                 e.fullAtMicros = now + debts[i];

@@ -177,18 +177,13 @@ public final class RedisStore implements RateLimitStore {
         }
         int n = limits.size();
         List<String> args = new ArrayList<>(1 + 2 * n);
-        if (algorithm == Algorithm.FIXED_WINDOW) {
+        if (algorithm == Algorithm.FIXED_WINDOW || algorithm == Algorithm.SLIDING_WINDOW) {
+            // Both find the permits by their mark: the counter's end, or the time they were logged at.
             args.add(Long.toString(units * cost));
             for (int i = 0; i < n; i++) {
                 args.add(Long.toString(reservation.mark(i)));
             }
-            call(FIXED_WINDOW_RETURN, keys, args);
-        } else if (algorithm == Algorithm.SLIDING_WINDOW) {
-            args.add(Long.toString(units * cost));
-            for (int i = 0; i < n; i++) {
-                args.add(Long.toString(reservation.mark(i)));
-            }
-            call(SLIDING_WINDOW_RETURN, keys, args);
+            call(algorithm == Algorithm.FIXED_WINDOW ? FIXED_WINDOW_RETURN : SLIDING_WINDOW_RETURN, keys, args);
         } else if (algorithm == Algorithm.TOKEN_BUCKET) {
             args.add(Long.toString(TokenBucketArithmetic.LONGEST_HOLD_MILLIS));
             for (int i = 0; i < n; i++) {
