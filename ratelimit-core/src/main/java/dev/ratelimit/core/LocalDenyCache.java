@@ -103,11 +103,17 @@ final class LocalDenyCache {
         }
         written[next] = entry;
         next = (next + 1) % MAX_ENTRIES;
-        entries.put(key, entry);
+        Entry replaced = entries.put(key, entry);
+        if (replaced != null) {
+            report(replaced);
+        }
     }
 
     void remove(String key) {
-        entries.remove(key);
+        Entry removed = entries.remove(key);
+        if (removed != null) {
+            report(removed);
+        }
     }
 
     synchronized void clear() {

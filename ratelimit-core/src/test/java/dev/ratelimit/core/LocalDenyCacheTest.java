@@ -57,6 +57,21 @@ class LocalDenyCacheTest {
     }
 
     @Test
+    void denials_waiting_to_be_counted_are_counted_when_their_entry_is_removed_or_replaced() {
+        RecentHeavyHitters denied = new RecentHeavyHitters();
+        LocalDenyCache counting = new LocalDenyCache(denied);
+        long sent = 1_000_000_000L;
+        counting.put("a:{ip=192.0.2.1}:x", Decision.denied(10, 0, 5_000, 10_000, DecisionSource.REDIS), sent, POLICY);
+        counting.put("a:{ip=192.0.2.2}:x", Decision.denied(10, 0, 5_000, 10_000, DecisionSource.REDIS), sent, POLICY);
+        counting.get("a:{ip=192.0.2.1}:x", sent + 1, POLICY, true);
+        counting.get("a:{ip=192.0.2.2}:x", sent + 1, POLICY, true);
+        counting.remove("a:{ip=192.0.2.1}:x");
+        counting.put("a:{ip=192.0.2.2}:x", Decision.denied(10, 0, 5_000, 10_000, DecisionSource.REDIS), sent + 2, POLICY);
+        // Neither entry is read any more: a reset and a newer denial must not lose what they had answered.
+        assertThat(denied.summary().total()).isEqualTo(2);
+    }
+
+    @Test
     void stays_bounded() {
         long now = System.nanoTime();
         for (int i = 0; i < LocalDenyCache.MAX_ENTRIES + 500; i++) {
